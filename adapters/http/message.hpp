@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Plain request/response values between the Beast session and the handlers, so handlers
+// compile and test without Beast.
+namespace leads::adapters::http {
+
+struct Header {
+    std::string name;  // lower-case in a Request
+    std::string value;
+};
+
+struct Request {
+    std::string method;  // "GET", "POST", ...
+    std::string path;    // the target before "?", still percent-encoded
+    std::string query;   // the target after "?", without it; empty when none
+    std::vector<Header> headers;
+    std::string body;
+    std::string request_id;
+
+    // The first header with that (lower-case) name.
+    std::optional<std::string_view> header(std::string_view lower_name) const;
+};
+
+inline constexpr std::string_view kJsonContentType = "application/json; charset=utf-8";
+
+struct Response {
+    int status = 200;
+    std::string content_type{kJsonContentType};  // empty: no body (204)
+    std::vector<Header> headers;                 // extra headers (Location, ETag, Allow, ...)
+    std::string body;
+    // The route template for metrics and logs, e.g. "/api/v1/tenant/leads/{id}".
+    std::string route = "unmatched";
+};
+
+}  // namespace leads::adapters::http

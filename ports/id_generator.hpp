@@ -1,0 +1,15 @@
+#pragma once
+
+#include "domain/ids.hpp"
+
+namespace leads::ports {
+
+class IdGenerator {
+public:
+    virtual ~IdGenerator() = default;
+    // Fresh, unguessable, never-repeated ids (at least 80 random bits each). Thread-safe.
+    virtual domain::LeadId new_lead_id() = 0;
+    virtual domain::ActivityId new_activity_id() = 0;
+};
+
+}  // namespace leads::ports

@@ -1,0 +1,103 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/activity.hpp"
+#include "domain/ids.hpp"
+#include "domain/lead.hpp"
+#include "domain/result.hpp"
+
+namespace leads::ports {
+
+// Names one lead for one tenant. A lead of another tenant, or (when workspace is set) of
+// another workspace, is indistinguishable from one that does not exist.
+struct LeadKey {
+    domain::TenantId tenant;
+    domain::LeadId id;
+    std::optional<domain::WorkspaceSlug> workspace;
+};
+
+struct LeadFilter {
+    domain::TenantId tenant;
+    domain::WorkspaceSlug workspace;
+    std::optional<domain::LeadStatus> status;
+    // Already case-folded (domain::fold_case); matched as a literal substring of
+    // domain::search_text(lead): "%", "_" and "\" are ordinary characters.
+    std::optional<std::string> search;
+    std::int64_t limit = 50;
+    std::int64_t offset = 0;
+};
+
+struct LeadPage {
+    std::vector<domain::Lead> items;  // newest first: created_at desc, then id desc
+    std::int64_t total = 0;           // every match, regardless of limit and offset
+};
+
+struct ActivityPage {
+    std::vector<domain::Activity> items;  // newest first: timestamp desc, then id desc
+    std::int64_t total = 0;
+};
+
+// Changes a lead inside the repository's transaction and returns the activity entries to
+// append with it. An error aborts the transaction and is returned as is.
+using LeadMutation = std::function<domain::Result<std::vector<domain::Activity>>(domain::Lead&)>;
+
+struct ImportItem {
+    domain::Lead lead;         // inserted when its email is new in the workspace
+    domain::Activity created;  // its lead_created entry
+    // Applied to the existing lead when the email is taken; empty = skip duplicates.
+    LeadMutation merge;
+};
+
+enum class ImportOutcomeKind { Created, Updated, Skipped, Failed };
+
+struct ImportOutcome {
+    ImportOutcomeKind kind = ImportOutcomeKind::Skipped;
+    std::optional<domain::Error> error;  // set for Failed (the merge refused the row)
+};
+
+// The driven port every storage backend implements. Every call is scoped to the tenant
+// it names; nothing reaches another tenant's rows. Errors: NotFound, Conflict (duplicate
+// email, with the holder's id), PreconditionFailed (returned by a mutation), Unavailable
+// (the database cannot be reached in time), Internal.
+class LeadRepository {
+public:
+    virtual ~LeadRepository() = default;
+
+    // Stores a new lead and its lead_created entry atomically. Conflict when the email is
+    // already taken in (tenant, workspace).
+    virtual domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) = 0;
+
+    virtual domain::Result<domain::Lead> find(const LeadKey& key) = 0;
+
+    // Loads the lead, runs mutate on it and stores the result and the returned entries in
+    // one transaction; concurrent updates of one lead are serialised, so a version check
+    // inside mutate is reliable. The lead is rewritten only when its version changed.
+    // Conflict when the new email is taken. Returns the stored lead.
+    virtual domain::Result<domain::Lead> update(const LeadKey& key, const LeadMutation& mutate) = 0;
+
+    // Erases the lead and all its activity. NotFound when absent.
+    virtual domain::Result<void> remove(const LeadKey& key) = 0;
+
+    virtual domain::Result<LeadPage> list(const LeadFilter& filter) = 0;
+
+    // A page of the lead's activity. NotFound when the lead is absent.
+    virtual domain::Result<ActivityPage> activities(const LeadKey& key, std::int64_t limit,
+                                                    std::int64_t offset) = 0;
+
+    // Processes the items in order in one transaction: each one's email is looked up in
+    // the workspace (including leads inserted by earlier items); a new email is
+    // inserted, a taken one skipped or merged. Any non-row error rolls everything back.
+    virtual domain::Result<std::vector<ImportOutcome>> import(const domain::TenantId& tenant,
+                                                              const domain::WorkspaceSlug& workspace,
+                                                              const std::vector<ImportItem>& items) = 0;
+
+    // Succeeds when the storage answers (readiness).
+    virtual domain::Result<void> ping() = 0;
+};
+
+}  // namespace leads::ports

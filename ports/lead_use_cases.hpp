@@ -1,0 +1,137 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/activity.hpp"
+#include "domain/ids.hpp"
+#include "domain/lead.hpp"
+#include "domain/result.hpp"
+
+namespace leads::ports {
+
+// The driving port: one call per endpoint of the contract. The tenant is always the
+// caller's verified identity; every other field is as the client sent it and is
+// validated by the use case (Validation errors name the field).
+
+struct Page {
+    std::int64_t total = 0;
+    std::int64_t limit = 0;
+    std::int64_t offset = 0;
+    bool has_more = false;  // offset + items on this page < total
+};
+
+struct ListLeadsQuery {
+    domain::TenantId tenant;
+    std::string workspace;
+    std::optional<std::string> status;
+    std::optional<std::string> search;
+    std::optional<std::int64_t> limit;   // default 50, 1..200
+    std::optional<std::int64_t> offset;  // default 0, >= 0
+};
+
+struct LeadList {
+    std::vector<domain::Lead> items;
+    Page page;
+};
+
+// Names a lead by id; an optional workspace narrows it further.
+struct LeadRef {
+    domain::TenantId tenant;
+    std::string lead_id;
+    std::optional<std::string> workspace;
+};
+
+struct CreateLeadCommand {
+    domain::TenantId tenant;
+    std::string workspace_slug;
+    domain::LeadInput lead;
+};
+
+struct UpdateLeadCommand {
+    LeadRef ref;
+    std::optional<std::string> if_match;  // the raw If-Match header value
+    domain::LeadChangesInput changes;
+};
+
+inline constexpr std::int64_t kRecentActivityCount = 100;
+
+// A lead with its most recent activity (newest first) and the number of entries in all.
+struct LeadDetails {
+    domain::Lead lead;
+    std::vector<domain::Activity> activity;
+    std::int64_t activity_total = 0;
+};
+
+struct RecordActivityCommand {
+    LeadRef ref;
+    std::string type;
+    std::optional<std::string> campaign_id;
+    std::optional<std::string> timestamp;  // RFC 3339; default now
+    domain::Attributes data;
+};
+
+struct ActivityHistoryQuery {
+    LeadRef ref;
+    std::optional<std::int64_t> limit;
+    std::optional<std::int64_t> offset;
+};
+
+struct ActivityList {
+    std::vector<domain::Activity> items;
+    Page page;
+};
+
+inline constexpr std::size_t kMaxImportRows = 10'000;
+
+struct ImportRow {
+    domain::LeadInput lead;
+    // Problems the adapter found while decoding this row (wrong JSON type, unknown field):
+    // the row is reported with them and not written.
+    std::vector<domain::FieldIssue> decode_issues;
+};
+
+struct ImportCommand {
+    domain::TenantId tenant;
+    std::string workspace_slug;
+    std::optional<std::string> on_duplicate;  // "skip" (default) or "update"
+    std::vector<ImportRow> rows;
+};
+
+struct ImportRowError {
+    std::size_t index = 0;
+    std::string field;
+    std::string issue;
+};
+
+struct ImportSummary {
+    std::int64_t created = 0;
+    std::int64_t updated = 0;
+    std::int64_t skipped = 0;
+    std::vector<ImportRowError> errors;
+};
+
+class LeadUseCases {
+public:
+    virtual ~LeadUseCases() = default;
+
+    virtual domain::Result<LeadList> list(const ListLeadsQuery& query) = 0;
+    // Conflict (duplicate email, with the holder's id).
+    virtual domain::Result<LeadDetails> create(const CreateLeadCommand& command) = 0;
+    // NotFound for a malformed id, another tenant's lead or another workspace's lead.
+    virtual domain::Result<LeadDetails> get(const LeadRef& ref) = 0;
+    // PreconditionFailed when if_match is given and differs from the lead's ETag.
+    virtual domain::Result<LeadDetails> update(const UpdateLeadCommand& command) = 0;
+    virtual domain::Result<void> remove(const LeadRef& ref) = 0;
+    virtual domain::Result<domain::Activity> record_activity(const RecordActivityCommand& command) = 0;
+    virtual domain::Result<ActivityList> activity_history(const ActivityHistoryQuery& query) = 0;
+    // Validation only for the request as a whole (workspace, on_duplicate, row count);
+    // row problems are reported in the summary.
+    virtual domain::Result<ImportSummary> import_leads(const ImportCommand& command) = 0;
+    // Succeeds when the service can serve (its storage answers).
+    virtual domain::Result<void> check_ready() = 0;
+};
+
+}  // namespace leads::ports
