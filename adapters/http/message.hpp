@@ -35,6 +35,8 @@ struct Response {
     std::string body;
     // The route template for metrics and logs, e.g. "/api/v1/tenant/leads/{id}".
     std::string route = "unmatched";
+    // For the access log only, never sent: why a 500 happened.
+    std::string log_detail;
 };
 
 }  // namespace leads::adapters::http
