@@ -1,6 +1,8 @@
 // Authentication (CONTRACT §1): the JWT checks libjwt 1.10 does not do by itself, and the
 // gateway header. Every token is made here: with libjwt, with OpenSSL directly (to prove
 // interoperability with other signers), or by hand (for the malformed ones).
+#include "adapters/http/api/auth.hpp"
+
 #include <jwt.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -10,17 +12,16 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
 
-#include "adapters/http/api/auth.hpp"
-
 namespace {
 
 using leads::adapters::http::AuthClock;
-using leads::adapters::http::AuthMode;
 using leads::adapters::http::Authenticator;
+using leads::adapters::http::AuthMode;
 using leads::adapters::http::AuthSettings;
 using leads::adapters::http::Request;
 
@@ -111,7 +112,7 @@ std::string libjwt_token(jwt_alg_t alg, const std::string& key, const std::strin
     char* encoded = jwt_encode_str(jwt.get());
     REQUIRE(encoded != nullptr);
     std::string token(encoded);
-    jwt_free_str(encoded);
+    std::free(encoded);  // libjwt 1.10 has no jwt_free_str
     return token;
 }
 
@@ -191,13 +192,11 @@ TEST_CASE("a valid HS256 token names its tenant", "[auth][jwt]") {
 TEST_CASE("valid RS256 and ES256 tokens, from libjwt and from OpenSSL directly", "[auth][jwt]") {
     auto rs = with_public_key(rsa_key().public_pem);
     CHECK(tenant_of(*rs, bearer(libjwt_token(JWT_ALG_RS256, rsa_key().private_pem, claims()))) == "tenant-a");
-    CHECK(tenant_of(*rs, bearer(openssl_token(rsa_key(), R"({"alg":"RS256","typ":"JWT"})", claims()))) ==
-          "tenant-a");
+    CHECK(tenant_of(*rs, bearer(openssl_token(rsa_key(), R"({"alg":"RS256","typ":"JWT"})", claims()))) == "tenant-a");
 
     auto es = with_public_key(ec_key().public_pem);
     CHECK(tenant_of(*es, bearer(libjwt_token(JWT_ALG_ES256, ec_key().private_pem, claims()))) == "tenant-a");
-    CHECK(tenant_of(*es, bearer(openssl_token(ec_key(), R"({"alg":"ES256","typ":"JWT"})", claims()))) ==
-          "tenant-a");
+    CHECK(tenant_of(*es, bearer(openssl_token(ec_key(), R"({"alg":"ES256","typ":"JWT"})", claims()))) == "tenant-a");
 
     // Each is bound to its own algorithm.
     CHECK_FALSE(tenant_of(*rs, bearer(libjwt_token(JWT_ALG_ES256, ec_key().private_pem, claims()))));
@@ -237,8 +236,8 @@ TEST_CASE("a token signed with another key is rejected", "[auth][jwt]") {
     const std::string good = libjwt_token(JWT_ALG_HS256, kSecret, claims());
     const auto dot1 = good.find('.');
     const auto dot2 = good.find('.', dot1 + 1);
-    const std::string forged = good.substr(0, dot1 + 1) +
-                               b64url(claims(3600, R"("tenant_id":"tenant-b")")) + good.substr(dot2);
+    const std::string forged =
+        good.substr(0, dot1 + 1) + b64url(claims(3600, R"("tenant_id":"tenant-b")")) + good.substr(dot2);
     CHECK_FALSE(auth->authenticate(bearer(forged)));
 }
 
@@ -341,8 +340,8 @@ TEST_CASE("malformed tokens are rejected", "[auth][jwt]") {
         CHECK_FALSE(auth->authenticate(bearer(token)));
     }
     // Duplicate claims are ambiguous even when correctly signed.
-    const std::string dup_payload = b64url(R"({"exp":)" + std::to_string(kNow + 3600) +
-                                           R"(,"tenant_id":"tenant-a","tenant_id":"tenant-b"})");
+    const std::string dup_payload =
+        b64url(R"({"exp":)" + std::to_string(kNow + 3600) + R"(,"tenant_id":"tenant-a","tenant_id":"tenant-b"})");
     CHECK_FALSE(auth->authenticate(bearer(header + "." + dup_payload + "." + signature)));
 }
 
@@ -351,8 +350,8 @@ TEST_CASE("a missing header, another scheme or two headers are rejected", "[auth
     const std::string good = libjwt_token(JWT_ALG_HS256, kSecret, claims());
     CHECK_FALSE(auth->authenticate(Request{}));
 
-    for (const std::string& value : {"Basic " + good, "Token " + good, "Bearer", "Bearer ", "Bearer  ",
-                                     good, "Bearer:" + good, "Bearer " + good + " extra"}) {
+    for (const std::string& value : {"Basic " + good, "Token " + good, std::string("Bearer"), std::string("Bearer "),
+                                     std::string("Bearer  "), good, "Bearer:" + good, "Bearer " + good + " extra"}) {
         CAPTURE(value);
         Request request;
         request.headers.push_back({"authorization", value});
@@ -373,9 +372,8 @@ TEST_CASE("the clock given at construction is the one used", "[auth][jwt]") {
     settings.mode = AuthMode::Jwt;
     settings.hs256_secret = kSecret;
     long now = kNow;
-    auto created = Authenticator::create(settings, [&now] {
-        return std::chrono::system_clock::time_point(std::chrono::seconds(now));
-    });
+    auto created = Authenticator::create(
+        settings, [&now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now)); });
     REQUIRE(created.ok());
     const auto token = bearer(libjwt_token(JWT_ALG_HS256, kSecret, claims(100)));
     CHECK((*created)->authenticate(token));
@@ -405,10 +403,8 @@ TEST_CASE("settings that cannot work are refused at start-up, naming the variabl
     CHECK(refused(AuthSettings{AuthMode::Jwt, kSecret, rsa_key().public_pem, {}, {}}) == "LEADS_JWT_SECRET");
     CHECK(refused(AuthSettings{AuthMode::Jwt, "", "not a pem", {}, {}}) == "LEADS_JWT_PUBLIC_KEY_FILE");
     CHECK(refused(AuthSettings{AuthMode::Jwt, "", rsa_key().private_pem, {}, {}}) == "LEADS_JWT_PUBLIC_KEY_FILE");
-    CHECK(refused(AuthSettings{AuthMode::Jwt, "", ec_pair("P-384").public_pem, {}, {}}) ==
-          "LEADS_JWT_PUBLIC_KEY_FILE");
-    CHECK(refused(AuthSettings{AuthMode::Jwt, "", rsa_pair(1024).public_pem, {}, {}}) ==
-          "LEADS_JWT_PUBLIC_KEY_FILE");
+    CHECK(refused(AuthSettings{AuthMode::Jwt, "", ec_pair("P-384").public_pem, {}, {}}) == "LEADS_JWT_PUBLIC_KEY_FILE");
+    CHECK(refused(AuthSettings{AuthMode::Jwt, "", rsa_pair(1024).public_pem, {}, {}}) == "LEADS_JWT_PUBLIC_KEY_FILE");
     CHECK(Authenticator::create(AuthSettings{AuthMode::Jwt, std::string(32, 'x'), "", {}, {}}, fixed_clock()).ok());
 }
 

@@ -64,8 +64,23 @@ TEST_CASE("the JSON reader builds the tree with the right types", "[json]") {
 
 TEST_CASE("the JSON reader rejects what RFC 8259 does not allow", "[json]") {
     for (std::string_view bad : {
-             "", "   ", "{", "{\"a\":1", "{\"a\":1,}", "[1,]", "{'a':1}", "{a:1}", "NaN", "[Infinity]",
-             "{\"a\":1} x", "{} {}", "// c\n{}", "{\"a\":01}", "{\"a\":1e999}", "\"\\x\"", "[\"\t\"]",
+             "",
+             "   ",
+             "{",
+             "{\"a\":1",
+             "{\"a\":1,}",
+             "[1,]",
+             "{'a':1}",
+             "{a:1}",
+             "NaN",
+             "[Infinity]",
+             "{\"a\":1} x",
+             "{} {}",
+             "// c\n{}",
+             "{\"a\":01}",
+             "{\"a\":1e999}",
+             "\"\\x\"",
+             "[\"\t\"]",
          }) {
         CAPTURE(bad);
         CHECK_FALSE(parses(bad));
@@ -219,8 +234,8 @@ TEST_CASE("create bodies: required, types, unknown fields, null as absent", "[de
     CHECK(has_issue(issues, "workspace_slug", "is required"));
     CHECK_FALSE(has_issue(issues, "status", "must be a string or null"));  // null = not given
 
-    auto attributes_not_object = decode::parse_object(R"({"workspace_slug":"a","email":"e","attributes":[]})",
-                                                      decode::body_limits());
+    auto attributes_not_object =
+        decode::parse_object(R"({"workspace_slug":"a","email":"e","attributes":[]})", decode::body_limits());
     leads::ports::CreateLeadCommand third{tenant(), {}, {}};
     CHECK(has_issue(decode::create_lead(object_of(attributes_not_object), third), "attributes", "must be an object"));
 }
