@@ -145,21 +145,33 @@ struct Api {
 
 std::string lead_path(const std::string& id) { return "/api/v1/tenant/leads/" + id; }
 
-// Checks the error envelope and returns its details.
-const json::Array& expect_error(const Body& body, std::string_view code) {
+struct Detail {
+    std::string field;
+    std::string issue;
+    std::string existing_id;
+};
+
+// Checks the error envelope and returns its details (copied: the parsed body goes away).
+std::vector<Detail> expect_error(const Response& response, std::string_view code) {
+    auto body = Api::parse(response);
     const auto& root = body.object();
-    CHECK(at(root, "success").as_bool());
+    REQUIRE(at(root, "success").as_bool());
     CHECK_FALSE(*at(root, "success").as_bool());
     const auto& error = obj(at(root, "error"));
     CHECK(str(at(error, "code")) == code);
     CHECK_FALSE(str(at(error, "message")).empty());
-    return arr(at(error, "details"));
+    std::vector<Detail> details;
+    for (const auto& d : arr(at(error, "details"))) {
+        const auto& o = obj(d);
+        const json::Value* existing = find(o, "existing_id");
+        details.push_back({str(at(o, "field")), str(at(o, "issue")), existing ? str(*existing) : std::string()});
+    }
+    return details;
 }
 
-bool has_detail(const json::Array& details, std::string_view field, std::string_view issue = {}) {
+bool has_detail(const std::vector<Detail>& details, std::string_view field, std::string_view issue = {}) {
     for (const auto& d : details) {
-        const auto& o = obj(d);
-        if (str(at(o, "field")) == field && (issue.empty() || str(at(o, "issue")) == issue)) return true;
+        if (d.field == field && (issue.empty() || d.issue == issue)) return true;
     }
     return false;
 }
@@ -236,18 +248,18 @@ TEST_CASE("create: validation, duplicates and media type", "[http][create]") {
 
     Response dup = api.call("POST", "/api/v1/tenant/leads", R"({"workspace_slug":"acme","email":"JANE@example.com"})");
     REQUIRE(dup.status == 409);
-    const auto& details = expect_error(Api::parse(dup), "duplicate_email");
+    const auto details = expect_error(dup, "duplicate_email");
     REQUIRE_FALSE(details.empty());
-    CHECK(str(at(obj(details[0]), "existing_id")).rfind("lead_", 0) == 0);
+    CHECK(details[0].existing_id.rfind("lead_", 0) == 0);
 
     Response unknown =
         api.call("POST", "/api/v1/tenant/leads", R"({"workspace_slug":"acme","email":"x@y.co","nick":1})");
     REQUIRE(unknown.status == 400);
-    CHECK(has_detail(expect_error(Api::parse(unknown), "validation_failed"), "nick", "unknown field"));
+    CHECK(has_detail(expect_error(unknown, "validation_failed"), "nick", "unknown field"));
 
     Response missing = api.call("POST", "/api/v1/tenant/leads", R"({"first_name":5})");
     REQUIRE(missing.status == 400);
-    const auto& missing_details = expect_error(Api::parse(missing), "validation_failed");
+    const auto missing_details = expect_error(missing, "validation_failed");
     CHECK(has_detail(missing_details, "email", "is required"));
     CHECK(has_detail(missing_details, "workspace_slug", "is required"));
     CHECK(has_detail(missing_details, "first_name", "must be a string or null"));
@@ -255,7 +267,7 @@ TEST_CASE("create: validation, duplicates and media type", "[http][create]") {
     Response bad_values =
         api.call("POST", "/api/v1/tenant/leads", R"({"workspace_slug":"Not A Slug","email":"nope","status":"won"})");
     REQUIRE(bad_values.status == 400);
-    const auto& value_details = expect_error(Api::parse(bad_values), "validation_failed");
+    const auto value_details = expect_error(bad_values, "validation_failed");
     CHECK(has_detail(value_details, "workspace_slug"));
     CHECK(has_detail(value_details, "email"));
     CHECK(has_detail(value_details, "status"));
@@ -263,7 +275,7 @@ TEST_CASE("create: validation, duplicates and media type", "[http][create]") {
     Response nested = api.call("POST", "/api/v1/tenant/leads",
                                R"({"workspace_slug":"acme","email":"n@y.co","attributes":{"o":{"a":1}}})");
     REQUIRE(nested.status == 400);
-    CHECK(has_detail(expect_error(Api::parse(nested), "validation_failed"), "attributes.o"));
+    CHECK(has_detail(expect_error(nested, "validation_failed"), "attributes.o"));
 
     for (const char* type :
          {"", "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin1"}) {
@@ -271,7 +283,7 @@ TEST_CASE("create: validation, duplicates and media type", "[http][create]") {
         Response r = api.call("POST", "/api/v1/tenant/leads", R"({"workspace_slug":"acme","email":"m@y.co"})",
                               {{"content-type", type}});
         CHECK(r.status == 415);
-        expect_error(Api::parse(r), "unsupported_media_type");
+        expect_error(r, "unsupported_media_type");
     }
     Response charset = api.call("POST", "/api/v1/tenant/leads", R"({"workspace_slug":"acme","email":"m@y.co"})",
                                 {{"content-type", "Application/JSON; Charset=UTF-8"}});
@@ -294,13 +306,13 @@ TEST_CASE("malformed bodies are 400 invalid_json and change nothing", "[http][js
              std::string(R"({"workspace_slug":"acme","email":"a@y.co","email":"b@y.co"})"),
              deep,
              std::string(R"({"workspace_slug":"acme","email":"a@y.co"} trailing)"),
-             std::string("{\"workspace_slug\":\"acme\",\"email\":\"a@y.co\"}\0", 41),
+             std::string("{\"workspace_slug\":\"acme\",\"email\":\"a@y.co\"}\0", 43),
              std::string(" "),
          }) {
         CAPTURE(body);
         Response r = api.call("POST", "/api/v1/tenant/leads", body, {{"content-type", "application/json"}});
         CHECK(r.status == 400);
-        expect_error(Api::parse(r), "invalid_json");
+        expect_error(r, "invalid_json");
     }
     Response list = api.call("GET", "/api/v1/tenant/leads?workspace=acme");
     CHECK(num(at(obj(at(Api::parse(list).object(), "pagination")), "total")) == 0);
@@ -323,7 +335,7 @@ TEST_CASE("get: 200 with ETag and recent activity; other tenants and workspaces 
     CHECK(api.call("GET", lead_path(id) + "?workspace=acme").status == 200);
     Response other_ws = api.call("GET", lead_path(id) + "?workspace=other");
     CHECK(other_ws.status == 404);
-    expect_error(Api::parse(other_ws), "not_found");
+    expect_error(other_ws, "not_found");
 
     Response other_tenant = api.call("GET", lead_path(id), {}, {}, random_tenant());
     CHECK(other_tenant.status == 404);
@@ -336,7 +348,7 @@ TEST_CASE("get: 200 with ETag and recent activity; other tenants and workspaces 
 
     Response bad_query = api.call("GET", lead_path(id) + "?verbose=1");
     CHECK(bad_query.status == 400);
-    CHECK(has_detail(expect_error(Api::parse(bad_query), "validation_failed"), "verbose", "unknown query parameter"));
+    CHECK(has_detail(expect_error(bad_query, "validation_failed"), "verbose", "unknown query parameter"));
 }
 
 TEST_CASE("list: filters, pagination, order and query errors", "[http][list]") {
@@ -382,7 +394,7 @@ TEST_CASE("list: filters, pagination, order and query errors", "[http][list]") {
         CAPTURE(query);
         Response bad = api.call("GET", "/api/v1/tenant/leads" + query);
         CHECK(bad.status == 400);
-        CHECK(has_detail(expect_error(Api::parse(bad), "validation_failed"), field));
+        CHECK(has_detail(expect_error(bad, "validation_failed"), field));
     };
     expect_400("", "workspace");
     expect_400("?workspace=acme&limit=abc", "limit");
@@ -435,7 +447,7 @@ TEST_CASE("update: fields, null, merge patch, ETag and If-Match", "[http][update
     // If-Match: the old tag fails, the current one passes.
     Response stale = api.call("PATCH", lead_path(id), R"({"company":"X"})", {{"if-match", etag1}});
     CHECK(stale.status == 412);
-    expect_error(Api::parse(stale), "precondition_failed");
+    expect_error(stale, "precondition_failed");
     CHECK(str(at(obj(at(Api::parse(api.call("GET", lead_path(id))).object(), "data")), "company")) == "Tech Corp");
     Response fresh = api.call("PATCH", lead_path(id), R"({"company":"X"})", {{"if-match", etag2}});
     CHECK(fresh.status == 200);
@@ -446,7 +458,7 @@ TEST_CASE("update: fields, null, merge patch, ETag and If-Match", "[http][update
 
     Response nulls = api.call("PATCH", lead_path(id), R"({"email":null,"status":null,"colour":"red"})");
     REQUIRE(nulls.status == 400);
-    const auto& details = expect_error(Api::parse(nulls), "validation_failed");
+    const auto details = expect_error(nulls, "validation_failed");
     CHECK(has_detail(details, "email"));
     CHECK(has_detail(details, "status"));
     CHECK(has_detail(details, "colour", "unknown field"));
@@ -454,7 +466,7 @@ TEST_CASE("update: fields, null, merge patch, ETag and If-Match", "[http][update
     api.create(R"({"workspace_slug":"acme","email":"taken@example.com"})");
     Response taken = api.call("PATCH", lead_path(id), R"({"email":"TAKEN@example.com"})");
     CHECK(taken.status == 409);
-    CHECK(str(at(obj(expect_error(Api::parse(taken), "duplicate_email")[0]), "existing_id")).rfind("lead_", 0) == 0);
+    CHECK(expect_error(taken, "duplicate_email").at(0).existing_id.rfind("lead_", 0) == 0);
 
     CHECK(api.call("PATCH", lead_path(id), R"({"company":"Z"})", {}, random_tenant()).status == 404);
     CHECK(api.call("PATCH", lead_path(id) + "?workspace=other", R"({"company":"Z"})").status == 404);
@@ -517,11 +529,11 @@ TEST_CASE("record activity and its history", "[http][activity]") {
     CHECK(num(at(pagination, "total")) == 4);
     CHECK(*at(pagination, "has_more").as_bool());
 
-    const auto expect_400 = [&](const std::string& body, std::string_view field) {
-        CAPTURE(body);
-        Response bad = api.call("POST", path, body);
+    const auto expect_400 = [&](const std::string& payload, std::string_view field) {
+        CAPTURE(payload);
+        Response bad = api.call("POST", path, payload);
         CHECK(bad.status == 400);
-        CHECK(has_detail(expect_error(Api::parse(bad), "validation_failed"), field));
+        CHECK(has_detail(expect_error(bad, "validation_failed"), field));
     };
     expect_400("{}", "type");
     expect_400(R"({"type":"lead_created"})", "type");
@@ -579,12 +591,12 @@ TEST_CASE("import: per-row errors, duplicates, on_duplicate and the row limit", 
     many += "]}";
     Response too_many = api.call("POST", "/api/v1/tenant/leads/import", many);
     CHECK(too_many.status == 400);
-    CHECK(has_detail(expect_error(Api::parse(too_many), "validation_failed"), "leads"));
+    CHECK(has_detail(expect_error(too_many, "validation_failed"), "leads"));
 
     Response bad = api.call("POST", "/api/v1/tenant/leads/import",
                             R"({"workspace_slug":"acme","on_duplicate":"merge","leads":{}})");
     CHECK(bad.status == 400);
-    CHECK(has_detail(expect_error(Api::parse(bad), "validation_failed"), "leads", "must be an array"));
+    CHECK(has_detail(expect_error(bad, "validation_failed"), "leads", "must be an array"));
     CHECK(api.call("POST", "/api/v1/tenant/leads/import",
                    R"({"workspace_slug":"acme","on_duplicate":"merge","leads":[]})")
               .status == 400);
@@ -611,7 +623,7 @@ TEST_CASE("identity: 401 without a valid tenant, before anything else", "[http][
         CAPTURE(method, target);
         Response missing = api.call(method, target, "{}", {}, std::string());
         CHECK(missing.status == 401);
-        expect_error(Api::parse(missing), "unauthorized");
+        expect_error(missing, "unauthorized");
         CHECK_FALSE(header(missing, "WWW-Authenticate"));  // gateway mode
         Response bad = api.call(method, target, "{}", {}, std::string("bad tenant"));
         CHECK(bad.status == 401);
@@ -652,7 +664,7 @@ TEST_CASE("routing: 404 for unknown paths, 405 with Allow for wrong methods", "[
         Response r = api.call("GET", path);
         CHECK(r.status == 404);
         CHECK(r.route == "unmatched");
-        expect_error(Api::parse(r), "not_found");
+        expect_error(r, "not_found");
     }
     const auto expect_405 = [&](const std::string& method, const std::string& path, std::string_view allow,
                                 std::string_view route) {
@@ -661,7 +673,7 @@ TEST_CASE("routing: 404 for unknown paths, 405 with Allow for wrong methods", "[
         CHECK(r.status == 405);
         CHECK(header(r, "Allow") == std::string(allow));
         CHECK(r.route == route);
-        expect_error(Api::parse(r), "method_not_allowed");
+        expect_error(r, "method_not_allowed");
     };
     expect_405("DELETE", "/api/v1/tenant/leads", "GET, POST", "/api/v1/tenant/leads");
     expect_405("PUT", "/api/v1/tenant/leads", "GET, POST", "/api/v1/tenant/leads");
@@ -797,11 +809,11 @@ TEST_CASE("failures below the handler: 500 without internals, 503 with Retry-Aft
             if (mode == FailingUseCases::Mode::Unavailable) {
                 CHECK(r.status == 503);
                 CHECK(header(r, "Retry-After"));
-                expect_error(Api::parse(r), "unavailable");
+                expect_error(r, "unavailable");
                 continue;
             }
             CHECK(r.status == 500);
-            expect_error(Api::parse(r), "internal_error");
+            expect_error(r, "internal_error");
             CHECK(r.body.find("SELECT") == std::string::npos);
             CHECK(r.body.find("leads exploded") == std::string::npos);
             CHECK(r.body.find("table") == std::string::npos);
