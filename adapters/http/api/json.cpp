@@ -95,7 +95,7 @@ class Builder {
         if (auto* array = std::get_if<Array>(&top.container.data)) {
             array->push_back(std::move(value));
         } else {
-            std::get<Object>(top.container.data).emplace_back(top.key, std::move(value));
+            std::get<Object>(top.container.data).push_back(Member{top.key, std::move(value)});
         }
         return true;
     }
@@ -124,11 +124,15 @@ struct Parser {
     static ParseResult run(std::string_view text, const Limits& limits) {
         auto document = std::make_unique<Document>();
         // In-situ parsing decodes strings in place, so every string_view in the tree
-        // points into this buffer; it is NUL-terminated because RapidJSON's stream is.
-        document->buffer_ = std::make_unique<char[]>(text.size() + 1);
+        // points into this buffer. It ends in NULs: one because RapidJSON's stream stops
+        // there, three more because RapidJSON 1.1's UTF-8 validation reads a multi-byte
+        // sequence's continuation bytes without checking for the end (a body ending in a
+        // lead byte read past the buffer; found by the fuzzer).
+        constexpr std::size_t kPadding = 4;
+        document->buffer_ = std::make_unique<char[]>(text.size() + kPadding);
         char* buffer = document->buffer_.get();
         if (!text.empty()) std::memcpy(buffer, text.data(), text.size());
-        buffer[text.size()] = '\0';
+        std::memset(buffer + text.size(), 0, kPadding);
 
         Builder builder(limits);
         rapidjson::InsituStringStream stream(buffer);

@@ -5,7 +5,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <variant>
 #include <vector>
 
@@ -15,8 +14,8 @@
 namespace leads::adapters::http::json {
 
 struct Value;
+struct Member;
 using Array = std::vector<Value>;
-using Member = std::pair<std::string_view, Value>;  // key, value (key points into the Document)
 using Object = std::vector<Member>;
 
 // Integers that fit in int64 are kept as such; every other number is a double.
@@ -31,6 +30,13 @@ struct Value {
     const Array* as_array() const { return std::get_if<Array>(&data); }
     const Object* as_object() const { return std::get_if<Object>(&data); }
     bool is_number() const { return as_int() != nullptr || as_double() != nullptr; }
+};
+
+// A plain struct rather than std::pair: pair's conditionally explicit constructors make
+// clang 14 + libstdc++ 12 recurse on the incomplete Value.
+struct Member {
+    std::string_view first;  // the key; points into the Document
+    Value second;
 };
 
 struct Limits {

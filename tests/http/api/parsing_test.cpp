@@ -105,6 +105,16 @@ TEST_CASE("the JSON reader rejects invalid UTF-8, raw or through escapes", "[jso
     }
 }
 
+TEST_CASE("a body ending inside a multi-byte sequence is rejected without reading past it", "[json]") {
+    // RapidJSON 1.1 reads up to three continuation bytes past the lead byte; under ASan
+    // this read past the end of the buffer before the parser padded it.
+    for (std::string_view bad : {std::string_view("{\"a\":\"\xE2"), std::string_view("{\"a\":\"\xF0"),
+                                 std::string_view("\"\xF4"), std::string_view("{\"\xE2\x82")}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parses(bad));
+    }
+}
+
 TEST_CASE("the JSON reader stops at NUL bytes and trailing content", "[json]") {
     const std::string with_nul("{\"a\":1}\0{}", 10);
     CHECK_FALSE(parses(with_nul));
