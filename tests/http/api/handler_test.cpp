@@ -236,6 +236,13 @@ TEST_CASE("create: 201, Location, ETag and the full lead", "[http][create]") {
     CHECK(str(at(obj(activity[0]), "type")) == "lead_created");
     CHECK(num(at(lead, "activity_total")) == 1);
 
+    // Integers and doubles keep their JSON form: 12 stays 12, 12.0 stays 12.0.
+    Response numbers = api.call("POST", "/api/v1/tenant/leads",
+                                R"({"workspace_slug":"acme","email":"n@example.com","attributes":{"i":12,"f":12.0}})");
+    REQUIRE(numbers.status == 201);
+    CHECK(numbers.body.find(R"("f":12.0)") != std::string::npos);
+    CHECK(numbers.body.find(R"("i":12})") != std::string::npos);  // keys are sorted: "f", then "i"
+
     // Without attributes, "attributes" is still an object.
     Response bare = api.call("POST", "/api/v1/tenant/leads", R"({"workspace_slug":"acme","email":"b@example.com"})");
     REQUIRE(bare.status == 201);
