@@ -149,7 +149,7 @@ struct Server::Impl final : SessionHost {
     void shutdown() {
         if (draining_.exchange(true)) return;
         spdlog::info(log::Fields("shutting down")
-                         .add("grace_s", static_cast<std::int64_t>(options_.shutdown_grace.count() / 1000))
+                         .add("grace_ms", static_cast<std::int64_t>(options_.shutdown_grace.count()))
                          .str());
         net::post(ioc_, [this] {
             if (listener_) listener_->close();

@@ -140,6 +140,9 @@ void Session::on_header(beast::error_code ec, std::size_t) {
     const std::string_view id(given_id.data(), given_id.size());
     exchange_.request_id = is_acceptable_request_id(id) ? std::string(id) : generate_request_id();
 
+    if (exchange_.version != 10 && exchange_.version != 11) {
+        return reject(400, "bad_request", "Only HTTP/1.0 and HTTP/1.1 are supported.");
+    }
     const std::string_view target(message.target().data(), message.target().size());
     const auto limit = Router::body_limit(exchange_.method, path_of(target));
     if (const auto length = parser_->content_length(); length && *length > limit) {
@@ -231,11 +234,18 @@ void Session::send(Response response) {
         } else if (!response.content_type.empty()) {
             out.set(bhttp::field::content_type, response.content_type);
         }
-        for (const auto& header : response.headers) out.insert(header.name, header.value);
+        for (const auto& header : response.headers) {
+            // Framing is the server's business, whatever a handler sets.
+            if (!iequals(header.name, "content-length") && !iequals(header.name, "transfer-encoding") &&
+                !iequals(header.name, "connection")) {
+                out.insert(header.name, header.value);
+            }
+        }
         out.set("X-Request-Id", exchange_.request_id);
         out.keep_alive(!close_after_response_);
         out.body() = std::move(response.body);
-        out.prepare_payload();
+        // RFC 9110: no Content-Length on 1xx and 204 (and 304 would describe another body).
+        if (!no_body_status(response.status)) out.prepare_payload();
         exchange_.bytes = out.body().size();
         if (exchange_.head) out.body().clear();  // Content-Length stays: it describes the GET
     } catch (const std::exception& e) {
