@@ -169,7 +169,14 @@ TEST_CASE("The binary serves the API and the operations endpoints", "[e2e]") {
     CHECK(searched->status == 200);
     CHECK(searched->body.find(R"("total":1)") != std::string::npos);
 
-    const auto metrics = http_request(*port, "GET", "/metrics");
+    std::optional<HttpResponse> metrics;
+    CHECK(eventually([&] {
+        metrics = http_request(*port, "GET", "/metrics");
+        return metrics &&
+               metric_value(metrics->body,
+                            R"(leads_http_requests_total{method="GET",route="/api/v1/tenant/leads",status="200"})") ==
+                   1;
+    }));
     REQUIRE(metrics);
     CHECK(metric_value(metrics->body,
                        R"(leads_http_requests_total{method="POST",route="/api/v1/tenant/leads",status="201"})") == 1);

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,18 @@ bool can_connect(std::uint16_t port, const std::string& host = "127.0.0.1");
 std::optional<HttpResponse> http_request(std::uint16_t port, std::string_view method, std::string_view target,
                                          std::string_view body = {},
                                          const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// Polls until the predicate holds (true) or the timeout passes (false). The server counts
+// a request once its response is written, a moment after the client has read it.
+template <class Predicate>
+bool eventually(Predicate&& predicate, std::chrono::milliseconds timeout = 3s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!predicate()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(10ms);
+    }
+    return true;
+}
 
 // The value of a metric line "name{labels} value" in a Prometheus text, 0 when absent.
 double metric_value(std::string_view metrics_text, std::string_view series);

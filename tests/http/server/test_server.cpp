@@ -144,9 +144,13 @@ TEST_CASE("GET /metrics exposes counters that move", "[server][metrics]") {
     const auto before = metric_value(scrape(), series);
     for (int i = 0; i < 3; ++i) require_still_serving(server.port());
     (void)http_request(server.port(), "GET", "/nope");
-    const auto text = scrape();
-    CHECK(metric_value(text, series) == before + 3);
-    CHECK(metric_value(text, R"(leads_http_requests_total{method="GET",route="unmatched",status="404"})") == 1);
+    std::string text;
+    CHECK(eventually([&] {
+        text = scrape();
+        return metric_value(text, series) == before + 3 &&
+               metric_value(text, R"(leads_http_requests_total{method="GET",route="unmatched",status="404"})") == 1 &&
+               metric_value(text, "leads_http_requests_in_flight") == 1;
+    }));
     CHECK(metric_value(text, R"(leads_http_request_duration_seconds_count{method="GET",route="/healthz"})") ==
           before + 3);
     CHECK(

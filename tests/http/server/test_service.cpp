@@ -129,7 +129,11 @@ TEST_CASE("Service: the route template labels metrics and 404s stay unmatched", 
     const auto t = tenant();
     (void)http_request(service.port(), "GET", "/api/v1/tenant/leads/lead_nope", {}, {{"X-Tenant-Id", t}});
     (void)http_request(service.port(), "GET", "/no/such/path");
-    const auto text = service.app->server().metrics().render();
+    std::string text;
+    CHECK(eventually([&] {
+        text = service.app->server().metrics().render();
+        return metric_value(text, R"(leads_http_requests_total{method="GET",route="unmatched",status="404"})") == 1;
+    }));
     CHECK(metric_value(
               text, R"(leads_http_requests_total{method="GET",route="/api/v1/tenant/leads/{id}",status="404"})") == 1);
     CHECK(text.find("lead_nope") == std::string::npos);
