@@ -112,7 +112,7 @@ bool RawConnection::fill(std::chrono::steady_clock::time_point deadline) {
     return true;
 }
 
-std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
+std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout, bool head_request) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         std::size_t header_end;
@@ -139,7 +139,7 @@ std::optional<HttpResponse> RawConnection::read_response(std::chrono::millisecon
         if (response.status >= 100 && response.status < 200) continue;  // 100 Continue
 
         std::size_t length = 0;
-        if (const auto value = response.header("content-length")) {
+        if (const auto value = response.header("content-length"); value && !head_request) {
             std::from_chars(value->data(), value->data() + value->size(), length);
         }
         while (buffer_.size() < length) {

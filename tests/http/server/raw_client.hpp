@@ -38,7 +38,8 @@ class RawConnection {
     bool try_send(std::string_view data);
 
     // One response (interim 1xx skipped); nullopt on timeout, close or a malformed response.
-    std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = 10s);
+    // A response to HEAD has a Content-Length but no body: say so with head.
+    std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = 10s, bool head = false);
 
     // True when the peer closes (EOF or reset) within the timeout; bytes arriving first are kept.
     bool wait_closed(std::chrono::milliseconds timeout);

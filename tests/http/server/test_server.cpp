@@ -189,6 +189,21 @@ TEST_CASE("204 responses carry neither a body, Content-Type nor Content-Length",
     CHECK(next->status == 200);
 }
 
+TEST_CASE("HEAD responses keep Content-Length but send no body", "[server]") {
+    TestServer server;
+    RawConnection connection(server.port());
+    connection.send("HEAD /stub/echo HTTP/1.1\r\nHost: t\r\n\r\n" + get("/healthz"));
+    const auto head = connection.read_response(10s, true);
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    CHECK(std::stoul(head->header("content-length").value_or("0")) > 0);
+    CHECK(head->body.empty());
+    const auto next = connection.read_response();  // framing intact: no stray body bytes
+    REQUIRE(next);
+    CHECK(next->status == 200);
+    CHECK(next->body == R"({"success":true,"data":{"status":"ok"}})");
+}
+
 TEST_CASE("Keep-alive serves several requests on one connection", "[server]") {
     TestServer server;
     RawConnection connection(server.port());
