@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "adapters/bootstrap/storage_metrics.hpp"
 #include "adapters/http/api/api_handler.hpp"
 #include "adapters/http/server/server.hpp"
 #include "adapters/system/random_id_generator.hpp"
@@ -108,7 +109,13 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     options.version = std::string(version());
     a.server_ = std::make_unique<http::Server>(std::move(options), std::move(endpoints));
 
-    if (overrides.register_metrics && a.repository_) overrides.register_metrics(a.server_->metrics(), *a.repository_);
+    if (a.repository_) {
+        if (overrides.register_metrics) {
+            overrides.register_metrics(a.server_->metrics(), *a.repository_);
+        } else {
+            register_storage_metrics(a.server_->metrics(), *a.repository_);
+        }
+    }
 
     if (auto started = a.server_->start(); !started) return std::move(started).error();
     return application;

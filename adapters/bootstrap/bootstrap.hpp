@@ -32,7 +32,7 @@ struct Overrides {
     std::shared_ptr<const http::Authenticator> authenticator;
     // Replaces the ApiHandler (everything under /api/v1/tenant/leads).
     std::function<http::Response(const http::Request&)> api;
-    // Extra metrics, e.g. the database pool of the repository: called once before start.
+    // Replaces register_storage_metrics (the database pool gauges): called once before start.
     std::function<void(http::Metrics&, ports::LeadRepository&)> register_metrics;
     // SIGINT/SIGTERM start a graceful shutdown (the executable sets this).
     bool handle_signals = false;

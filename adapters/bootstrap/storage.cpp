@@ -1,5 +1,6 @@
 #include "adapters/bootstrap/storage.hpp"
 
+#include "adapters/bootstrap/storage_metrics.hpp"
 #include "adapters/memory/in_memory_lead_repository.hpp"
 
 namespace leads::adapters::bootstrap {
@@ -41,6 +42,11 @@ domain::Result<void> migrate_storage(const StorageOptions& options) {
         return unsupported();
     }
     return unknown();
+}
+
+void register_storage_metrics(http::Metrics&, ports::LeadRepository&) {
+    // The memory repository has no pool. A pooled backend registers its gauges here, e.g.
+    // metrics.add_gauge("leads_db_pool_connections_in_use", "...", [pool] { return ...; }).
 }
 
 }  // namespace leads::adapters::bootstrap

@@ -240,3 +240,17 @@ TEST_CASE("Service: bootstrap reports what it cannot build", "[service]") {
     REQUIRE_FALSE(result);
     CHECK(result.error().kind == domain::ErrorKind::Unavailable);
 }
+
+TEST_CASE("Service: storage gauges reach /metrics through the hook", "[service][metrics]") {
+    quiet_logs();
+    bootstrap::Overrides overrides;
+    overrides.register_metrics = [](leads::adapters::http::Metrics& metrics, ports::LeadRepository&) {
+        metrics.add_gauge("leads_db_pool_connections_in_use", "Connections leased right now.", [] { return 3.0; });
+    };
+    auto started = bootstrap::bootstrap(test_config(), std::move(overrides));
+    REQUIRE(started);
+    const auto response = http_request(started.value()->port(), "GET", "/metrics");
+    REQUIRE(response);
+    CHECK(metric_value(response->body, "leads_db_pool_connections_in_use") == 3);
+    CHECK(response->body.find("# TYPE leads_db_pool_connections_in_use gauge") != std::string::npos);
+}
