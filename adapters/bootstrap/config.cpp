@@ -18,30 +18,35 @@ namespace {
 struct Setting {
     std::string_view variable;
     std::string_view flag;
+    std::string_view type;      // CLI11's type label
+    std::string_view allowed;   // shown after the type ("INT in [1 - 256]", "{jwt,gateway}"); checked by resolve_config
+    std::string_view fallback;  // the default shown as "=VALUE"; empty: none or computed
     std::string_view help;
 };
 
-// One row per variable: the flag, the help text and (via CLI11) "(Env:NAME)" in --help,
-// which the deploy checks parse.
+// One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
+// (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
 constexpr std::array<Setting, 13> kSettings = {{
-    {"LEADS_LISTEN", "--listen", "Address to listen on: IPv4:port or [IPv6]:port (default 127.0.0.1:8080)"},
-    {"LEADS_DATABASE_URL", "--database-url",
-     "Storage: sqlite:PATH, postgresql://..., or memory: (default sqlite:leads.db)"},
-    {"LEADS_THREADS", "--threads", "I/O threads, 1..256 (default: the number of CPUs)"},
-    {"LEADS_DB_POOL_SIZE", "--db-pool-size",
-     "Database connections, 1..1024; also the number of request worker threads (default 8)"},
-    {"LEADS_LOG_LEVEL", "--log-level", "trace, debug, info, warn, error or off (default info)"},
-    {"LEADS_SHUTDOWN_GRACE_S", "--shutdown-grace-s",
-     "Seconds in-flight requests get after SIGTERM, 0..3600 (default 20)"},
-    {"LEADS_READ_TIMEOUT_S", "--read-timeout-s", "Seconds to receive a whole request, 1..3600 (default 30)"},
-    {"LEADS_IDLE_TIMEOUT_S", "--idle-timeout-s",
-     "Seconds a keep-alive connection may wait for its next request, 1..3600 (default 60)"},
-    {"LEADS_AUTH_MODE", "--auth-mode",
-     "jwt or gateway (default: jwt when a JWT key is set, else gateway on loopback only)"},
-    {"LEADS_JWT_SECRET", "--jwt-secret", "HS256 secret, at least 32 bytes (prefer the variable: flags show in ps)"},
-    {"LEADS_JWT_PUBLIC_KEY_FILE", "--jwt-public-key-file", "PEM public key file for RS256 or ES256"},
-    {"LEADS_JWT_ISSUER", "--jwt-issuer", "Required iss claim, when set"},
-    {"LEADS_JWT_AUDIENCE", "--jwt-audience", "Required aud claim, when set"},
+    {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
+    {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
+     "Storage: sqlite:PATH, postgresql://... or memory:"},
+    {"LEADS_THREADS", "--threads", "INT", "INT in [1 - 256]", "", "I/O threads (default: the number of CPUs)"},
+    {"LEADS_DB_POOL_SIZE", "--db-pool-size", "INT", "INT in [1 - 1024]", "8",
+     "Database connections; also the number of request worker threads"},
+    {"LEADS_LOG_LEVEL", "--log-level", "TEXT", "{trace,debug,info,warn,error,off}", "info", "Log level"},
+    {"LEADS_SHUTDOWN_GRACE_S", "--shutdown-grace-s", "INT", "INT in [0 - 3600]", "20",
+     "Seconds in-flight requests get after SIGTERM"},
+    {"LEADS_READ_TIMEOUT_S", "--read-timeout-s", "INT", "INT in [1 - 3600]", "30",
+     "Seconds to receive a whole request"},
+    {"LEADS_IDLE_TIMEOUT_S", "--idle-timeout-s", "INT", "INT in [1 - 3600]", "60",
+     "Seconds a keep-alive connection may wait for its next request"},
+    {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
+     "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
+    {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
+     "HS256 secret, at least 32 bytes (prefer the variable: flags show in ps)"},
+    {"LEADS_JWT_PUBLIC_KEY_FILE", "--jwt-public-key-file", "TEXT", "", "", "PEM public key file (RS256 or ES256)"},
+    {"LEADS_JWT_ISSUER", "--jwt-issuer", "TEXT", "", "", "Required iss claim, when set"},
+    {"LEADS_JWT_AUDIENCE", "--jwt-audience", "TEXT", "", "", "Required aud claim, when set"},
 }};
 
 domain::Error invalid(std::string_view variable, std::string issue) {
@@ -197,9 +202,16 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::ostream&
 
     std::map<std::string, std::string, std::less<>> values;
     for (const auto& setting : kSettings) {
-        app.add_option(std::string(setting.flag), values[std::string(setting.variable)], std::string(setting.help))
-            ->envname(std::string(setting.variable))
-            ->type_name("VALUE");
+        auto* option =
+            app.add_option(std::string(setting.flag), values[std::string(setting.variable)], std::string(setting.help))
+                ->envname(std::string(setting.variable))
+                ->type_name(std::string(setting.type));
+        // Shown, not applied: resolve_config supplies defaults and checks values, so every
+        // error names the variable (CLI11's own checks would name the flag).
+        if (!setting.fallback.empty()) option->default_str(std::string(setting.fallback));
+        if (!setting.allowed.empty()) {
+            option->check(CLI::Validator([](std::string&) { return std::string(); }, std::string(setting.allowed)));
+        }
     }
 
     try {
