@@ -209,6 +209,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::ostream&
         // Shown, not applied: resolve_config supplies defaults and checks values, so every
         // error names the variable (CLI11's own checks would name the flag).
         if (!setting.fallback.empty()) option->default_str(std::string(setting.fallback));
+        if (setting.variable == "LEADS_THREADS") {
+            // Computed: this machine's number of CPUs.
+            option->default_str(std::to_string(std::clamp(std::thread::hardware_concurrency(), 1u, 256u)));
+        }
         if (!setting.allowed.empty()) {
             option->check(CLI::Validator([](std::string&) { return std::string(); }, std::string(setting.allowed)));
         }
