@@ -131,14 +131,19 @@ void Session::read_header() {
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
 }
 
-void Session::on_header(beast::error_code ec, std::size_t) {
-    if (ec) return on_read_error(ec);
+void Session::note_request_header() {
     const auto& message = parser_->get();
     exchange_.method = std::string(message.method_string());
     exchange_.version = message.version();
     const auto given_id = message["X-Request-Id"];
     const std::string_view id(given_id.data(), given_id.size());
     exchange_.request_id = is_acceptable_request_id(id) ? std::string(id) : generate_request_id();
+}
+
+void Session::on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    note_request_header();
+    const auto& message = parser_->get();
 
     if (exchange_.version != 10 && exchange_.version != 11) {
         return reject(400, "bad_request", "Only HTTP/1.0 and HTTP/1.1 are supported.");
@@ -180,6 +185,9 @@ void Session::on_read_error(beast::error_code ec) {
         return reject(431, "headers_too_large", "The request headers are too large.");
     }
     if (ec == bhttp::error::body_limit) {
+        // A Content-Length over the parser's limit fails the header read itself, after
+        // every field was parsed: the request line and X-Request-Id are known.
+        if (exchange_.method.empty()) note_request_header();
         return reject(413, "payload_too_large", "The request body is too large.");
     }
     if (ec == beast::error::timeout) {
