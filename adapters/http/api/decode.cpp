@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "adapters/http/text.hpp"
+
 namespace leads::adapters::http::decode {
 namespace {
 
@@ -14,16 +16,7 @@ constexpr std::string_view kStringOrNull = "must be a string or null";
 constexpr std::string_view kObject = "must be an object";
 constexpr std::string_view kUnknown = "unknown field";
 
-// Field names come from the client: cap what is echoed so an error stays small.
-std::string display(std::string_view name) {
-    constexpr std::size_t kMax = 64;
-    if (name.size() <= kMax) return std::string(name);
-    std::size_t cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
-    return std::string(name.substr(0, cut)) + "...";
-}
-
-std::string joined(std::string_view prefix, std::string_view key) { return std::string(prefix) + "." + display(key); }
+std::string joined(std::string_view prefix, std::string_view key) { return std::string(prefix) + "." + echo_name(key); }
 
 void add(Issues& issues, std::string field, std::string_view issue) {
     issues.push_back({std::move(field), std::string(issue)});
@@ -126,7 +119,7 @@ void decode_row(const json::Value& value, ports::ImportRow& row) {
     bool has_email = false;
     for (const auto& [key, item] : *object) {
         if (!read_lead_field(key, item, row.lead, has_email, row.decode_issues)) {
-            add(row.decode_issues, display(key), kUnknown);
+            add(row.decode_issues, echo_name(key), kUnknown);
         }
     }
     if (!has_email) add(row.decode_issues, "email", kRequired);
@@ -188,7 +181,7 @@ Issues create_lead(const json::Object& body, ports::CreateLeadCommand& command) 
             has_workspace = true;
             read_string(value, key, command.workspace_slug, issues);
         } else if (!read_lead_field(key, value, command.lead, has_email, issues)) {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     if (!has_workspace) add(issues, "workspace_slug", kRequired);
@@ -213,7 +206,7 @@ Issues update_lead(const json::Object& body, ports::UpdateLeadCommand& command) 
         } else if (key == "attributes") {
             read_attribute_patch(value, key, changes.attributes, issues);
         } else {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     return issues;
@@ -233,7 +226,7 @@ Issues record_activity(const json::Object& body, ports::RecordActivityCommand& c
         } else if (key == "data") {
             read_attributes(value, key, command.data, issues);
         } else {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     if (!has_type) add(issues, "type", kRequired);
@@ -261,7 +254,7 @@ Issues import_leads(const json::Object& body, ports::ImportCommand& command) {
                 leads = nullptr;
             }
         } else {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     if (!has_workspace) add(issues, "workspace_slug", kRequired);
