@@ -158,10 +158,11 @@ std::optional<std::vector<EntityTag>> parse_entity_tags(std::string_view text) {
     return tags;
 }
 
-// A row's issues, or (when it has none) the message that explains it.
+// A row's first kMaxRowErrors issues, or (when it has none) the message that explains it.
 void add_row_errors(ports::ImportSummary& summary, std::size_t index, const std::vector<FieldIssue>& issues,
                     std::string_view message) {
-    for (const FieldIssue& issue : issues) summary.errors.push_back({index, issue.field, issue.issue});
+    const std::size_t listed = std::min(issues.size(), ports::kMaxRowErrors);
+    for (std::size_t i = 0; i < listed; ++i) summary.errors.push_back({index, issues[i].field, issues[i].issue});
     if (issues.empty()) summary.errors.push_back({index, "", std::string(message)});
 }
 

@@ -50,12 +50,17 @@ std::optional<domain::AttributeValue> attribute_value(const json::Value& value) 
 }
 
 // A flat object of strings, numbers and booleans (attributes, activity data). Null in a
-// POST body means {}.
+// POST body means {}. Over the key limit it is refused whole, so a hostile object costs one
+// issue, not one per entry.
 void read_attributes(const json::Value& value, std::string_view field, domain::Attributes& out, Issues& issues) {
     if (value.is_null()) return;
     const auto* object = value.as_object();
     if (object == nullptr) {
         add(issues, std::string(field), kObject);
+        return;
+    }
+    if (object->size() > domain::kMaxAttributeKeys) {
+        add(issues, std::string(field), "must have at most " + std::to_string(domain::kMaxAttributeKeys) + " keys");
         return;
     }
     for (const auto& [key, item] : *object) {
@@ -116,13 +121,18 @@ void decode_row(const json::Value& value, ports::ImportRow& row) {
         add(row.decode_issues, "", kObject);
         return;
     }
+    // The summary lists a row's first kMaxRowErrors problems only, so reading stops once
+    // they are found: a row of a million unknown fields never holds a million issues.
+    const auto full = [&] { return row.decode_issues.size() >= ports::kMaxRowErrors; };
     bool has_email = false;
     for (const auto& [key, item] : *object) {
+        if (full()) break;
         if (!read_lead_field(key, item, row.lead, has_email, row.decode_issues)) {
             add(row.decode_issues, echo_name(key), kUnknown);
         }
     }
-    if (!has_email) add(row.decode_issues, "email", kRequired);
+    if (!has_email && !full()) add(row.decode_issues, "email", kRequired);
+    if (full()) row.decode_issues.resize(ports::kMaxRowErrors);
 }
 
 // A name or company in PATCH: a string sets it, null clears it.

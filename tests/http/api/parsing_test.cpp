@@ -348,6 +348,36 @@ TEST_CASE("import bodies: row issues stay with the row", "[decode]") {
     CHECK(has_issue(issues, "extra", "unknown field"));
 }
 
+TEST_CASE("hostile rows and attribute objects cost a bounded number of issues", "[decode]") {
+    // An attributes or data object over the 64-key limit is refused as a whole: its
+    // entries are neither kept nor each reported.
+    std::string attributes = "{";
+    for (int i = 0; i < 1000; ++i) attributes += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":[]";
+    attributes += "}";
+    auto create = decode::parse_object(R"({"workspace_slug":"w","email":"a@b.co","attributes":)" + attributes + "}",
+                                       decode::body_limits());
+    leads::ports::CreateLeadCommand command{tenant(), {}, {}};
+    const auto issues = decode::create_lead(object_of(create), command);
+    CHECK(issues == std::vector<FieldIssue>{{"attributes", "must have at most 64 keys"}});
+    CHECK(command.lead.attributes.empty());
+
+    auto activity = decode::parse_object(R"({"type":"note","data":)" + attributes + "}", decode::body_limits());
+    auto recorded = activity_command();
+    CHECK(decode::record_activity(object_of(activity), recorded) ==
+          std::vector<FieldIssue>{{"data", "must have at most 64 keys"}});
+
+    // An import row keeps only the problems the summary lists.
+    std::string row = "{";
+    for (int i = 0; i < 1000; ++i) row += (i ? "," : "") + std::string("\"x") + std::to_string(i) + "\":0";
+    row += "}";
+    auto import = decode::parse_object(R"({"workspace_slug":"w","leads":[)" + row + "]}", decode::import_limits());
+    auto imported = import_command();
+    CHECK(decode::import_leads(object_of(import), imported).empty());
+    REQUIRE(imported.rows.size() == 1);
+    CHECK(imported.rows[0].decode_issues.size() == leads::ports::kMaxRowErrors);
+    CHECK(imported.rows[0].decode_issues.front() == FieldIssue{"x0", "unknown field"});
+}
+
 TEST_CASE("names echoed in errors are capped at 64 bytes on a code point boundary", "[parsing]") {
     using leads::adapters::http::echo_name;
     CHECK(echo_name("workspace") == "workspace");
