@@ -311,3 +311,18 @@ TEST_CASE("Service: every error code it answers is one the OpenAPI document list
     }
     CHECK(seen.size() == responses.size());  // each response above is a different case
 }
+
+TEST_CASE("Service: an X-Request-Id as long as the OpenAPI document allows is echoed", "[service][openapi]") {
+    Service service;
+    const auto document = http_request(service.port(), "GET", "/api/v1/openapi.json");
+    REQUIRE(document);
+    const auto parameter = document->body.find(R"("name": "X-Request-Id")");
+    REQUIRE(parameter != std::string::npos);
+    std::smatch match;
+    const std::string rest = document->body.substr(parameter, 600);
+    REQUIRE(std::regex_search(rest, match, std::regex(R"re("maxLength": ([0-9]+))re")));
+    const std::string longest(std::stoul(match[1]), 'r');
+    const auto response = http_request(service.port(), "GET", "/healthz", {}, {{"X-Request-Id", longest}});
+    REQUIRE(response);
+    CHECK(response->header("x-request-id") == longest);
+}
