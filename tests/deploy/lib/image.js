@@ -12,6 +12,8 @@ const { UID } = require('./consistency');
 
 // Already in debian:bookworm-slim (apt needs them), so the runtime stage need not name them.
 const IN_SLIM_BASE = new Set(['libc6', 'libgcc-s1', 'libstdc++6', 'zlib1g']);
+// -dev packages of the project's list that only the tests need (the fuzzer's runtime).
+const TEST_ONLY_DEV = new Set(['libclang-rt-14-dev']);
 // Sanitizer runtimes appear only in the debug/ci builds the tests run against.
 const SANITIZER_LIB = /^lib(asan|ubsan|lsan|tsan|hwasan)\.so/;
 
@@ -54,17 +56,26 @@ function argDefault(df, name) {
     return undefined;
 }
 
-function readmePackages(repo) {
-    const file = path.join(repo, 'README.md');
-    if (!fs.existsSync(file)) return null;
-    const text = fs.readFileSync(file, 'utf8');
-    // The install command that names the build libraries (there may be others, e.g. PostgreSQL).
+// The project's list of Debian packages: scripts/install-deps.sh's packages=( ... ), else the
+// README's `apt-get install` command that names the build libraries.
+function projectPackages(repo) {
+    const script = path.join(repo, 'scripts', 'install-deps.sh');
+    if (fs.existsSync(script)) {
+        const m = /^packages=\(([\s\S]*?)^\)/m.exec(fs.readFileSync(script, 'utf8'));
+        if (m) {
+            const list = m[1].split('\n').map((l) => l.replace(/#.*$/, '')).join(' ');
+            return { file: script, packages: words(list) };
+        }
+    }
+    const readme = path.join(repo, 'README.md');
+    if (!fs.existsSync(readme)) return null;
+    const text = fs.readFileSync(readme, 'utf8');
     const commands = [];
     const re = /apt(?:-get)?\s+install[^\n]*(?:\\\n[^\n]*)*/g;
     let m;
     while ((m = re.exec(text))) commands.push(m[0]);
     const build = commands.find((c) => /\blibsoci-dev\b/.test(c));
-    return build ? { file, packages: aptPackages(build) } : { file, packages: null };
+    return build ? { file: readme, packages: aptPackages(build) } : null;
 }
 
 function neededLibraries(binary) {
@@ -139,17 +150,15 @@ function checkImage(r, { repo, binary, buildDir }) {
         }
     }
 
-    // Build packages: those of the README's install command (which may add test-only tools).
+    // Build packages: the project's own list (which also has test-only tools).
     const buildPkgs = [...new Set(runs(build).flatMap(aptPackages))];
-    const readme = readmePackages(repo);
-    if (!readme) r.skip('README.md is missing: build packages not compared with it');
-    else if (!readme.packages) r.skip(`${readme.file}: no "apt-get install ... libsoci-dev ..." command found; build packages not compared`);
+    const project = projectPackages(repo);
+    if (!project) r.skip('neither scripts/install-deps.sh nor README.md lists the Debian packages: build packages not compared');
     else {
-        for (const p of buildPkgs) r.check(readme.packages.includes(p), `${file}: build stage installs ${p}, which ${readme.file} does not`);
-        for (const p of readme.packages) {
+        for (const p of buildPkgs) r.check(project.packages.includes(p), `${file}: build stage installs ${p}, which ${project.file} does not`);
+        for (const p of project.packages) {
             if (buildPkgs.includes(p)) continue;
-            if (/-dev$/.test(p)) r.fail(`${file}: ${readme.file} installs library ${p} for the build; the build stage does not`);
-            else r.note(`${readme.file} installs ${p}; the image build does not (test-only?)`);
+            if (/-dev$/.test(p) && !TEST_ONLY_DEV.has(p)) r.fail(`${file}: ${project.file} installs library ${p}; the build stage does not (a build dependency?)`);
         }
     }
 
@@ -186,7 +195,7 @@ function checkImage(r, { repo, binary, buildDir }) {
     r.check(user && user.getArgumentsContent() === `${UID}:${UID}`, `${file}: runtime USER must be the numeric ${UID}:${UID} (Kubernetes runAsNonRoot can only verify a numeric user)`);
     const copy = runtime.instructions.find((i) => i.getKeyword() === 'COPY' && /\$\{?LEADS_BINARY\}?/.test(i.getArgumentsContent() || ''));
     const target = copy && words(copy.getArgumentsContent()).filter((w) => !w.startsWith('--')).pop();
-    r.check(copy && /--from=build/.test(copy.getArgumentsContent()), `${file}: runtime stage must COPY --from=build the \${LEADS_BINARY}`);
+    r.check(copy && copy.getFromFlag && copy.getFromFlag() && copy.getFromFlag().getValue() === 'build', `${file}: runtime stage must COPY --from=build the \${LEADS_BINARY}`);
     const ep = last(runtime, 'ENTRYPOINT');
     let argv = null;
     try {
