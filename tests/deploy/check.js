@@ -55,7 +55,13 @@ function runRender(r, opts) {
         if (used.has(k)) return;
         if (!r.check(fs.existsSync(k), `${dir} is referenced as a kustomization but has no kustomization.yaml`)) return;
         used.add(k);
-        const refs = m.kustomizationRefs(dir);
+        let refs;
+        try {
+            refs = m.kustomizationRefs(dir);
+        } catch (e) {
+            r.fail(e.message);
+            return;
+        }
         for (const f of [...refs.resources, ...refs.components, ...refs.files]) {
             if (!r.check(fs.existsSync(f), `${path.relative(opts.repo, k)} refers to ${path.relative(opts.repo, f)}, which does not exist`)) continue;
             if (fs.statSync(f).isDirectory()) visit(f);
@@ -184,10 +190,15 @@ function main() {
         return 77;
     }
     const r = new Report(`deploy ${opts.command}`);
-    if (opts.command === 'selftest') {
-        require('./lib/selftest').selftest(r, opts, COMMANDS);
-    } else {
-        COMMANDS[opts.command](r, opts);
+    try {
+        if (opts.command === 'selftest') {
+            require('./lib/selftest').selftest(r, opts, COMMANDS);
+        } else {
+            COMMANDS[opts.command](r, opts);
+        }
+    } catch (e) {
+        // A broken input (unparsable YAML, say) is a failure with its message, not a crash.
+        r.fail(e.message);
     }
     console.log(r.summary());
     return r.exitCode();
