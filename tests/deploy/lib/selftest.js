@@ -103,6 +103,12 @@ function runQuiet(command, opts) {
 }
 
 function selftest(r, opts, commands) {
+    const kustomize = require('./manifests').findKustomize(opts.kubectl);
+    if (!kustomize.tool) {
+        // Without rendering, most mutations (overlay patches, generated objects) go unseen.
+        r.skip(`self-test needs a kustomize to render the overlays: ${kustomize.reason}`);
+        return;
+    }
     const helpFile = path.join(__dirname, '..', 'fixtures', 'leads-api-help.txt');
     const dir = prepare(opts.repo);
     const base = { ...opts, repo: dir, helpFile, binary: opts.binary };
