@@ -376,4 +376,4 @@ function checkDocs(r, repo, service) {
     for (const name of rows.keys()) r.check(service.env.has(name), `${file}: documents ${name}, which the service does not have`);
 }
 
-module.exports = { checkDocs, checkOverlay, GRACE_MARGIN_S, UID };
+module.exports = { checkDocs, checkOverlay, containerEnv, GRACE_MARGIN_S, UID };
