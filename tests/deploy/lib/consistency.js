@@ -260,7 +260,9 @@ function checkOverlay(r, overlay, service, openapi) {
     r.check(mode === 'jwt' || mode === 'gateway', `${tag} set LEADS_AUTH_MODE to jwt or gateway explicitly (unset + non-loopback address refuses to start)`);
     const jwtNames = ['LEADS_JWT_SECRET', 'LEADS_JWT_PUBLIC_KEY_FILE', 'LEADS_JWT_ISSUER', 'LEADS_JWT_AUDIENCE'];
     if (mode === 'jwt') {
-        r.check(env.has('LEADS_JWT_SECRET') || env.has('LEADS_JWT_PUBLIC_KEY_FILE'), `${tag} jwt mode needs LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE`);
+        const secret = env.has('LEADS_JWT_SECRET');
+        const file = env.has('LEADS_JWT_PUBLIC_KEY_FILE');
+        r.check(secret !== file, `${tag} jwt mode needs exactly one of LEADS_JWT_SECRET and LEADS_JWT_PUBLIC_KEY_FILE (both is refused at start-up)`);
         const keyFile = env.get('LEADS_JWT_PUBLIC_KEY_FILE');
         if (keyFile && keyFile.value) {
             const m = mountFor(api, keyFile.value);
