@@ -371,6 +371,9 @@ function checkDocs(r, repo, service) {
         const none = /^(—|-|none|\(none\)|unset|\(unset\))$/i.test(documented) || documented === '';
         if (opt.default === undefined || opt.default === '') {
             r.check(none || !/^[\w./:-]+$/.test(documented), `${file}: ${name} is documented with default "${documented}" but the service has none`);
+        } else if (opt.computedDefault) {
+            const words = (t) => t.toLowerCase().replace(/^the /, '');
+            r.check(words(documented) === words(opt.computedDefault), `${file}: ${name} default is "${documented}" in the docs; the service computes it: "${opt.computedDefault}"`);
         } else {
             r.check(documented === opt.default, `${file}: ${name} default is "${documented}" in the docs, "${opt.default}" in the service`);
         }

@@ -1,5 +1,6 @@
 'use strict';
 // Finding, rendering and loading the Kubernetes manifests under deploy/k8s.
+const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { execFileSync, spawnSync } = require('child_process');
@@ -63,8 +64,16 @@ function majorOf(version) {
     return m ? Number(m[1]) : null;
 }
 
+const kustomizeCache = new Map();
+
 // Returns {tool, args, version} for a usable kustomize, or {reason} when there is none.
 function findKustomize(kubectlHint) {
+    const key = `${kubectlHint || ''}|${process.env.PATH}`;
+    if (!kustomizeCache.has(key)) kustomizeCache.set(key, findKustomizeUncached(kubectlHint));
+    return kustomizeCache.get(key);
+}
+
+function findKustomizeUncached(kubectlHint) {
     const reasons = [];
     const kubectl = kubectlHint && fs.existsSync(kubectlHint) ? kubectlHint : onPath('kubectl');
     if (kubectl) {
@@ -102,8 +111,39 @@ function findKustomize(kubectlHint) {
     return { reason: reasons.join('; ') };
 }
 
-// Renders one kustomization directory; throws with kustomize's message on error or warning.
+// The same tree renders the same: the self-test re-checks unchanged manifests many times.
+const renderCache = new Map();
+
+function treeDigest(dir) {
+    const hash = crypto.createHash('sha256');
+    const walk = (d) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else hash.update(`${p}\0`).update(fs.readFileSync(p)).update('\0');
+        }
+    };
+    walk(dir);
+    return hash.digest('hex');
+}
+
+// Renders one overlay directory (deploy/k8s/overlays/NAME); throws with kustomize's message
+// on error or warning.
 function render(kustomize, dir) {
+    const key = `${kustomize.tool} ${dir} ${treeDigest(path.resolve(dir, '..', '..'))}`;
+    if (!renderCache.has(key)) {
+        try {
+            renderCache.set(key, { objects: renderUncached(kustomize, dir) });
+        } catch (e) {
+            renderCache.set(key, { error: e });
+        }
+    }
+    const hit = renderCache.get(key);
+    if (hit.error) throw hit.error;
+    return JSON.parse(JSON.stringify(hit.objects));
+}
+
+function renderUncached(kustomize, dir) {
     const out = run(kustomize.tool, [...kustomize.args, dir]);
     if (out.error) throw new Error(`${dir}: ${out.error.message}`);
     if (out.status !== 0) throw new Error(`${dir}: ${(out.stderr || out.stdout).trim()}`);

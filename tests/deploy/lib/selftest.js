@@ -72,7 +72,7 @@ const MUTATIONS = [
 ];
 
 // Needs the real binary (its shared libraries): only when the build has one.
-const BINARY_MUTATIONS = [['a linked library without its runtime package', 'image', 'deploy/Dockerfile', ' libpq5 \\\n', ' \\\n']];
+const BINARY_MUTATIONS = [['a linked library without its runtime package', 'image', 'deploy/Dockerfile', ' libjwt0 ', ' ']];
 
 function copyInto(src, dst) {
     fs.cpSync(src, dst, { recursive: true, filter: (p) => !p.includes(`${path.sep}node_modules`) });

@@ -34,7 +34,16 @@ function parseHelp(text) {
     const env = new Map();
     const subcommands = new Set();
     let section = null;
+    let last = null;
     for (const line of text.split('\n')) {
+        // A description line under an option: "(default: the number of CPUs)" marks a default
+        // computed at run time, which the help shows for this machine only.
+        if (last && /^\s{8,}\S/.test(line)) {
+            const computed = /default:\s*([^)]+)\)/i.exec(line);
+            if (computed) last.computedDefault = computed[1].trim();
+            continue;
+        }
+        last = null;
         if (/^\S.*:$/.test(line)) {
             section = line.slice(0, -1).trim().toLowerCase();
             continue;
@@ -48,6 +57,7 @@ function parseHelp(text) {
             const range = /\[\s*(-?[\d.]+)\s*-\s*(-?[\d.]+)\s*\]/.exec(type);
             if (range) [entry.min, entry.max] = [Number(range[1]), Number(range[2])];
             env.set(m[3], entry);
+            last = entry;
             continue;
         }
         if (section === 'subcommands') {
