@@ -41,6 +41,13 @@ int run(int argc, char** argv) {
         return 0;
     }
 
+    // Said before "listening", so whoever waits for that line has seen the warning too.
+    if (config.auth_mode == http::AuthMode::Gateway && !config.listen.is_loopback()) {
+        spdlog::warn(
+            "gateway mode on a non-loopback address: X-Tenant-Id is trusted from every client that can "
+            "reach this port");
+    }
+
     bootstrap::Overrides overrides;
     overrides.handle_signals = true;
     auto application = bootstrap::bootstrap(config, std::move(overrides));
@@ -60,11 +67,6 @@ int run(int argc, char** argv) {
                      .add("threads", static_cast<std::int64_t>(config.threads))
                      .add("db_pool_size", static_cast<std::int64_t>(config.db_pool_size))
                      .str());
-    if (config.auth_mode == http::AuthMode::Gateway && !config.listen.is_loopback()) {
-        spdlog::warn(
-            "gateway mode on a non-loopback address: X-Tenant-Id is trusted from every client that can "
-            "reach this port");
-    }
     service.wait();
     spdlog::info("exiting");
     return 0;

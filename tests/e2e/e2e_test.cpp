@@ -172,10 +172,17 @@ TEST_CASE("The binary serves the API and the operations endpoints", "[e2e]") {
     std::optional<HttpResponse> metrics;
     CHECK(eventually([&] {
         metrics = http_request(*port, "GET", "/metrics");
+        // Metrics are recorded once a response is written: wait until all three are in.
         return metrics &&
                metric_value(metrics->body,
                             R"(leads_http_requests_total{method="GET",route="/api/v1/tenant/leads",status="200"})") ==
-                   1;
+                   1 &&
+               metric_value(metrics->body,
+                            R"(leads_http_requests_total{method="POST",route="/api/v1/tenant/leads",status="201"})") ==
+                   1 &&
+               metric_value(
+                   metrics->body,
+                   R"(leads_http_requests_total{method="GET",route="/api/v1/tenant/leads/{id}",status="200"})") == 1;
     }));
     REQUIRE(metrics);
     CHECK(metric_value(metrics->body,
