@@ -40,6 +40,8 @@ std::string quote(std::string_view value) {
     return quoted;
 }
 
+void ignore_notice(void*, const char*) {}
+
 bool is_broken(soci::session& session) {
     auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
     return backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK;
@@ -68,9 +70,8 @@ std::shared_ptr<sql::SessionPool> make_pool(std::string conninfo, std::size_t si
                 session.open(soci::postgresql, conninfo);
                 // Server notices ("relation already exists, skipping") would go to stderr,
                 // outside the service's structured log.
-                auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
-                PQsetNoticeProcessor(
-                    backend->conn_, [](void*, const char*) {}, nullptr);
+                auto* pg = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+                PQsetNoticeProcessor(pg->conn_, ignore_notice, nullptr);
             },
         .is_broken = is_broken,
         .classify = classify,
