@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, the service and the tests need.
+# Idempotent: apt is only asked when something is missing. Run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache git ca-certificates
+  libboost-dev libboost-system-dev
+  libsoci-dev libsqlite3-dev sqlite3 libpq-dev
+  rapidjson-dev catch2 libfmt-dev libspdlog-dev libcli11-dev libjwt-dev libssl-dev openssl
+  clang-format
+  # tests: a throwaway PostgreSQL, the fuzzer's compiler, HTTP tools, the linters' runtime
+  postgresql postgresql-contrib clang libclang-rt-14-dev curl python3 nodejs npm
+  # benchmarks
+  wrk
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

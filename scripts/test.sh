@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds with sanitizers and warnings as errors, then runs every test: unit, contract
+# (memory, SQLite, and a throwaway PostgreSQL started here), HTTP, end-to-end, deploy
+# checks, the OpenAPI lint and a short fuzzing run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+
+cmake --preset ci
+cmake --build --preset ci
+
+# A short fuzzing run of the request-decoding path (clang + libFuzzer, its own build dir).
+scripts/fuzz.sh "${LEADS_FUZZ_SECONDS:-20}"
+
+# ctest runs inside a PostgreSQL started for this run only (and stopped afterwards).
+scripts/with-postgres.sh ctest --preset ci
