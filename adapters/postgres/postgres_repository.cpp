@@ -5,6 +5,8 @@
 #include <soci/soci.h>
 
 #include <map>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "adapters/postgres/schema.hpp"
@@ -41,6 +43,21 @@ std::string quote(std::string_view value) {
 }
 
 void ignore_notice(void*, const char*) {}
+
+// libpq checks ports only when it connects; a typo should stop start-up instead.
+bool valid_ports(std::string_view ports) {
+    while (true) {
+        auto comma = ports.find(',');
+        auto port = ports.substr(0, comma);
+        if (!port.empty()) {
+            if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+            int number = std::stoi(std::string(port));
+            if (number < 1 || number > 65535) return false;
+        }
+        if (comma == std::string_view::npos) return true;
+        ports.remove_prefix(comma + 1);
+    }
+}
 
 bool is_broken(soci::session& session) {
     auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
@@ -109,8 +126,10 @@ Result<std::string> parse_postgres_url(std::string_view url) {
     }
     std::string conninfo;
     std::map<std::string, std::string> defaults = kDefaults;
+    bool ports_ok = true;
     for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
         if (option->val == nullptr) continue;
+        if (std::string_view(option->keyword) == "port") ports_ok = valid_ports(option->val);
         defaults.erase(option->keyword);
         if (!conninfo.empty()) conninfo += ' ';
         conninfo += option->keyword;
@@ -118,6 +137,7 @@ Result<std::string> parse_postgres_url(std::string_view url) {
         conninfo += quote(option->val);
     }
     PQconninfoFree(options);
+    if (!ports_ok) return Error::validation(std::string(kVariable), "has a port that is not a number from 1 to 65535");
     for (const auto& [keyword, value] : defaults) {
         if (!conninfo.empty()) conninfo += ' ';
         conninfo += keyword + "=" + quote(value);
