@@ -91,6 +91,13 @@ std::shared_ptr<sql::SessionPool> make_pool(std::string conninfo, std::size_t si
                 PQsetNoticeProcessor(pg->conn_, ignore_notice, nullptr);
             },
         .is_broken = is_broken,
+        .in_transaction =
+            [](soci::session& session) {
+                auto* pg = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+                if (pg == nullptr || pg->conn_ == nullptr) return false;
+                auto status = PQtransactionStatus(pg->conn_);
+                return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
+            },
         .classify = classify,
     };
     return std::make_shared<sql::SessionPool>(std::move(backend), sql::PoolOptions{size, acquire_timeout});

@@ -76,10 +76,12 @@ void SessionPool::disconnect(std::size_t index) {
     slot.connected = false;
 }
 
-void SessionPool::release(std::size_t index, bool in_transaction) {
-    if (in_transaction) {
+void SessionPool::release(std::size_t index) {
+    // A transaction still open here was abandoned by an early return: that is an abort.
+    if (slots_[index].connected) {
         try {
-            pool_->at(index) << "ROLLBACK";
+            soci::session& session = pool_->at(index);
+            if (backend_.in_transaction(session)) session << "ROLLBACK";
         } catch (const std::exception&) {
             disconnect(index);  // a connection in an unknown state is not reused
         }
@@ -90,35 +92,25 @@ void SessionPool::release(std::size_t index, bool in_transaction) {
 SessionPool::Lease::Lease(Lease&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)),
       index_(other.index_),
-      in_transaction_(other.in_transaction_),
       commit_sent_(other.commit_sent_),
       broken_(other.broken_) {}
 
 SessionPool::Lease::~Lease() {
-    if (pool_ != nullptr) pool_->release(index_, in_transaction_);
+    if (pool_ != nullptr) pool_->release(index_);
 }
 
 soci::session& SessionPool::Lease::session() { return pool_->pool_->at(index_); }
 
 StatementCache& SessionPool::Lease::statements() { return pool_->slots_[index_].statements; }
 
-void SessionPool::Lease::begin(const std::string& begin_sql) {
-    session() << begin_sql;
-    in_transaction_ = true;
-}
+void SessionPool::Lease::begin(const std::string& begin_sql) { session() << begin_sql; }
 
 void SessionPool::Lease::commit() {
-    // A failed COMMIT has ended the transaction on every backend used here, except when
-    // the connection broke, which fail() handles.
-    in_transaction_ = false;
-    commit_sent_ = true;
+    commit_sent_ = true;  // from here on the outcome may be unknown: no retry
     session() << "COMMIT";
 }
 
-void SessionPool::Lease::rollback() {
-    in_transaction_ = false;
-    session() << "ROLLBACK";
-}
+void SessionPool::Lease::rollback() { session() << "ROLLBACK"; }
 
 Failure SessionPool::Lease::classify(const std::exception& error) const { return pool_->backend_.classify(error); }
 
@@ -129,14 +121,13 @@ domain::Error SessionPool::Lease::fail(const std::exception& error) {
     } catch (const std::exception&) {
         broken = true;
     }
-    if (!broken && in_transaction_) {
+    if (!broken) {
         try {
-            rollback();
+            if (pool_->backend_.in_transaction(session())) rollback();
         } catch (const std::exception&) {
             broken = true;
         }
     }
-    in_transaction_ = false;
     if (broken) {
         broken_ = true;
         pool_->disconnect(index_);

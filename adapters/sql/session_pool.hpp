@@ -42,6 +42,9 @@ struct Backend {
     std::function<void(soci::session&)> connect;
     // Whether the session's connection is gone (it is then reopened on its next lease).
     std::function<bool(soci::session&)> is_broken;
+    // Whether the connection is inside a transaction, as the driver knows it (not what the
+    // code meant to do: a failed COMMIT may leave SQLite's transaction open).
+    std::function<bool(soci::session&)> in_transaction;
     std::function<Failure(const std::exception&)> classify;
 };
 
@@ -72,7 +75,7 @@ class SessionPool {
         StatementCache statements;
     };
 
-    void release(std::size_t index, bool in_transaction);
+    void release(std::size_t index);
     void disconnect(std::size_t index);
 
     Backend backend_;
@@ -97,7 +100,6 @@ class SessionPool::Lease {
     void begin(const std::string& begin_sql);
     void commit();
     void rollback();
-    bool in_transaction() const { return in_transaction_; }
 
     // Call with the exception a database call threw: rolls back, reopens a broken
     // connection on its next lease, forgets cached statements, and says what to report.
@@ -115,7 +117,6 @@ class SessionPool::Lease {
 
     SessionPool* pool_;
     std::size_t index_;
-    bool in_transaction_ = false;
     bool commit_sent_ = false;
     bool broken_ = false;
 };

@@ -66,6 +66,11 @@ std::shared_ptr<sql::SessionPool> make_pool(const SqliteOptions& options) {
                 configure(session, busy);
             },
         .is_broken = [](soci::session&) { return false; },  // a file does not disconnect
+        .in_transaction =
+            [](soci::session& session) {
+                auto* sqlite = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+                return sqlite != nullptr && sqlite_api::sqlite3_get_autocommit(sqlite->conn_) == 0;
+            },
         .classify = classify,
     };
     return std::make_shared<sql::SessionPool>(std::move(backend),
