@@ -451,7 +451,8 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
             lease.commit();
             return {};
         }
-        return Error::unavailable("the email kept changing hands; retry");
+        // Each time a unique key was taken but no lead held the email: the id is in use.
+        return Error::internal("a lead or activity id is already in use");
     });
 }
 

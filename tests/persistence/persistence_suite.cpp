@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -615,6 +616,67 @@ TEST_CASE("many readers and writers at once: no 'database is locked', no lost wr
     auto counter = repository->find(key_of(counter_lead));
     REQUIRE(counter.ok());
     CHECK(counter->attributes.at("n") == domain::AttributeValue{std::int64_t{kWriters * kOperations}});
+}
+
+TEST_CASE("writers in several processes at once all succeed") {
+    auto& b = backend();
+    auto database = b.fresh_database();
+    REQUIRE(b.migrate(database).ok());
+    auto tenant = random_tenant();
+    auto workspace = slug("processes");
+    auto counter = [&] {
+        auto opened = b.open(database, 2);
+        REQUIRE(opened.ok());
+        return add_lead(**opened, tenant, workspace, {.email = "counter@example.com"});
+    }();
+    constexpr int kProcesses = 3;
+    constexpr int kWrites = 30;
+    std::vector<pid_t> children;
+    for (int p = 0; p < kProcesses; ++p) {
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            // Exit code: the number of failed calls (0 = all went through).
+            reseed_random();
+            int failed = 0;
+            auto opened = b.open(database, 2);
+            if (!opened) _exit(100);
+            auto repository = opened.value();
+            for (int i = 0; i < kWrites; ++i) {
+                auto lead = make_lead(tenant, workspace,
+                                      {.email = "p" + std::to_string(p) + "-" + std::to_string(i) + "@example.com"});
+                if (auto r = repository->insert(lead, created_entry(lead)); !r) {
+                    std::fprintf(stderr, "insert failed: %s\n", r.error().message.c_str());
+                    ++failed;
+                }
+                auto bumped = repository->update(key_of(counter),
+                                                 [](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                                                     l.version += 1;
+                                                     return std::vector<domain::Activity>{};
+                                                 });
+                if (!bumped) {
+                    std::fprintf(stderr, "update failed: %s\n", bumped.error().message.c_str());
+                    ++failed;
+                }
+            }
+            _exit(failed);
+        }
+        children.push_back(pid);
+    }
+    for (pid_t child : children) {
+        int status = 0;
+        REQUIRE(waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    auto opened = b.open(database, 2);
+    REQUIRE(opened.ok());
+    auto page = (*opened)->list(filter_for(tenant, workspace));
+    REQUIRE(page.ok());
+    CHECK(page->total == 1 + kProcesses * kWrites);
+    auto final_counter = (*opened)->find(key_of(counter));
+    REQUIRE(final_counter.ok());
+    CHECK(final_counter->version == counter.version + kProcesses * kWrites);
 }
 
 TEST_CASE("list pages are stable and ordered newest first, ties broken by id") {

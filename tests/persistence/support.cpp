@@ -21,6 +21,11 @@ domain::Entropy entropy() {
 
 }  // namespace
 
+void reseed_random() {
+    std::lock_guard lock(random_mutex);
+    random_engine.seed(std::random_device{}());
+}
+
 domain::TenantId random_tenant() {
     static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     std::string text = "t-";

@@ -17,6 +17,8 @@
 namespace leads::tests::persistence {
 
 domain::TenantId random_tenant();
+// A forked child starts with its parent's generator: it must reseed before making ids.
+void reseed_random();
 domain::WorkspaceSlug slug(const std::string& text);
 domain::Timestamp now();
 domain::LeadId new_lead_id();
