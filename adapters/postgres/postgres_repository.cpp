@@ -163,6 +163,7 @@ Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptio
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         .lock_rows = " FOR UPDATE",
         .fts5_search = false,
+        .data_modifying_cte = true,
         .serialize_writers = false,
     };
     return std::shared_ptr<ports::LeadRepository>(

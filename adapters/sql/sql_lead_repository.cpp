@@ -258,6 +258,23 @@ void bind_insert_activity(soci::statement& st, Buffers& b) {
     st.exchange(soci::use(b.activity.data, "data"));
 }
 
+// PostgreSQL: the import's lead and its lead_created entry in one statement (one round
+// trip per new row); the entry is inserted only when the lead was.
+const std::string kInsertLeadAndActivityIfNew =
+    "WITH inserted AS (" + kInsertLeadIfNew +
+    " RETURNING id, tenant_id) INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
+    "SELECT CAST(:activity_id AS TEXT), tenant_id, id, CAST(:type AS TEXT), CAST(:ts AS BIGINT), "
+    "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted";
+
+void bind_insert_lead_and_activity(soci::statement& st, Buffers& b) {
+    bind_insert_lead(st, b);
+    st.exchange(soci::use(b.activity.id, "activity_id"));
+    st.exchange(soci::use(b.activity.type, "type"));
+    st.exchange(soci::use(b.activity.ts, "ts"));
+    st.exchange(soci::use(b.activity.campaign_id, b.activity.campaign_id_ind, "campaign_id"));
+    st.exchange(soci::use(b.activity.data, "data"));
+}
+
 const std::string kAddCount =
     "INSERT INTO lead_counts (tenant_id, workspace, status, n) VALUES (:tenant, :workspace, :status, :delta) "
     "ON CONFLICT (tenant_id, workspace, status) DO UPDATE SET n = lead_counts.n + excluded.n";
@@ -323,12 +340,35 @@ class Steps {
         return fetch_lead(q);
     }
 
-    // Whether a row was inserted (if_new: false when the email is taken).
-    bool insert_lead(const LeadRow& row, bool if_new) {
-        auto& q = prepare(lease_, if_new ? kInsertLeadIfNew : kInsertLead, bind_insert_lead);
+    void insert_lead(const LeadRow& row) {
+        auto& q = prepare(lease_, kInsertLead, bind_insert_lead);
         q.b.lead = row;
         q.st.execute(true);
-        return q.st.get_affected_rows() == 1;
+    }
+
+    // Inserts the lead and its lead_created entry unless the email is taken (no error
+    // then: a failed statement would abort a whole import on PostgreSQL). Whether it did.
+    bool insert_lead_if_new(const LeadRow& row, const ActivityRow& created) {
+        if (dialect_.data_modifying_cte) {
+            auto& q = prepare(lease_, kInsertLeadAndActivityIfNew, bind_insert_lead_and_activity);
+            q.b.lead = row;
+            q.b.activity = created;
+            q.st.execute(true);
+            return q.st.get_affected_rows() == 1;
+        }
+        auto& q = prepare(lease_, kInsertLeadIfNew, bind_insert_lead);
+        q.b.lead = row;
+        q.st.execute(true);
+        if (q.st.get_affected_rows() != 1) return false;
+        insert_activity(row.tenant, created);
+        return true;
+    }
+
+    void insert_activity(const std::string& tenant, const ActivityRow& row) {
+        auto& q = prepare(lease_, kInsertActivity, bind_insert_activity);
+        q.b.tenant = tenant;
+        q.b.activity = row;
+        q.st.execute(true);
     }
 
     bool update_lead(const LeadRow& row, long long expected_version) {
@@ -350,10 +390,7 @@ class Steps {
         for (const auto& entry : entries) {
             auto row = to_row(entry, lead.id);
             if (!row) return std::move(row).error();
-            auto& q = prepare(lease_, kInsertActivity, bind_insert_activity);
-            q.b.tenant = lead.tenant.value();
-            q.b.activity = std::move(row).value();
-            q.st.execute(true);
+            insert_activity(lead.tenant.value(), *row);
         }
         return {};
     }
@@ -434,7 +471,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
             lease.begin(dialect_.begin_write);
             try {
-                steps.insert_lead(*row, false);
+                steps.insert_lead(*row);
             } catch (const std::exception& e) {
                 if (lease.classify(e) != Failure::UniqueViolation) throw;
                 // The UNIQUE constraint decided; PostgreSQL has aborted the transaction, so
@@ -675,23 +712,20 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         lease.begin(dialect_.begin_write);
         for (const auto& item : items) {
             const std::string& email = item.lead.email.value();
-            // Sees the rows earlier items inserted: a duplicate within the request is a
-            // duplicate of its first occurrence.
-            auto existing = steps.lead_by_email(tenant_id, slug, email, true);
-            if (!existing) {
-                auto row = to_row(item.lead);
-                if (!row) return std::move(row).error();
-                if (steps.insert_lead(*row, true)) {
-                    auto logged = steps.insert_activities(item.lead, {item.created});
-                    if (!logged) return std::move(logged).error();
-                    deltas[row->status] += 1;
-                    outcomes.push_back({Kind::Created, std::nullopt});
-                    continue;
-                }
-                // Another transaction committed this email after the look-up.
-                existing = steps.lead_by_email(tenant_id, slug, email, true);
-                if (!existing) return Error::unavailable("the email kept changing hands; retry");
+            // Insert first: the UNIQUE constraint, not a look-up, says whether the email is
+            // new. It sees the rows earlier items inserted, so a duplicate within the
+            // request is a duplicate of its first occurrence.
+            auto row = to_row(item.lead);
+            if (!row) return std::move(row).error();
+            auto created = to_row(item.created, item.lead.id);
+            if (!created) return std::move(created).error();
+            if (steps.insert_lead_if_new(*row, *created)) {
+                deltas[row->status] += 1;
+                outcomes.push_back({Kind::Created, std::nullopt});
+                continue;
             }
+            auto existing = steps.lead_by_email(tenant_id, slug, email, true);
+            if (!existing) return Error::unavailable("the email kept changing hands; retry");
             if (!item.merge) {
                 outcomes.push_back({Kind::Skipped, std::nullopt});
                 continue;
@@ -710,21 +744,21 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             if (lead.version == current->version) {
                 lead = *current;
             } else {
-                auto row = to_row(lead);
-                if (!row) return std::move(row).error();
-                if (row->email != existing->email) {
+                auto merged = to_row(lead);
+                if (!merged) return std::move(merged).error();
+                if (merged->email != existing->email) {
                     // A failed statement would abort the whole import on PostgreSQL, so a
                     // taken email is looked for first (the constraint still has the last word).
-                    auto holder = steps.lead_by_email(tenant_id, slug, row->email, false);
-                    if (holder && holder->id != row->id) {
+                    auto holder = steps.lead_by_email(tenant_id, slug, merged->email, false);
+                    if (holder && holder->id != merged->id) {
                         outcomes.push_back({Kind::Failed, Error::duplicate_email(holder->id)});
                         continue;
                     }
                 }
-                if (!steps.update_lead(*row, current->version)) return Error::internal("lead changed while locked");
+                if (!steps.update_lead(*merged, current->version)) return Error::internal("lead changed while locked");
                 if (lead.status != current->status) {
                     deltas[existing->status] -= 1;
-                    deltas[row->status] += 1;
+                    deltas[merged->status] += 1;
                 }
             }
             auto logged = steps.insert_activities(lead, *entries);

@@ -24,6 +24,9 @@ struct Dialect {
     std::string lock_rows;
     // SQLite: search terms of at least three code points use the leads_fts trigram index.
     bool fts5_search = false;
+    // PostgreSQL: INSERT inside WITH, so an imported lead and its first entry take one
+    // round trip.
+    bool data_modifying_cte = false;
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;

@@ -119,6 +119,7 @@ Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& 
         .begin_read = "BEGIN",
         .lock_rows = "",
         .fts5_search = true,
+        .data_modifying_cte = false,
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,
     };
