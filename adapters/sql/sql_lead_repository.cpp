@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -459,6 +460,9 @@ Result<T> SqlLeadRepository::run(Access access, Body&& body) {
             Error error = lease->fail(e);
             if (attempt == 0 && lease->retryable()) continue;
             return error;
+        } catch (...) {
+            // A mutation may throw anything; the transaction is rolled back all the same.
+            return lease->fail(std::runtime_error("unknown exception"));
         }
     }
 }

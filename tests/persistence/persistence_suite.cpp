@@ -532,6 +532,57 @@ TEST_CASE("text round-trips byte for byte") {
     CHECK_FALSE(history->items[1].campaign_id.has_value());
 }
 
+TEST_CASE("a mutation that throws rolls its update back and frees the connection") {
+    auto& b = backend();
+    auto opened = b.open(b.fresh_database(), 1, std::chrono::milliseconds(500));
+    REQUIRE(opened.ok());
+    auto repository = opened.value();
+    auto tenant = random_tenant();
+    auto lead = add_lead(*repository, tenant, slug("throws"), {.email = "throws@example.com"});
+    auto note = [&] {
+        return std::vector<domain::Activity>{domain::Activity{
+            .id = new_activity_id(),
+            .lead_id = lead.id,
+            .type = domain::ActivityType::Note,
+            .timestamp = now(),
+            .campaign_id = std::nullopt,
+            .data = {},
+        }};
+    };
+    for (int round = 0; round < 3; ++round) {  // a leaked transaction or lease would show on the next round
+        auto std_exception =
+            repository->update(key_of(lead), [&](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                l.company = "half-way";
+                l.version += 1;
+                throw std::runtime_error("boom");
+            });
+        REQUIRE_FALSE(std_exception.ok());
+        CHECK(std_exception.error().kind == ErrorKind::Internal);
+        auto anything = repository->update(
+            key_of(lead), [&](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> { throw 42; });
+        REQUIRE_FALSE(anything.ok());
+        CHECK(anything.error().kind == ErrorKind::Internal);
+        auto refused =
+            repository->update(key_of(lead), [&](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                l.company = "refused";
+                l.version += 1;
+                return domain::Error::precondition_failed();
+            });
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().kind == ErrorKind::PreconditionFailed);
+    }
+    auto unchanged = repository->find(key_of(lead));
+    REQUIRE(unchanged.ok());
+    CHECK_FALSE(unchanged->company.has_value());
+    CHECK(unchanged->version == lead.version);
+    auto history = repository->activities(key_of(lead), 10, 0);
+    REQUIRE(history.ok());
+    CHECK(history->total == 1);
+    auto noted = repository->update(
+        key_of(lead), [&](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> { return note(); });
+    CHECK(noted.ok());
+}
+
 TEST_CASE("an email change onto a taken email conflicts and changes nothing") {
     auto repository = backend().repository();
     auto tenant = random_tenant();
