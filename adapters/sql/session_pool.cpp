@@ -49,6 +49,7 @@ domain::Result<SessionPool::Lease> SessionPool::acquire() {
     if (!pool_->try_lease(index, static_cast<int>(timeout))) {
         return domain::Error::unavailable(backend_.name + " connection pool exhausted");
     }
+    in_use_.fetch_add(1, std::memory_order_relaxed);
     Lease lease(this, index);
     Slot& slot = slots_[index];
     if (!slot.connected) {
@@ -57,6 +58,7 @@ domain::Result<SessionPool::Lease> SessionPool::acquire() {
             if (session.get_backend() != nullptr) session.close();
             backend_.connect(session);
             slot.connected = true;
+            connected_.fetch_add(1, std::memory_order_relaxed);
         } catch (const std::exception& e) {
             // The lease gives the slot back.
             return domain::Error::unavailable(backend_.name + " database unavailable: " + one_line(e.what()));
@@ -73,6 +75,7 @@ void SessionPool::disconnect(std::size_t index) {
     } catch (const std::exception&) {
         // Closing a dead connection can only fail to say goodbye.
     }
+    if (slot.connected) connected_.fetch_sub(1, std::memory_order_relaxed);
     slot.connected = false;
 }
 
@@ -86,6 +89,7 @@ void SessionPool::release(std::size_t index) {
             disconnect(index);  // a connection in an unknown state is not reused
         }
     }
+    in_use_.fetch_sub(1, std::memory_order_relaxed);
     pool_->give_back(index);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <exception>
@@ -68,6 +69,8 @@ class SessionPool {
 
     const Backend& backend() const { return backend_; }
     std::size_t size() const { return slots_.size(); }
+    std::size_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
+    std::size_t connected() const { return connected_.load(std::memory_order_relaxed); }
 
   private:
     struct Slot {
@@ -82,6 +85,8 @@ class SessionPool {
     PoolOptions options_;
     std::unique_ptr<soci::connection_pool> pool_;
     std::vector<Slot> slots_;  // slot i belongs to whoever leased pool_->at(i)
+    std::atomic<std::size_t> in_use_{0};
+    std::atomic<std::size_t> connected_{0};
 };
 
 // One leased session. Gives it back when destroyed, rolling back a transaction left open

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/sql/json_codec.hpp"
+#include "adapters/sql/pool_stats.hpp"
 #include "adapters/sql/search_pattern.hpp"
 #include "domain/text.hpp"
 
@@ -781,6 +782,12 @@ Result<void> SqlLeadRepository::ping() {
         Steps(lease, dialect_).single_count(q);
         return {};
     });
+}
+
+std::function<PoolStats()> pool_stats_reader(const ports::LeadRepository& repository) {
+    const auto* sql = dynamic_cast<const SqlLeadRepository*>(&repository);
+    if (sql == nullptr) return {};
+    return [pool = sql->pool()] { return PoolStats{pool->size(), pool->in_use(), pool->connected()}; };
 }
 
 }  // namespace leads::adapters::sql

@@ -49,6 +49,8 @@ class SqlLeadRepository final : public ports::LeadRepository {
                                                              const std::vector<ports::ImportItem>& items) override;
     domain::Result<void> ping() override;
 
+    const std::shared_ptr<SessionPool>& pool() const { return pool_; }
+
   private:
     enum class Access { Read, Write };
     template <class T, class Body>

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/sql/pool_stats.hpp"
 #include "domain/text.hpp"
 #include "tests/persistence/support.hpp"
 
@@ -779,6 +780,11 @@ TEST_CASE("a call that cannot get a connection in time fails with Unavailable") 
         CHECK(result.ok());
     });
     while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto stats = adapters::sql::pool_stats_reader(*repository);
+    REQUIRE(stats);
+    CHECK(stats().size == 1);
+    CHECK(stats().in_use == 1);
+    CHECK(stats().connected == 1);
     auto started = std::chrono::steady_clock::now();
     auto blocked = repository->find(key_of(lead));
     auto waited = std::chrono::steady_clock::now() - started;
@@ -789,6 +795,7 @@ TEST_CASE("a call that cannot get a connection in time fails with Unavailable") 
     CHECK(waited >= std::chrono::milliseconds(150));
     CHECK(waited < std::chrono::seconds(3));
     // Given back: the next call gets the connection.
+    CHECK(stats().in_use == 0);
     CHECK(repository->find(key_of(lead)).ok());
 }
 
