@@ -68,7 +68,11 @@ sql::Failure classify(const std::exception& error) {
     const auto* pg_error = dynamic_cast<const soci::postgresql_soci_error*>(&error);
     if (pg_error == nullptr) return sql::Failure::Other;
     const std::string state = pg_error->sqlstate();
-    if (state == "23505") return sql::Failure::UniqueViolation;
+    // Of the constraint_violation category, only unique_violation is a duplicate email; a
+    // failed CHECK or foreign key is a bug.
+    if (pg_error->get_error_category() == soci::soci_error::constraint_violation && state == "23505") {
+        return sql::Failure::UniqueViolation;
+    }
     if (pg_error->get_error_category() == soci::soci_error::connection_error) return sql::Failure::Unavailable;
     // 08 connection exception, 53 insufficient resources (too many connections), 57
     // operator intervention (statement timeout, shutdown, starting up), 40 serialization

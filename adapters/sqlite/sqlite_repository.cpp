@@ -41,6 +41,8 @@ void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
     session << "PRAGMA synchronous = NORMAL";
 }
 
+// SOCI 4.0's SQLite errors report no get_error_category() (always "unknown"): the
+// result code SQLite returned is what tells them apart.
 sql::Failure classify(const std::exception& error) {
     const auto* sqlite_error = dynamic_cast<const soci::sqlite3_soci_error*>(&error);
     if (sqlite_error == nullptr) return sql::Failure::Other;
