@@ -191,9 +191,11 @@ async function smoke(r, { repo, binary, overlays }) {
             for (const [name, e] of containerEnv(api, overlay.objects)) {
                 if (e.value !== undefined) env[name] = relocate(e.value, mounts);
                 else if (name === 'LEADS_DATABASE_URL') {
-                    // A Secret outside the manifests (PostgreSQL in production): SQLite here.
-                    env[name] = `sqlite:${path.join(scratch, 'leads.db')}`;
-                    r.note(`${tag} ${name} comes from ${e.source}: running on SQLite instead`);
+                    // A Secret outside the manifests (PostgreSQL in production): the test
+                    // database when the test run has one (scripts/with-postgres.sh), else SQLite.
+                    const pg = process.env.LEADS_TEST_POSTGRES_URL;
+                    env[name] = pg || `sqlite:${path.join(scratch, 'leads.db')}`;
+                    r.note(`${tag} ${name} comes from ${e.source}: running on ${pg ? 'LEADS_TEST_POSTGRES_URL' : 'SQLite'} instead`);
                 } else {
                     r.note(`${tag} ${name} comes from ${e.source}: left unset`);
                 }
