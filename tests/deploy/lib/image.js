@@ -164,6 +164,12 @@ function checkImage(r, { repo, binary, buildDir }) {
 
     // Runtime: no -dev packages, and a package for every library the binary links.
     const runtimePkgs = new Set(runs(runtime).flatMap(aptPackages));
+    // Every name must be a Debian package (a typo fails only at `docker build` otherwise).
+    const names = [...new Set(['apt', ...buildPkgs, ...runtimePkgs])];
+    const shown = spawnSync('apt-cache', ['show', '--no-all-versions', ...names], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const found = new Set([...(shown.stdout || '').matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]));
+    if (!found.has('apt')) r.skip('apt-cache has no package lists here: package names not looked up');
+    else for (const p of names) r.check(found.has(p), `${file}: ${p} is not a Debian package (apt-cache show)`);
     for (const p of runtimePkgs) r.check(!/-dev$/.test(p), `${file}: runtime stage installs development package ${p}`);
     if (binary) {
         const needed = neededLibraries(binary);

@@ -66,6 +66,7 @@ const MUTATIONS = [
     ['a named user', 'image', 'deploy/Dockerfile', 'USER 10001:10001', 'USER leads'],
     ['shell-form entrypoint', 'image', 'deploy/Dockerfile', 'ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/leads-api"]', 'ENTRYPOINT /usr/local/bin/leads-api'],
     ['a port the service does not listen on', 'image', 'deploy/Dockerfile', 'EXPOSE 8080', 'EXPOSE 9090'],
+    ['a misspelt package', 'image', 'deploy/Dockerfile', 'libspdlog1.10', 'libspdlog1.1'],
     ['a lint error', 'image', 'deploy/Dockerfile', 'WORKDIR /var/lib/leads', 'WORKDIR'],
     ['a build library missing from the image build', 'image', 'deploy/Dockerfile', ' libpq-dev \\\n', ' \\\n'],
     ['host build tree in the context', 'image', '.dockerignore', '\nbuild/\n', '\n'],
