@@ -17,6 +17,14 @@ const TEST_ONLY_DEV = new Set(['libclang-rt-14-dev']);
 // Sanitizer runtimes appear only in the debug/ci builds the tests run against.
 const SANITIZER_LIB = /^lib(asan|ubsan|lsan|tsan|hwasan)\.so/;
 
+// Package look-ups give the same answer within a run (the self-test asks many times).
+const lookups = new Map();
+function cachedSpawn(cmd, args) {
+    const key = `${cmd}\0${args.join('\0')}`;
+    if (!lookups.has(key)) lookups.set(key, spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20 }));
+    return lookups.get(key);
+}
+
 function words(text) {
     return text.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean);
 }
@@ -79,13 +87,13 @@ function projectPackages(repo) {
 }
 
 function neededLibraries(binary) {
-    const r = spawnSync('readelf', ['-d', binary], { encoding: 'utf8' });
+    const r = cachedSpawn('readelf', ['-d', binary]);
     if (r.status !== 0) return null;
     return [...r.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
 }
 
 function libraryPaths(binary) {
-    const r = spawnSync('ldd', [binary], { encoding: 'utf8' });
+    const r = cachedSpawn('ldd', [binary]);
     const map = new Map();
     for (const m of (r.stdout || '').matchAll(/^\s*(\S+)\s+=>\s+(\S+)/gm)) map.set(m[1], m[2]);
     return map;
@@ -93,11 +101,11 @@ function libraryPaths(binary) {
 
 function packageOwning(file) {
     for (const candidate of [file, fs.existsSync(file) ? fs.realpathSync(file) : file]) {
-        const r = spawnSync('dpkg', ['-S', candidate], { encoding: 'utf8' });
+        const r = cachedSpawn('dpkg', ['-S', candidate]);
         if (r.status === 0) return r.stdout.split(':')[0].trim();
         // usrmerge: /lib/x86_64-linux-gnu/... is registered under /usr/lib or the reverse.
         const alt = candidate.startsWith('/usr/') ? candidate.slice(4) : `/usr${candidate}`;
-        const r2 = spawnSync('dpkg', ['-S', alt], { encoding: 'utf8' });
+        const r2 = cachedSpawn('dpkg', ['-S', alt]);
         if (r2.status === 0) return r2.stdout.split(':')[0].trim();
     }
     return null;
@@ -166,7 +174,7 @@ function checkImage(r, { repo, binary, buildDir }) {
     const runtimePkgs = new Set(runs(runtime).flatMap(aptPackages));
     // Every name must be a Debian package (a typo fails only at `docker build` otherwise).
     const names = [...new Set(['apt', ...buildPkgs, ...runtimePkgs])];
-    const shown = spawnSync('apt-cache', ['show', '--no-all-versions', ...names], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const shown = cachedSpawn('apt-cache', ['show', '--no-all-versions', ...names.sort()]);
     const found = new Set([...(shown.stdout || '').matchAll(/^Package: (\S+)$/gm)].map((m) => m[1]));
     if (!found.has('apt')) r.skip('apt-cache has no package lists here: package names not looked up');
     else for (const p of names) r.check(found.has(p), `${file}: ${p} is not a Debian package (apt-cache show)`);
