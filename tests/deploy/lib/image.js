@@ -252,6 +252,16 @@ function checkImage(r, { repo, binary, buildDir }) {
         r.check(lines.some((l) => /^\/?build\/?$/.test(l)), `${ignore} must exclude build/`);
         r.check(lines.some((l) => /^\/?\.git\/?$/.test(l)), `${ignore} must exclude .git`);
         r.check(lines.some((l) => /node_modules/.test(l)), `${ignore} must exclude node_modules`);
+        // ...but keep what the build reads, docs/openapi.json (compiled into the binary) included.
+        const globRe = (g) =>
+            new RegExp(`^${g.replace(/^\/|\/$/g, '').replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]').replace(/\0/g, '.*')}$`);
+        const patterns = lines.filter((l) => l && !l.startsWith('#') && !l.startsWith('!')).map(globRe);
+        const needed = ['CMakeLists.txt', 'CMakePresets.json', 'cmake/LeadsWarnings.cmake', 'domain/CMakeLists.txt', 'ports/CMakeLists.txt', 'application/CMakeLists.txt', 'adapters/CMakeLists.txt', 'docs/openapi.json'];
+        for (const f of needed) {
+            const parts = f.split('/');
+            const prefixes = parts.map((_, i) => parts.slice(0, i + 1).join('/'));
+            r.check(!prefixes.some((p) => patterns.some((re) => re.test(p))), `${ignore} excludes ${f}, which the build reads`);
+        }
     }
 }
 

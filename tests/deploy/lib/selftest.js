@@ -70,6 +70,8 @@ const MUTATIONS = [
     ['a lint error', 'image', 'deploy/Dockerfile', 'WORKDIR /var/lib/leads', 'WORKDIR'],
     ['a build library missing from the image build', 'image', 'deploy/Dockerfile', ' libpq-dev \\\n', ' \\\n'],
     ['host build tree in the context', 'image', '.dockerignore', '\nbuild/\n', '\n'],
+    ['the OpenAPI document left out of the context', 'image', '.dockerignore', '\nbuild/\n', '\nbuild/\ndocs/\n'],
+    ['JSON files left out of the context', 'image', '.dockerignore', '\nbuild/\n', '\nbuild/\n**/*.json\n'],
 ];
 
 // Needs the real binary (its shared libraries): only when the build has one.
