@@ -117,7 +117,7 @@ struct ImportSummary {
 };
 
 class LeadUseCases {
-public:
+  public:
     virtual ~LeadUseCases() = default;
 
     virtual domain::Result<LeadList> list(const ListLeadsQuery& query) = 0;
