@@ -1,0 +1,287 @@
+#include "adapters/memory/in_memory_lead_repository.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace leads::adapters::memory {
+
+using domain::Activity;
+using domain::Error;
+using domain::Lead;
+using domain::Result;
+using domain::Timestamp;
+
+namespace {
+
+using WorkspaceKey = std::pair<std::string, std::string>;            // (tenant, workspace)
+using EmailKey = std::tuple<std::string, std::string, std::string>;  // (tenant, workspace, email)
+using OrderKey = std::pair<Timestamp, std::string>;                  // (created_at, id)
+
+WorkspaceKey workspace_key(const Lead& lead) { return {lead.tenant.value(), lead.workspace.value()}; }
+
+EmailKey email_key(const Lead& lead) { return {lead.tenant.value(), lead.workspace.value(), lead.email.value()}; }
+
+bool visible(const Lead& lead, const ports::LeadKey& key) {
+    return lead.tenant == key.tenant && (!key.workspace || *key.workspace == lead.workspace);
+}
+
+// Oldest first, so that readers walk it backwards for newest first.
+void insert_sorted(std::vector<Activity>& list, Activity entry) {
+    const auto position = std::upper_bound(list.begin(), list.end(), entry, [](const Activity& a, const Activity& b) {
+        return std::tie(a.timestamp, a.id) < std::tie(b.timestamp, b.id);
+    });
+    list.insert(position, std::move(entry));
+}
+
+std::int64_t non_negative(std::int64_t value) { return value < 0 ? 0 : value; }
+
+struct Store {
+    std::unordered_map<std::string, Lead> leads;                        // by id
+    std::unordered_map<std::string, std::vector<Activity>> activities;  // by lead id, oldest first
+    std::map<EmailKey, std::string> emails;                             // the id holding each email
+    std::map<WorkspaceKey, std::set<OrderKey>> order;                   // oldest first
+
+    const Lead* visible_lead(const ports::LeadKey& key) const {
+        const auto found = leads.find(key.id.value());
+        if (found == leads.end() || !visible(found->second, key)) return nullptr;
+        return &found->second;
+    }
+};
+
+// Changes made on top of a Store and applied to it only by commit(), so that a failed
+// write (or an exception thrown by a mutation) leaves the store as it was.
+class Staging {
+  public:
+    explicit Staging(const Store& base) : base_(base) {}
+
+    const Lead* lead(const std::string& id) const {
+        if (const auto staged = leads_.find(id); staged != leads_.end()) return &staged->second;
+        if (const auto stored = base_.leads.find(id); stored != base_.leads.end()) return &stored->second;
+        return nullptr;
+    }
+
+    std::optional<std::string> holder(const EmailKey& key) const {
+        if (const auto staged = emails_.find(key); staged != emails_.end()) return staged->second;
+        if (const auto stored = base_.emails.find(key); stored != base_.emails.end()) return stored->second;
+        return std::nullopt;
+    }
+
+    // previous: the lead as it is now, or null for a new one.
+    void put(Lead lead, const Lead* previous) {
+        if (previous != nullptr && !(previous->email == lead.email)) emails_[email_key(*previous)] = std::nullopt;
+        emails_[email_key(lead)] = lead.id.value();
+        std::string id = lead.id.value();
+        leads_.insert_or_assign(std::move(id), std::move(lead));
+    }
+
+    void append(const domain::LeadId& lead_id, std::vector<Activity> entries) {
+        auto& list = activities_[lead_id.value()];
+        for (Activity& entry : entries) {
+            entry.lead_id = lead_id;
+            list.push_back(std::move(entry));
+        }
+    }
+
+    void commit(Store& store) && {
+        for (auto& [id, lead] : leads_) {
+            const auto stored = store.leads.find(id);
+            if (stored == store.leads.end()) {
+                store.order[workspace_key(lead)].emplace(lead.created_at, id);
+                store.leads.emplace(id, std::move(lead));
+            } else {
+                stored->second = std::move(lead);
+            }
+        }
+        for (auto& [key, id] : emails_) {
+            if (id) {
+                store.emails.insert_or_assign(key, std::move(*id));
+            } else {
+                store.emails.erase(key);
+            }
+        }
+        for (auto& [id, entries] : activities_) {
+            auto& list = store.activities[id];
+            for (Activity& entry : entries) insert_sorted(list, std::move(entry));
+        }
+    }
+
+  private:
+    const Store& base_;
+    std::map<std::string, Lead> leads_;
+    std::map<EmailKey, std::optional<std::string>> emails_;  // nullopt: no longer held
+    std::map<std::string, std::vector<Activity>> activities_;
+};
+
+bool same_identity(const Lead& a, const Lead& b) {
+    return a.id == b.id && a.tenant == b.tenant && a.workspace == b.workspace && a.created_at == b.created_at;
+}
+
+// Runs mutate on a copy of current and stages the outcome. Nothing is staged on error.
+Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::LeadMutation& mutate) {
+    Lead lead = current;
+    auto entries = mutate(lead);
+    if (!entries) return std::move(entries).error();
+    if (!same_identity(lead, current)) return Error::internal("a mutation changed the identity of a lead");
+    if (lead.version == current.version) {
+        // The port's contract: an unchanged version means the lead is not rewritten.
+        lead = current;
+    } else {
+        if (!(lead.email == current.email)) {
+            const auto holder = staging.holder(email_key(lead));
+            if (holder && *holder != lead.id.value()) return Error::duplicate_email(*holder);
+        }
+        staging.put(lead, &current);
+    }
+    staging.append(lead.id, std::move(entries).value());
+    return lead;
+}
+
+// Errors a merge may return for its own row; anything else aborts the whole import.
+bool is_row_error(const Error& error) {
+    return error.kind != domain::ErrorKind::Internal && error.kind != domain::ErrorKind::Unavailable;
+}
+
+}  // namespace
+
+struct InMemoryLeadRepository::State {
+    Store store;
+};
+
+InMemoryLeadRepository::InMemoryLeadRepository() : state_(std::make_unique<State>()) {}
+
+InMemoryLeadRepository::~InMemoryLeadRepository() = default;
+
+Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& created) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    if (store.leads.contains(lead.id.value())) return Error::internal("lead id already in use");
+    if (const auto holder = store.emails.find(email_key(lead)); holder != store.emails.end()) {
+        return Error::duplicate_email(holder->second);
+    }
+    Staging staging(store);
+    staging.put(lead, nullptr);
+    staging.append(lead.id, {created});
+    std::move(staging).commit(store);
+    return {};
+}
+
+Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
+    std::shared_lock lock(mutex_);
+    const Lead* lead = state_->store.visible_lead(key);
+    if (lead == nullptr) return Error::not_found();
+    return *lead;
+}
+
+Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    const Lead* current = store.visible_lead(key);
+    if (current == nullptr) return Error::not_found();
+    Staging staging(store);
+    auto stored = stage_mutation(staging, *current, mutate);
+    if (!stored) return stored;
+    std::move(staging).commit(store);
+    return stored;
+}
+
+Result<void> InMemoryLeadRepository::remove(const ports::LeadKey& key) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    const Lead* lead = store.visible_lead(key);
+    if (lead == nullptr) return Error::not_found();
+    const std::string id = lead->id.value();
+    store.emails.erase(email_key(*lead));
+    if (const auto order = store.order.find(workspace_key(*lead)); order != store.order.end()) {
+        order->second.erase(OrderKey{lead->created_at, id});
+        if (order->second.empty()) store.order.erase(order);
+    }
+    store.activities.erase(id);
+    store.leads.erase(id);
+    return {};
+}
+
+Result<ports::LeadPage> InMemoryLeadRepository::list(const ports::LeadFilter& filter) {
+    std::shared_lock lock(mutex_);
+    const Store& store = state_->store;
+    ports::LeadPage page;
+    const auto order = store.order.find(WorkspaceKey{filter.tenant.value(), filter.workspace.value()});
+    if (order == store.order.end()) return page;
+    const std::int64_t offset = non_negative(filter.offset);
+    const auto limit = static_cast<std::size_t>(non_negative(filter.limit));
+    for (auto position = order->second.rbegin(); position != order->second.rend(); ++position) {
+        const Lead& lead = store.leads.at(position->second);
+        if (filter.status && lead.status != *filter.status) continue;
+        if (filter.search && domain::search_text(lead).find(*filter.search) == std::string::npos) continue;
+        if (page.total >= offset && page.items.size() < limit) page.items.push_back(lead);
+        ++page.total;
+    }
+    return page;
+}
+
+Result<ports::ActivityPage> InMemoryLeadRepository::activities(const ports::LeadKey& key, std::int64_t limit,
+                                                               std::int64_t offset) {
+    std::shared_lock lock(mutex_);
+    const Store& store = state_->store;
+    if (store.visible_lead(key) == nullptr) return Error::not_found();
+    ports::ActivityPage page;
+    const auto found = store.activities.find(key.id.value());
+    if (found == store.activities.end()) return page;
+    const std::vector<Activity>& list = found->second;
+    page.total = static_cast<std::int64_t>(list.size());
+    const auto skip = static_cast<std::size_t>(std::min(non_negative(offset), page.total));
+    const auto take = std::min(static_cast<std::size_t>(non_negative(limit)), list.size() - skip);
+    page.items.assign(list.rbegin() + static_cast<std::ptrdiff_t>(skip),
+                      list.rbegin() + static_cast<std::ptrdiff_t>(skip + take));
+    return page;
+}
+
+Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(const domain::TenantId& tenant,
+                                                                         const domain::WorkspaceSlug& workspace,
+                                                                         const std::vector<ports::ImportItem>& items) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    Staging staging(store);
+    std::vector<ports::ImportOutcome> outcomes;
+    outcomes.reserve(items.size());
+    for (const ports::ImportItem& item : items) {
+        if (!(item.lead.tenant == tenant) || !(item.lead.workspace == workspace)) {
+            return Error::internal("an import item belongs to another workspace");
+        }
+        const auto holder = staging.holder(email_key(item.lead));
+        if (!holder) {
+            if (staging.lead(item.lead.id.value()) != nullptr) return Error::internal("lead id already in use");
+            staging.put(item.lead, nullptr);
+            staging.append(item.lead.id, {item.created});
+            outcomes.push_back({ports::ImportOutcomeKind::Created, std::nullopt});
+            continue;
+        }
+        if (!item.merge) {
+            outcomes.push_back({ports::ImportOutcomeKind::Skipped, std::nullopt});
+            continue;
+        }
+        const Lead* current = staging.lead(*holder);
+        if (current == nullptr) return Error::internal("the email index names a missing lead");
+        auto merged = stage_mutation(staging, *current, item.merge);
+        if (merged) {
+            outcomes.push_back({ports::ImportOutcomeKind::Updated, std::nullopt});
+        } else if (is_row_error(merged.error())) {
+            outcomes.push_back({ports::ImportOutcomeKind::Failed, merged.error()});
+        } else {
+            return std::move(merged).error();
+        }
+    }
+    std::move(staging).commit(store);
+    return outcomes;
+}
+
+Result<void> InMemoryLeadRepository::ping() { return {}; }
+
+}  // namespace leads::adapters::memory

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+
+#include "ports/lead_repository.hpp"
+
+namespace leads::adapters::memory {
+
+// ports::LeadRepository kept in process memory: nothing survives a restart. Thread-safe:
+// reads share a lock, writes (including a whole update with its mutation, and a whole
+// import) hold it exclusively, which serialises them. Mutations run under that lock and
+// must not call back into the repository.
+class InMemoryLeadRepository final : public ports::LeadRepository {
+  public:
+    InMemoryLeadRepository();
+    ~InMemoryLeadRepository() override;
+    InMemoryLeadRepository(const InMemoryLeadRepository&) = delete;
+    InMemoryLeadRepository& operator=(const InMemoryLeadRepository&) = delete;
+
+    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override;
+    domain::Result<domain::Lead> find(const ports::LeadKey& key) override;
+    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override;
+    domain::Result<void> remove(const ports::LeadKey& key) override;
+    domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
+    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
+                                                   std::int64_t offset) override;
+    domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
+                                                             const domain::WorkspaceSlug& workspace,
+                                                             const std::vector<ports::ImportItem>& items) override;
+    domain::Result<void> ping() override;
+
+  private:
+    struct State;
+
+    mutable std::shared_mutex mutex_;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace leads::adapters::memory

@@ -1,0 +1,76 @@
+#include "adapters/system/random_id_generator.hpp"
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+
+namespace leads::adapters::system {
+
+namespace {
+
+// Adds step to the 80-bit big-endian number; true when it overflows.
+bool add_to(domain::Entropy& entropy, std::uint64_t step) {
+    unsigned carry = 0;
+    for (std::size_t i = entropy.size(); i-- > 0;) {
+        const unsigned sum = entropy[i] + static_cast<unsigned>(step & 0xFFU) + carry;
+        entropy[i] = static_cast<std::uint8_t>(sum & 0xFFU);
+        carry = sum >> 8U;
+        step >>= 8U;
+    }
+    return carry != 0 || step != 0;
+}
+
+// Fills the buffer from the kernel's CSPRNG; throws std::system_error if it cannot.
+void fill_random(std::uint8_t* data, std::size_t size) {
+    std::size_t filled = 0;
+    while (filled < size) {
+        const ssize_t got = ::getrandom(data + filled, size - filled, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw std::system_error(errno, std::generic_category(), "getrandom");
+        }
+        filled += static_cast<std::size_t>(got);
+    }
+}
+
+}  // namespace
+
+RandomIdGenerator::Next RandomIdGenerator::next() {
+    // Drawn outside the lock: 10 bytes for a new millisecond, the first 8 as the step.
+    domain::Entropy fresh{};
+    fill_random(fresh.data(), fresh.size());
+    const auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    std::int64_t millis = now.time_since_epoch().count();
+
+    std::lock_guard lock(mutex_);
+    domain::Entropy entropy = fresh;
+    if (millis <= last_millis_) {
+        // Same millisecond (or the clock stepped back): continue after the previous id.
+        millis = last_millis_;
+        entropy = last_entropy_;
+        std::uint64_t random = 0;
+        for (std::size_t i = 0; i < 8; ++i) random |= static_cast<std::uint64_t>(fresh[i]) << (8U * i);
+        if (add_to(entropy, (random >> 1U) + 1)) {
+            // The random part ran out: borrow the next millisecond.
+            ++millis;
+            entropy = fresh;
+        }
+    }
+    last_millis_ = millis;
+    last_entropy_ = entropy;
+    return Next{domain::Timestamp{std::chrono::milliseconds{millis}}, entropy};
+}
+
+domain::LeadId RandomIdGenerator::new_lead_id() {
+    const Next id = next();
+    return domain::LeadId::generate(id.at, id.entropy);
+}
+
+domain::ActivityId RandomIdGenerator::new_activity_id() {
+    const Next id = next();
+    return domain::ActivityId::generate(id.at, id.entropy);
+}
+
+}  // namespace leads::adapters::system

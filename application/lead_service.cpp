@@ -1,0 +1,439 @@
+#include "application/lead_service.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/text.hpp"
+
+namespace leads::app {
+
+using domain::Activity;
+using domain::ActivityType;
+using domain::Error;
+using domain::FieldIssue;
+using domain::Lead;
+using domain::Result;
+using domain::Timestamp;
+using domain::WorkspaceSlug;
+
+namespace {
+
+constexpr std::int64_t kDefaultLimit = 50;
+constexpr std::int64_t kMaxLimit = 200;
+constexpr std::size_t kMaxSearchLength = 200;
+
+// Collects every problem of a request so that one Validation error names them all.
+class Issues {
+  public:
+    void add(std::string field, std::string issue) { issues_.push_back({std::move(field), std::move(issue)}); }
+
+    void add(const Error& error) {
+        if (error.details.empty()) {
+            add("", error.message);
+            return;
+        }
+        issues_.insert(issues_.end(), error.details.begin(), error.details.end());
+    }
+
+    // The value, or nullopt with the error's issues recorded.
+    template <class T>
+    std::optional<T> take(Result<T> result) {
+        if (result.ok()) return std::move(result).value();
+        add(result.error());
+        return std::nullopt;
+    }
+
+    bool empty() const { return issues_.empty(); }
+    Error error() && { return Error::validation(std::move(issues_)); }
+
+  private:
+    std::vector<FieldIssue> issues_;
+};
+
+struct Paging {
+    std::int64_t limit = kDefaultLimit;
+    std::int64_t offset = 0;
+};
+
+Paging check_paging(std::optional<std::int64_t> limit, std::optional<std::int64_t> offset, Issues& issues) {
+    Paging paging;
+    if (limit) {
+        if (*limit < 1 || *limit > kMaxLimit) issues.add("limit", "must be between 1 and 200");
+        paging.limit = *limit;
+    }
+    if (offset) {
+        if (*offset < 0) issues.add("offset", "must be at least 0");
+        paging.offset = *offset;
+    }
+    return paging;
+}
+
+ports::Page page_of(Paging paging, std::size_t count, std::int64_t total) {
+    return ports::Page{.total = total,
+                       .limit = paging.limit,
+                       .offset = paging.offset,
+                       .has_more = paging.offset + static_cast<std::int64_t>(count) < total};
+}
+
+std::optional<std::string> check_search(const std::string& raw, Issues& issues) {
+    if (!domain::is_valid_utf8(raw)) {
+        issues.add("search", "must be valid UTF-8");
+        return std::nullopt;
+    }
+    if (domain::has_control_characters(raw)) {
+        issues.add("search", "must not contain control characters");
+        return std::nullopt;
+    }
+    const std::size_t length = domain::code_point_count(raw);
+    if (length < 1 || length > kMaxSearchLength) {
+        issues.add("search", "must be between 1 and 200 characters");
+        return std::nullopt;
+    }
+    return domain::fold_case(raw);
+}
+
+// The optional workspace of a LeadRef: a given one must be a valid slug.
+std::optional<WorkspaceSlug> check_ref_workspace(const ports::LeadRef& ref, Issues& issues) {
+    if (!ref.workspace) return std::nullopt;
+    return issues.take(WorkspaceSlug::parse("workspace", *ref.workspace));
+}
+
+// A malformed id names no lead, so it is NotFound like any other unknown id: whether an
+// id is well-formed tells the client nothing about which leads exist.
+Result<ports::LeadKey> key_of(const ports::LeadRef& ref, std::optional<WorkspaceSlug> workspace) {
+    auto id = domain::LeadId::parse(ref.lead_id);
+    if (!id) return Error::not_found();
+    return ports::LeadKey{.tenant = ref.tenant, .id = std::move(*id), .workspace = std::move(workspace)};
+}
+
+std::string_view trim_ows(std::string_view text) {
+    const auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
+    while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
+    return text;
+}
+
+bool is_etag_char(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte == 0x21 || (byte >= 0x23 && byte <= 0x7E) || byte >= 0x80;
+}
+
+struct EntityTag {
+    bool weak = false;
+    std::string_view opaque;  // including the quotes
+};
+
+// #entity-tag (RFC 9110 §8.8.3, list syntax of §5.6.1); nullopt when malformed.
+std::optional<std::vector<EntityTag>> parse_entity_tags(std::string_view text) {
+    std::vector<EntityTag> tags;
+    std::size_t i = 0;
+    const auto skip_ows = [&] {
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    };
+    while (true) {
+        // Empty list elements (",,") are allowed by the list syntax.
+        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == ',')) ++i;
+        if (i == text.size()) break;
+        EntityTag tag;
+        if (text.substr(i, 2) == "W/") {
+            tag.weak = true;
+            i += 2;
+        }
+        if (i >= text.size() || text[i] != '"') return std::nullopt;
+        std::size_t end = i + 1;
+        while (end < text.size() && text[end] != '"') {
+            if (!is_etag_char(text[end])) return std::nullopt;
+            ++end;
+        }
+        if (end == text.size()) return std::nullopt;
+        tag.opaque = text.substr(i, end - i + 1);
+        tags.push_back(tag);
+        i = end + 1;
+        skip_ows();
+        if (i < text.size() && text[i] != ',') return std::nullopt;
+    }
+    return tags;
+}
+
+void sort_by_index(std::vector<ports::ImportRowError>& errors) {
+    std::stable_sort(errors.begin(), errors.end(),
+                     [](const ports::ImportRowError& a, const ports::ImportRowError& b) { return a.index < b.index; });
+}
+
+}  // namespace
+
+bool if_match_holds(std::string_view header, std::string_view current_etag) {
+    const std::string_view value = trim_ows(header);
+    if (value == "*") return true;
+    const auto tags = parse_entity_tags(value);
+    if (!tags) return false;
+    return std::any_of(tags->begin(), tags->end(),
+                       [&](const EntityTag& tag) { return !tag.weak && tag.opaque == current_etag; });
+}
+
+LeadService::LeadService(ports::LeadRepository& repository, ports::Clock& clock, ports::IdGenerator& ids)
+    : repository_(repository), clock_(clock), ids_(ids) {}
+
+Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
+    Issues issues;
+    auto workspace = issues.take(WorkspaceSlug::parse("workspace", query.workspace));
+    std::optional<domain::LeadStatus> status;
+    if (query.status) {
+        status = domain::parse_lead_status(*query.status);
+        if (!status) issues.add("status", "must be one of new, contacted, replied, converted");
+    }
+    std::optional<std::string> search;
+    if (query.search) search = check_search(*query.search, issues);
+    const Paging paging = check_paging(query.limit, query.offset, issues);
+    if (!issues.empty()) return std::move(issues).error();
+
+    auto page = repository_.list(ports::LeadFilter{.tenant = query.tenant,
+                                                   .workspace = std::move(*workspace),
+                                                   .status = status,
+                                                   .search = std::move(search),
+                                                   .limit = paging.limit,
+                                                   .offset = paging.offset});
+    if (!page) return std::move(page).error();
+    const std::size_t count = page->items.size();
+    return ports::LeadList{.items = std::move(page->items), .page = page_of(paging, count, page->total)};
+}
+
+Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& command) {
+    Issues issues;
+    auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
+    auto draft = issues.take(domain::validate_lead(command.lead));
+    if (!issues.empty()) return std::move(issues).error();
+
+    const Timestamp now = clock_.now();
+    Lead lead = domain::make_lead(std::move(*draft), ids_.new_lead_id(), command.tenant, std::move(*workspace), now);
+    Activity created{.id = ids_.new_activity_id(),
+                     .lead_id = lead.id,
+                     .type = ActivityType::LeadCreated,
+                     .timestamp = now,
+                     .campaign_id = std::nullopt,
+                     .data = {}};
+    if (auto stored = repository_.insert(lead, created); !stored) return std::move(stored).error();
+    return ports::LeadDetails{.lead = std::move(lead), .activity = {std::move(created)}, .activity_total = 1};
+}
+
+Result<ports::LeadDetails> LeadService::get(const ports::LeadRef& ref) {
+    Issues issues;
+    auto workspace = check_ref_workspace(ref, issues);
+    if (!issues.empty()) return std::move(issues).error();
+    auto key = key_of(ref, std::move(workspace));
+    if (!key) return std::move(key).error();
+
+    auto lead = repository_.find(*key);
+    if (!lead) return std::move(lead).error();
+    return details(*key, std::move(lead).value());
+}
+
+Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& command) {
+    Issues issues;
+    auto workspace = check_ref_workspace(command.ref, issues);
+    auto changes = issues.take(domain::validate_changes(command.changes));
+    if (!issues.empty()) return std::move(issues).error();
+    auto key = key_of(command.ref, std::move(workspace));
+    if (!key) return std::move(key).error();
+
+    const Timestamp now = clock_.now();
+    auto stored = repository_.update(*key, [&](Lead& lead) -> Result<std::vector<Activity>> {
+        if (command.if_match && !if_match_holds(*command.if_match, domain::etag(lead))) {
+            return Error::precondition_failed();
+        }
+        auto outcome = domain::apply_changes(lead, *changes, now);
+        if (!outcome) return std::move(outcome).error();
+        std::vector<Activity> entries;
+        if (outcome->status_change) entries.push_back(status_changed_entry(lead.id, *outcome->status_change, now));
+        return entries;
+    });
+    if (!stored) return std::move(stored).error();
+    return details(*key, std::move(stored).value());
+}
+
+Result<void> LeadService::remove(const ports::LeadRef& ref) {
+    Issues issues;
+    auto workspace = check_ref_workspace(ref, issues);
+    if (!issues.empty()) return std::move(issues).error();
+    auto key = key_of(ref, std::move(workspace));
+    if (!key) return std::move(key).error();
+    return repository_.remove(*key);
+}
+
+Result<Activity> LeadService::record_activity(const ports::RecordActivityCommand& command) {
+    Issues issues;
+    auto workspace = check_ref_workspace(command.ref, issues);
+    auto type = domain::parse_activity_type(command.type);
+    if (!type || !domain::is_client_recordable(*type)) {
+        issues.add("type",
+                   "must be one of email_sent, email_opened, email_clicked, email_replied, email_bounced, note");
+    }
+    std::optional<std::optional<std::string>> campaign_id{std::in_place};
+    if (command.campaign_id) {
+        campaign_id =
+            issues.take(domain::parse_optional_text("campaign_id", *command.campaign_id, domain::kMaxCampaignIdLength));
+    }
+    std::optional<Timestamp> at;
+    if (command.timestamp) {
+        at = domain::parse_rfc3339(*command.timestamp);
+        if (!at) issues.add("timestamp", "must be an RFC 3339 date-time, e.g. 2025-11-01T10:00:00Z");
+    }
+    auto data = issues.take(domain::validate_attributes("data", command.data));
+    if (!issues.empty()) return std::move(issues).error();
+    auto key = key_of(command.ref, std::move(workspace));
+    if (!key) return std::move(key).error();
+
+    const Timestamp now = clock_.now();
+    if (!at) at = now;
+    std::optional<Activity> recorded;
+    auto stored = repository_.update(*key, [&](Lead& lead) -> Result<std::vector<Activity>> {
+        Activity entry{.id = ids_.new_activity_id(),
+                       .lead_id = lead.id,
+                       .type = *type,
+                       .timestamp = *at,
+                       .campaign_id = *campaign_id,
+                       .data = *data};
+        std::vector<Activity> entries{entry};
+        if (auto to = domain::automatic_status_move(lead.status, *type)) {
+            // Same instant as the entry that caused it; its id is generated later, so it
+            // sorts just above the entry in the newest-first history.
+            const domain::StatusChange change = domain::move_status(lead, *to, now);
+            entries.push_back(status_changed_entry(lead.id, change, *at));
+        }
+        recorded = std::move(entry);
+        return entries;
+    });
+    if (!stored) return std::move(stored).error();
+    if (!recorded) return Error::internal("the repository did not run the activity mutation");
+    return std::move(*recorded);
+}
+
+Result<ports::ActivityList> LeadService::activity_history(const ports::ActivityHistoryQuery& query) {
+    Issues issues;
+    auto workspace = check_ref_workspace(query.ref, issues);
+    const Paging paging = check_paging(query.limit, query.offset, issues);
+    if (!issues.empty()) return std::move(issues).error();
+    auto key = key_of(query.ref, std::move(workspace));
+    if (!key) return std::move(key).error();
+
+    auto page = repository_.activities(*key, paging.limit, paging.offset);
+    if (!page) return std::move(page).error();
+    const std::size_t count = page->items.size();
+    return ports::ActivityList{.items = std::move(page->items), .page = page_of(paging, count, page->total)};
+}
+
+Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportCommand& command) {
+    Issues issues;
+    auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
+    bool update_duplicates = false;
+    if (command.on_duplicate) {
+        if (*command.on_duplicate == "update") {
+            update_duplicates = true;
+        } else if (*command.on_duplicate != "skip") {
+            issues.add("on_duplicate", "must be one of skip, update");
+        }
+    }
+    if (command.rows.size() > ports::kMaxImportRows) {
+        issues.add("leads", "must contain at most " + std::to_string(ports::kMaxImportRows) + " leads");
+    }
+    if (!issues.empty()) return std::move(issues).error();
+
+    ports::ImportSummary summary;
+    std::vector<ports::ImportItem> items;
+    std::vector<std::size_t> item_rows;  // the row index of each item
+    items.reserve(command.rows.size());
+    item_rows.reserve(command.rows.size());
+    const Timestamp now = clock_.now();
+
+    for (std::size_t index = 0; index < command.rows.size(); ++index) {
+        const ports::ImportRow& row = command.rows[index];
+        if (!row.decode_issues.empty()) {
+            for (const FieldIssue& issue : row.decode_issues)
+                summary.errors.push_back({index, issue.field, issue.issue});
+            continue;
+        }
+        auto draft = domain::validate_lead(row.lead);
+        if (!draft) {
+            for (const FieldIssue& issue : draft.error().details)
+                summary.errors.push_back({index, issue.field, issue.issue});
+            if (draft.error().details.empty()) summary.errors.push_back({index, "", draft.error().message});
+            continue;
+        }
+        ports::LeadMutation merge;
+        if (update_duplicates) {
+            merge = [this, changes = domain::changes_from_draft(*draft),
+                     now](Lead& lead) -> Result<std::vector<Activity>> {
+                auto outcome = domain::apply_changes(lead, changes, now);
+                if (!outcome) return std::move(outcome).error();
+                std::vector<Activity> entries;
+                if (outcome->status_change) {
+                    entries.push_back(status_changed_entry(lead.id, *outcome->status_change, now));
+                }
+                return entries;
+            };
+        }
+        Lead lead = domain::make_lead(std::move(draft).value(), ids_.new_lead_id(), command.tenant, *workspace, now);
+        Activity created{.id = ids_.new_activity_id(),
+                         .lead_id = lead.id,
+                         .type = ActivityType::LeadCreated,
+                         .timestamp = now,
+                         .campaign_id = std::nullopt,
+                         .data = {}};
+        items.push_back(
+            ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
+        item_rows.push_back(index);
+    }
+
+    if (!items.empty()) {
+        auto outcomes = repository_.import(command.tenant, *workspace, items);
+        if (!outcomes) return std::move(outcomes).error();
+        if (outcomes->size() != items.size())
+            return Error::internal("the repository reported a wrong number of outcomes");
+        for (std::size_t i = 0; i < outcomes->size(); ++i) {
+            const ports::ImportOutcome& outcome = (*outcomes)[i];
+            switch (outcome.kind) {
+                case ports::ImportOutcomeKind::Created:
+                    ++summary.created;
+                    break;
+                case ports::ImportOutcomeKind::Updated:
+                    ++summary.updated;
+                    break;
+                case ports::ImportOutcomeKind::Skipped:
+                    ++summary.skipped;
+                    break;
+                case ports::ImportOutcomeKind::Failed: {
+                    const Error error = outcome.error.value_or(Error::internal("the row could not be merged"));
+                    for (const FieldIssue& issue : error.details)
+                        summary.errors.push_back({item_rows[i], issue.field, issue.issue});
+                    if (error.details.empty()) summary.errors.push_back({item_rows[i], "", error.message});
+                    break;
+                }
+            }
+        }
+    }
+    sort_by_index(summary.errors);
+    return summary;
+}
+
+Result<void> LeadService::check_ready() { return repository_.ping(); }
+
+Result<ports::LeadDetails> LeadService::details(const ports::LeadKey& key, Lead lead) {
+    auto recent = repository_.activities(key, ports::kRecentActivityCount, 0);
+    if (!recent) return std::move(recent).error();
+    return ports::LeadDetails{
+        .lead = std::move(lead), .activity = std::move(recent->items), .activity_total = recent->total};
+}
+
+Activity LeadService::status_changed_entry(const domain::LeadId& lead_id, domain::StatusChange change, Timestamp at) {
+    return Activity{.id = ids_.new_activity_id(),
+                    .lead_id = lead_id,
+                    .type = ActivityType::StatusChanged,
+                    .timestamp = at,
+                    .campaign_id = std::nullopt,
+                    .data = domain::status_change_data(change.from, change.to)};
+}
+
+}  // namespace leads::app

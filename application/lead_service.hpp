@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string_view>
+
+#include "ports/clock.hpp"
+#include "ports/id_generator.hpp"
+#include "ports/lead_repository.hpp"
+#include "ports/lead_use_cases.hpp"
+
+namespace leads::app {
+
+// The use cases of the contract, written against the driven ports only. Validates what
+// the client sent, applies the domain rules and leaves transactions to the repository.
+// Stateless apart from its ports, so it is as thread-safe as they are.
+class LeadService final : public ports::LeadUseCases {
+  public:
+    LeadService(ports::LeadRepository& repository, ports::Clock& clock, ports::IdGenerator& ids);
+
+    domain::Result<ports::LeadList> list(const ports::ListLeadsQuery& query) override;
+    domain::Result<ports::LeadDetails> create(const ports::CreateLeadCommand& command) override;
+    domain::Result<ports::LeadDetails> get(const ports::LeadRef& ref) override;
+    domain::Result<ports::LeadDetails> update(const ports::UpdateLeadCommand& command) override;
+    domain::Result<void> remove(const ports::LeadRef& ref) override;
+    domain::Result<domain::Activity> record_activity(const ports::RecordActivityCommand& command) override;
+    domain::Result<ports::ActivityList> activity_history(const ports::ActivityHistoryQuery& query) override;
+    domain::Result<ports::ImportSummary> import_leads(const ports::ImportCommand& command) override;
+    domain::Result<void> check_ready() override;
+
+  private:
+    domain::Result<ports::LeadDetails> details(const ports::LeadKey& key, domain::Lead lead);
+    domain::Activity status_changed_entry(const domain::LeadId& lead_id, domain::StatusChange change,
+                                          domain::Timestamp at);
+
+    ports::LeadRepository& repository_;
+    ports::Clock& clock_;
+    ports::IdGenerator& ids_;
+};
+
+// Whether an If-Match header value (RFC 9110 §13.1.1) holds for a lead whose current
+// strong ETag is current_etag: "*" matches any existing lead, otherwise one of the listed
+// entity tags must equal it by strong comparison (a weak tag W/"..." never matches).
+// A malformed value matches nothing.
+bool if_match_holds(std::string_view header, std::string_view current_etag);
+
+}  // namespace leads::app

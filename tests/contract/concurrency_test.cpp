@@ -1,0 +1,130 @@
+// Repository contract: concurrent calls on one repository from many threads.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <latch>
+#include <thread>
+
+#include "tests/contract/repository_factory.hpp"
+#include "tests/contract/support.hpp"
+
+namespace leads::tests::contract {
+namespace {
+
+using domain::Activity;
+using domain::ActivityType;
+using domain::Error;
+using domain::ErrorKind;
+using domain::Lead;
+using domain::Result;
+
+constexpr int kThreads = 20;
+
+// Runs body(i) on kThreads threads released together; Catch assertions stay on this thread.
+template <class Body>
+void run_together(Body body) {
+    std::latch start(kThreads);
+    std::vector<std::thread> threads;
+    threads.reserve(kThreads);
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            start.arrive_and_wait();
+            body(i);
+        });
+    }
+    for (auto& thread : threads) thread.join();
+}
+
+TEST_CASE("concurrent updates are serialised: one version check wins", "[contract][concurrency]") {
+    auto repository = make_repository();
+    const Lead lead = new_lead(random_tenant(), "acme", "contended@example.com");
+    require_ok(repository->insert(lead, created_entry(lead)));
+    const std::int64_t v0 = lead.version;
+
+    std::vector<std::optional<Error>> errors(kThreads);
+    run_together([&](int i) {
+        auto result = repository->update(key_of(lead), [&, i](Lead& current) -> Result<std::vector<Activity>> {
+            if (current.version != v0) return Error::precondition_failed();
+            current.version += 1;
+            current.first_name = "winner " + std::to_string(i);
+            return std::vector<Activity>{entry(current, ActivityType::Note, at(i))};
+        });
+        if (!result) errors[static_cast<std::size_t>(i)] = result.error();
+    });
+
+    int succeeded = 0;
+    int winner = -1;
+    for (int i = 0; i < kThreads; ++i) {
+        const auto& error = errors[static_cast<std::size_t>(i)];
+        if (!error) {
+            ++succeeded;
+            winner = i;
+        } else {
+            INFO(describe(*error));
+            CHECK(error->kind == ErrorKind::PreconditionFailed);
+        }
+    }
+    REQUIRE(succeeded == 1);
+    const Lead stored = value_of(repository->find(key_of(lead)));
+    CHECK(stored.version == v0 + 1);
+    CHECK(stored.first_name == "winner " + std::to_string(winner));
+    CHECK(value_of(repository->activities(key_of(lead), 50, 0)).total == 2);
+}
+
+TEST_CASE("concurrent read-modify-write updates lose nothing", "[contract][concurrency]") {
+    auto repository = make_repository();
+    Lead lead = new_lead(random_tenant(), "acme", "counter@example.com");
+    lead.attributes = {{"count", std::int64_t{0}}};
+    require_ok(repository->insert(lead, created_entry(lead)));
+
+    std::atomic<int> failures{0};
+    std::vector<std::string> messages(kThreads);
+    run_together([&](int i) {
+        auto result = repository->update(key_of(lead), [&](Lead& current) -> Result<std::vector<Activity>> {
+            current.attributes["count"] = std::get<std::int64_t>(current.attributes["count"]) + 1;
+            current.version += 1;
+            return std::vector<Activity>{entry(current, ActivityType::Note, at(i))};
+        });
+        if (!result) {
+            ++failures;
+            messages[static_cast<std::size_t>(i)] = describe(result.error());
+        }
+    });
+    for (const auto& message : messages) CHECK(message.empty());
+    REQUIRE(failures == 0);
+    const Lead stored = value_of(repository->find(key_of(lead)));
+    CHECK(stored.version == lead.version + kThreads);
+    CHECK(std::get<std::int64_t>(stored.attributes.at("count")) == kThreads);
+    CHECK(value_of(repository->activities(key_of(lead), 200, 0)).total == kThreads + 1);
+}
+
+TEST_CASE("concurrent inserts of one email: exactly one wins, the others learn its id", "[contract][concurrency]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    std::vector<Lead> leads;
+    for (int i = 0; i < kThreads; ++i) leads.push_back(new_lead(tenant, "acme", "race@example.com", at(i)));
+
+    std::vector<std::optional<Error>> errors(kThreads);
+    run_together([&](int i) {
+        const Lead& lead = leads[static_cast<std::size_t>(i)];
+        auto result = repository->insert(lead, created_entry(lead));
+        if (!result) errors[static_cast<std::size_t>(i)] = result.error();
+    });
+
+    std::vector<std::string> winners;
+    for (int i = 0; i < kThreads; ++i) {
+        if (!errors[static_cast<std::size_t>(i)]) winners.push_back(leads[static_cast<std::size_t>(i)].id.value());
+    }
+    REQUIRE(winners.size() == 1);
+    for (const auto& error : errors) {
+        if (!error) continue;
+        INFO(describe(*error));
+        CHECK(error->kind == ErrorKind::Conflict);
+        CHECK(error->existing_id == winners[0]);
+    }
+    const auto page = value_of(repository->list({tenant, slug("acme"), {}, {}, 50, 0}));
+    CHECK(page.total == 1);
+    CHECK(ids_of(page.items) == winners);
+}
+
+}  // namespace
+}  // namespace leads::tests::contract

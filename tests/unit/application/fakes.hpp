@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <random>
+#include <string>
+
+#include "domain/ids.hpp"
+#include "domain/time.hpp"
+#include "ports/clock.hpp"
+#include "ports/id_generator.hpp"
+
+namespace leads::tests {
+
+// A clock that stands still until a test moves it.
+class FakeClock final : public ports::Clock {
+  public:
+    domain::Timestamp now() override {
+        std::lock_guard lock(mutex_);
+        return now_;
+    }
+    void set(domain::Timestamp at) {
+        std::lock_guard lock(mutex_);
+        now_ = at;
+    }
+    void advance(std::chrono::milliseconds by) {
+        std::lock_guard lock(mutex_);
+        now_ += by;
+    }
+
+  private:
+    std::mutex mutex_;
+    domain::Timestamp now_ = domain::Timestamp{std::chrono::milliseconds{1'761'991'200'000}};  // 2025-11-01T10:00Z
+};
+
+// Predictable ids: every id sorts after the ones generated before it.
+class SequentialIds final : public ports::IdGenerator {
+  public:
+    domain::LeadId new_lead_id() override {
+        const auto [at, entropy] = next();
+        return domain::LeadId::generate(at, entropy);
+    }
+    domain::ActivityId new_activity_id() override {
+        const auto [at, entropy] = next();
+        return domain::ActivityId::generate(at, entropy);
+    }
+
+  private:
+    std::pair<domain::Timestamp, domain::Entropy> next() {
+        std::lock_guard lock(mutex_);
+        ++counter_;
+        domain::Entropy entropy{};
+        for (std::size_t i = 0; i < 8; ++i) {
+            entropy[entropy.size() - 1 - i] = static_cast<std::uint8_t>(counter_ >> (8U * i));
+        }
+        return {domain::Timestamp{std::chrono::milliseconds{1'600'000'000'000}}, entropy};
+    }
+
+    std::mutex mutex_;
+    std::uint64_t counter_ = 0;
+};
+
+// A tenant no other test uses.
+inline domain::TenantId random_tenant() {
+    static std::mutex mutex;
+    static std::mt19937_64 engine{std::random_device{}()};
+    std::lock_guard lock(mutex);
+    return *domain::TenantId::parse("t-" + std::to_string(engine()));
+}
+
+}  // namespace leads::tests
