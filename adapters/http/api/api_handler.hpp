@@ -12,11 +12,11 @@ namespace leads::adapters::http {
 // media type, JSON decoding into a command, one use case call, JSON encoding.
 // Blocking (the use cases hit storage): call it off the I/O threads. Thread-safe.
 class ApiHandler {
-public:
+  public:
     ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator);
     Response handle(const Request& request) const;
 
-private:
+  private:
     ports::LeadUseCases& use_cases_;
     std::shared_ptr<const Authenticator> authenticator_;
 };

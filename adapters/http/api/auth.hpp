@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,11 +23,16 @@ struct AuthSettings {
     std::optional<std::string> audience;
 };
 
+// The time exp/nbf are checked against; tests substitute their own.
+using AuthClock = std::function<std::chrono::system_clock::time_point()>;
+
 class Authenticator {
-public:
+  public:
     // Fails (Validation, naming the variable) for a short secret, an unreadable key, or
     // jwt mode without a key.
     static domain::Result<std::shared_ptr<const Authenticator>> create(AuthSettings settings);
+    // The same, with the clock given (the one above uses the system clock).
+    static domain::Result<std::shared_ptr<const Authenticator>> create(AuthSettings settings, AuthClock clock);
     virtual ~Authenticator() = default;
 
     // The caller's tenant, or nullopt when the identity is missing or invalid.

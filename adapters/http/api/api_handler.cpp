@@ -1,0 +1,262 @@
+#include "adapters/http/api/api_handler.hpp"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "adapters/http/api/decode.hpp"
+#include "adapters/http/api/encode.hpp"
+#include "adapters/http/api/query.hpp"
+#include "adapters/http/envelope.hpp"
+
+namespace leads::adapters::http {
+namespace {
+
+enum class RouteId { Leads, Import, Lead, LeadActivity };
+
+struct Route {
+    RouteId id;
+    std::string_view path_template;  // for metrics and logs
+    std::string_view allow;          // the methods it answers
+    std::string lead_id;             // decoded {id}, for the id routes
+};
+
+constexpr std::string_view kLeadsPath = "/api/v1/tenant/leads";
+
+// "import" is a fixed segment: /leads/import is the import route for every method, so
+// GET /leads/import is 405, never a lookup of a lead called "import".
+std::optional<Route> match_route(std::string_view path) {
+    auto segments = split_path(path);
+    if (!segments || segments->size() < 4) return std::nullopt;
+    const auto& s = *segments;
+    if (s[0] != "api" || s[1] != "v1" || s[2] != "tenant" || s[3] != "leads") return std::nullopt;
+    if (s.size() == 4) return Route{RouteId::Leads, kLeadsPath, "GET, POST", {}};
+    if (s[4].empty()) return std::nullopt;
+    if (s.size() == 5) {
+        if (s[4] == "import") return Route{RouteId::Import, "/api/v1/tenant/leads/import", "POST", {}};
+        return Route{RouteId::Lead, "/api/v1/tenant/leads/{id}", "GET, PATCH, DELETE", s[4]};
+    }
+    if (s.size() == 6 && s[5] == "activity") {
+        return Route{RouteId::LeadActivity, "/api/v1/tenant/leads/{id}/activity", "GET, POST", s[4]};
+    }
+    return std::nullopt;
+}
+
+bool allows(const Route& route, std::string_view method) {
+    std::string_view allow = route.allow;
+    while (!allow.empty()) {
+        const std::size_t comma = allow.find(',');
+        if (allow.substr(0, comma) == method) return true;
+        if (comma == std::string_view::npos) break;
+        allow.remove_prefix(comma + 2);  // ", "
+    }
+    return false;
+}
+
+Response validation_failed(std::vector<domain::FieldIssue> issues) {
+    return error_response(400, "validation_failed", "The request is not valid.", issues);
+}
+
+Response invalid_json(std::string_view message) { return error_response(400, "invalid_json", message); }
+
+// The one place a use case's error becomes a response; internal reasons go to the log only.
+Response failure(const domain::Error& error) {
+    Response response = error_response(error);
+    if (error.kind == domain::ErrorKind::Internal || error.kind == domain::ErrorKind::Unavailable) {
+        response.log_detail = error.message;
+    }
+    return response;
+}
+
+Response ok(int status, std::string body) {
+    Response response;
+    response.status = status;
+    response.body = std::move(body);
+    return response;
+}
+
+Response with_etag(Response response, const domain::Lead& lead) {
+    response.headers.push_back({"ETag", domain::etag(lead)});
+    return response;
+}
+
+// The context every handler gets: the caller's tenant and the matched route.
+struct Call {
+    ports::LeadUseCases& use_cases;
+    const domain::TenantId& tenant;
+    const Request& request;
+    const Route& route;
+
+    ports::LeadRef ref(const QueryParameters& query) const {
+        return ports::LeadRef{tenant, route.lead_id, query.text("workspace")};
+    }
+};
+
+Response list_leads(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"workspace", "status", "search", "limit", "offset"});
+    ports::ListLeadsQuery command{call.tenant,
+                                  query.text("workspace").value_or(""),
+                                  query.text("status"),
+                                  query.text("search"),
+                                  query.integer("limit"),
+                                  query.integer("offset")};
+    auto issues = query.issues();
+    if (!query.text("workspace")) issues.push_back({"workspace", "is required"});
+    if (!issues.empty()) return validation_failed(std::move(issues));
+
+    auto result = call.use_cases.list(command);
+    if (!result) return failure(result.error());
+    return ok(200, encode::lead_list(*result));
+}
+
+Response create_lead(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::CreateLeadCommand command{call.tenant, {}, {}};
+    if (auto issues = decode::create_lead(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+
+    auto result = call.use_cases.create(command);
+    if (!result) return failure(result.error());
+    Response response = with_etag(ok(201, encode::lead_details(*result)), result->lead);
+    response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + result->lead.id.value()});
+    return response;
+}
+
+Response get_lead(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"workspace"});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+
+    auto result = call.use_cases.get(call.ref(query));
+    if (!result) return failure(result.error());
+    return with_etag(ok(200, encode::lead_details(*result)), result->lead);
+}
+
+Response update_lead(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"workspace"});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::UpdateLeadCommand command{call.ref(query), std::nullopt, {}};
+    if (auto if_match = call.request.header("if-match")) command.if_match = std::string(*if_match);
+    if (auto issues = decode::update_lead(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+
+    auto result = call.use_cases.update(command);
+    if (!result) return failure(result.error());
+    return with_etag(ok(200, encode::lead_details(*result)), result->lead);
+}
+
+Response delete_lead(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"workspace"});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+
+    auto result = call.use_cases.remove(call.ref(query));
+    if (!result) return failure(result.error());
+    Response response;
+    response.status = 204;
+    response.content_type.clear();
+    return response;
+}
+
+Response activity_history(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"workspace", "limit", "offset"});
+    ports::ActivityHistoryQuery command{call.ref(query), query.integer("limit"), query.integer("offset")};
+    if (!query.issues().empty()) return validation_failed(query.issues());
+
+    auto result = call.use_cases.activity_history(command);
+    if (!result) return failure(result.error());
+    return ok(200, encode::activity_list(*result));
+}
+
+Response record_activity(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"workspace"});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::RecordActivityCommand command{call.ref(query), {}, std::nullopt, std::nullopt, {}};
+    if (auto issues = decode::record_activity(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+
+    auto result = call.use_cases.record_activity(command);
+    if (!result) return failure(result.error());
+    return ok(201, encode::activity(*result));
+}
+
+Response import_leads(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::import_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::ImportCommand command{call.tenant, {}, std::nullopt, {}};
+    if (auto issues = decode::import_leads(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+
+    auto result = call.use_cases.import_leads(command);
+    if (!result) return failure(result.error());
+    return ok(200, encode::import_summary(*result));
+}
+
+Response dispatch(const Call& call) {
+    const std::string_view method = call.request.method;
+    switch (call.route.id) {
+        case RouteId::Leads:
+            return method == "GET" ? list_leads(call) : create_lead(call);
+        case RouteId::Import:
+            return import_leads(call);
+        case RouteId::Lead:
+            if (method == "GET") return get_lead(call);
+            return method == "PATCH" ? update_lead(call) : delete_lead(call);
+        case RouteId::LeadActivity:
+            return method == "GET" ? activity_history(call) : record_activity(call);
+    }
+    return error_response(500, "internal_error", "An internal error occurred.");
+}
+
+}  // namespace
+
+ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator)
+    : use_cases_(use_cases), authenticator_(std::move(authenticator)) {}
+
+Response ApiHandler::handle(const Request& request) const {
+    const auto route = match_route(request.path);
+    if (!route) return error_response(404, "not_found", "No such route.");
+
+    Response response;
+    try {
+        // Order: identity, then method, then media type, then query and body, then the use case.
+        auto tenant = authenticator_->authenticate(request);
+        if (!tenant) {
+            response = error_response(401, "unauthorized", "Missing or invalid credentials.");
+            if (authenticator_->mode() == AuthMode::Jwt) {
+                const bool had_token = request.header("authorization").has_value();
+                response.headers.push_back(
+                    {"WWW-Authenticate", had_token ? "Bearer error=\"invalid_token\"" : "Bearer"});
+            }
+        } else if (!allows(*route, request.method)) {
+            response = error_response(405, "method_not_allowed", "This method is not allowed on this path.");
+            response.headers.push_back({"Allow", std::string(route->allow)});
+        } else if ((request.method == "POST" || request.method == "PATCH") &&
+                   !is_json_media_type(request.header("content-type").value_or(""), request.method == "PATCH")) {
+            response = error_response(415, "unsupported_media_type", "The body must be application/json.");
+        } else {
+            response = dispatch(Call{use_cases_, *tenant, request, *route});
+        }
+    } catch (const std::exception& e) {
+        response = error_response(500, "internal_error", "An internal error occurred.");
+        response.log_detail = std::string("exception: ") + e.what();
+    } catch (...) {
+        response = error_response(500, "internal_error", "An internal error occurred.");
+        response.log_detail = "exception of unknown type";
+    }
+    response.route = std::string(route->path_template);
+    return response;
+}
+
+}  // namespace leads::adapters::http

@@ -1,0 +1,298 @@
+#include "adapters/http/api/auth.hpp"
+
+#include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <utility>
+
+#include "adapters/http/api/json.hpp"
+
+namespace leads::adapters::http {
+namespace {
+
+// CONTRACT §1: exp and nbf are enforced with this much clock skew allowed.
+constexpr double kLeewaySeconds = 60.0;
+// Far above any real token; bounds the work an unauthenticated caller can cause.
+constexpr std::size_t kMaxTokenLength = 8192;
+constexpr std::size_t kMinSecretLength = 32;
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+// The single header of that name; two copies are ambiguous (which one did the gateway
+// set?), so they count as none.
+std::optional<std::string_view> single_header(const Request& request, std::string_view name) {
+    std::optional<std::string_view> found;
+    for (const auto& header : request.headers) {
+        if (header.name != name) continue;
+        if (found) return std::nullopt;
+        found = header.value;
+    }
+    return found;
+}
+
+int base64url_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+// Unpadded base64url (RFC 7515 §2), canonical: unused trailing bits must be zero.
+std::optional<std::string> base64url_decode(std::string_view text) {
+    if (text.size() % 4 == 1) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t bits = 0;
+    int bit_count = 0;
+    for (char c : text) {
+        const int v = base64url_value(c);
+        if (v < 0) return std::nullopt;
+        bits = (bits << 6) | static_cast<std::uint32_t>(v);
+        bit_count += 6;
+        if (bit_count >= 8) {
+            bit_count -= 8;
+            out.push_back(static_cast<char>((bits >> bit_count) & 0xFFu));
+        }
+    }
+    if ((bits & ((1u << bit_count) - 1u)) != 0) return std::nullopt;
+    return out;
+}
+
+std::optional<json::ParseResult> parse_part(std::string_view encoded, std::size_t max_depth) {
+    auto decoded = base64url_decode(encoded);
+    if (!decoded) return std::nullopt;
+    json::ParseResult parsed = json::parse(*decoded, json::Limits{max_depth, 1024});
+    if (!parsed.document || parsed.document->root().as_object() == nullptr) return std::nullopt;
+    return parsed;
+}
+
+const json::Value* member(const json::Object& object, std::string_view name) {
+    for (const auto& [key, value] : object) {
+        if (key == name) return &value;
+    }
+    return nullptr;
+}
+
+std::optional<double> number_of(const json::Value& value) {
+    if (const auto* i = value.as_int()) return static_cast<double>(*i);
+    if (const auto* d = value.as_double()) return *d;
+    return std::nullopt;
+}
+
+struct JwtDeleter {
+    void operator()(jwt_t* jwt) const { jwt_free(jwt); }
+};
+struct PkeyDeleter {
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct BioDeleter {
+    void operator()(BIO* bio) const { BIO_free(bio); }
+};
+
+class GatewayAuthenticator final : public Authenticator {
+  public:
+    std::optional<domain::TenantId> authenticate(const Request& request) const override {
+        auto tenant = single_header(request, "x-tenant-id");
+        if (!tenant) return std::nullopt;
+        return domain::TenantId::parse(*tenant);
+    }
+    AuthMode mode() const override { return AuthMode::Gateway; }
+};
+
+class JwtAuthenticator final : public Authenticator {
+  public:
+    JwtAuthenticator(jwt_alg_t alg, std::string key, AuthSettings settings, AuthClock clock)
+        : alg_(alg),
+          alg_name_(jwt_alg_str(alg)),
+          key_(std::move(key)),
+          issuer_(std::move(settings.issuer)),
+          audience_(std::move(settings.audience)),
+          clock_(std::move(clock)) {}
+
+    AuthMode mode() const override { return AuthMode::Jwt; }
+
+    std::optional<domain::TenantId> authenticate(const Request& request) const override {
+        auto token = bearer_token(request);
+        if (!token) return std::nullopt;
+
+        // Split and inspect the token ourselves before libjwt sees it: libjwt 1.10 trusts
+        // the header's alg (HS512 for an HS256 key, HS256 keyed with an RSA public key)
+        // and checks no claims at all.
+        const std::size_t dot1 = token->find('.');
+        const std::size_t dot2 = dot1 == std::string::npos ? dot1 : token->find('.', dot1 + 1);
+        if (dot2 == std::string::npos || token->find('.', dot2 + 1) != std::string::npos) return std::nullopt;
+        const std::string_view all(*token);
+        const std::string_view header_part = all.substr(0, dot1);
+        const std::string_view payload_part = all.substr(dot1 + 1, dot2 - dot1 - 1);
+        const std::string_view signature_part = all.substr(dot2 + 1);
+        if (header_part.empty() || payload_part.empty() || signature_part.empty()) return std::nullopt;
+        if (!base64url_decode(signature_part)) return std::nullopt;
+
+        auto header = parse_part(header_part, 8);
+        if (!header) return std::nullopt;
+        const json::Object& header_object = *header->document->root().as_object();
+        const json::Value* alg = member(header_object, "alg");
+        if (alg == nullptr || alg->as_string() == nullptr || *alg->as_string() != alg_name_) return std::nullopt;
+        // RFC 7515 §4.1.11: extensions we do not understand must not be ignored.
+        if (member(header_object, "crit") != nullptr) return std::nullopt;
+
+        auto payload = parse_part(payload_part, 16);
+        if (!payload) return std::nullopt;
+
+        jwt_t* raw = nullptr;
+        const int rc = jwt_decode(&raw, token->c_str(), reinterpret_cast<const unsigned char*>(key_.data()),
+                                  static_cast<int>(key_.size()));
+        std::unique_ptr<jwt_t, JwtDeleter> verified(raw);
+        if (rc != 0 || !verified || jwt_get_alg(verified.get()) != alg_) return std::nullopt;
+
+        // The signature holds; the claims are read from our own strict parse of the same
+        // bytes (duplicate keys were rejected, so there is only one reading of them).
+        return check_claims(*payload->document->root().as_object());
+    }
+
+  private:
+    static std::optional<std::string> bearer_token(const Request& request) {
+        auto value = single_header(request, "authorization");
+        if (!value) return std::nullopt;
+        std::string_view text = *value;
+        const std::size_t space = text.find(' ');
+        if (space == std::string_view::npos || !iequals(text.substr(0, space), "bearer")) return std::nullopt;
+        text.remove_prefix(space);
+        while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+        while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+        if (text.empty() || text.size() > kMaxTokenLength) return std::nullopt;
+        const bool charset_ok =
+            std::all_of(text.begin(), text.end(), [](char c) { return c == '.' || base64url_value(c) >= 0; });
+        if (!charset_ok) return std::nullopt;
+        return std::string(text);
+    }
+
+    std::optional<domain::TenantId> check_claims(const json::Object& claims) const {
+        const double now =
+            static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count());
+
+        const json::Value* exp = member(claims, "exp");
+        if (exp == nullptr) return std::nullopt;
+        const auto exp_value = number_of(*exp);
+        if (!exp_value || !std::isfinite(*exp_value) || now > *exp_value + kLeewaySeconds) return std::nullopt;
+
+        if (const json::Value* nbf = member(claims, "nbf")) {
+            const auto nbf_value = number_of(*nbf);
+            if (!nbf_value || !std::isfinite(*nbf_value) || now + kLeewaySeconds < *nbf_value) return std::nullopt;
+        }
+
+        if (issuer_) {
+            const json::Value* iss = member(claims, "iss");
+            if (iss == nullptr || iss->as_string() == nullptr || *iss->as_string() != *issuer_) return std::nullopt;
+        }
+
+        if (audience_ && !audience_matches(member(claims, "aud"))) return std::nullopt;
+
+        const json::Value* tenant = member(claims, "tenant_id");
+        if (tenant == nullptr || tenant->as_string() == nullptr) return std::nullopt;
+        return domain::TenantId::parse(*tenant->as_string());
+    }
+
+    // RFC 7519 §4.1.3: a single string or an array of strings, one of which must be ours.
+    bool audience_matches(const json::Value* aud) const {
+        if (aud == nullptr) return false;
+        if (const auto* single = aud->as_string()) return *single == *audience_;
+        if (const auto* list = aud->as_array()) {
+            return std::any_of(list->begin(), list->end(), [&](const json::Value& entry) {
+                return entry.as_string() != nullptr && *entry.as_string() == *audience_;
+            });
+        }
+        return false;
+    }
+
+    jwt_alg_t alg_;
+    std::string alg_name_;
+    std::string key_;
+    std::optional<std::string> issuer_;
+    std::optional<std::string> audience_;
+    AuthClock clock_;
+};
+
+// RS256 for an RSA key (at least 2048 bits), ES256 for a P-256 key; anything else is refused.
+domain::Result<jwt_alg_t> algorithm_for_public_key(const std::string& pem) {
+    constexpr std::string_view kField = "LEADS_JWT_PUBLIC_KEY_FILE";
+    std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    if (!bio) return domain::Error::internal("BIO_new_mem_buf failed");
+    std::unique_ptr<EVP_PKEY, PkeyDeleter> key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+    if (!key) {
+        return domain::Error::validation(std::string(kField),
+                                         "must hold a PEM public key (-----BEGIN PUBLIC KEY-----)");
+    }
+    switch (EVP_PKEY_get_base_id(key.get())) {
+        case EVP_PKEY_RSA:
+            if (EVP_PKEY_get_bits(key.get()) < 2048) {
+                return domain::Error::validation(std::string(kField), "an RSA key must have at least 2048 bits");
+            }
+            return JWT_ALG_RS256;
+        case EVP_PKEY_EC: {
+            std::array<char, 64> group{};
+            std::size_t length = 0;
+            if (EVP_PKEY_get_group_name(key.get(), group.data(), group.size(), &length) == 1 &&
+                std::string_view(group.data(), length) == "prime256v1") {
+                return JWT_ALG_ES256;
+            }
+            return domain::Error::validation(std::string(kField), "an EC key must be on curve P-256 (ES256)");
+        }
+        default:
+            return domain::Error::validation(std::string(kField), "must be an RSA (RS256) or P-256 (ES256) key");
+    }
+}
+
+}  // namespace
+
+domain::Result<std::shared_ptr<const Authenticator>> Authenticator::create(AuthSettings settings) {
+    return create(std::move(settings), [] { return std::chrono::system_clock::now(); });
+}
+
+domain::Result<std::shared_ptr<const Authenticator>> Authenticator::create(AuthSettings settings, AuthClock clock) {
+    if (settings.mode == AuthMode::Gateway) {
+        return std::shared_ptr<const Authenticator>(std::make_shared<GatewayAuthenticator>());
+    }
+    if (!clock) return domain::Error::internal("Authenticator::create: no clock");
+    // An empty issuer or audience is treated as not configured.
+    if (settings.issuer && settings.issuer->empty()) settings.issuer.reset();
+    if (settings.audience && settings.audience->empty()) settings.audience.reset();
+
+    const bool has_secret = !settings.hs256_secret.empty();
+    const bool has_key = !settings.public_key_pem.empty();
+    if (has_secret && has_key) {
+        return domain::Error::validation("LEADS_JWT_SECRET",
+                                         "set either LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE, not both");
+    }
+    if (has_secret) {
+        if (settings.hs256_secret.size() < kMinSecretLength) {
+            return domain::Error::validation("LEADS_JWT_SECRET", "must be at least 32 bytes long");
+        }
+        std::string secret = std::move(settings.hs256_secret);
+        return std::shared_ptr<const Authenticator>(std::make_shared<JwtAuthenticator>(
+            JWT_ALG_HS256, std::move(secret), std::move(settings), std::move(clock)));
+    }
+    if (has_key) {
+        auto alg = algorithm_for_public_key(settings.public_key_pem);
+        if (!alg) return std::move(alg).error();
+        std::string pem = std::move(settings.public_key_pem);
+        return std::shared_ptr<const Authenticator>(
+            std::make_shared<JwtAuthenticator>(*alg, std::move(pem), std::move(settings), std::move(clock)));
+    }
+    return domain::Error::validation("LEADS_JWT_SECRET",
+                                     "jwt mode needs LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE");
+}
+
+}  // namespace leads::adapters::http
