@@ -1,0 +1,124 @@
+#include "adapters/bootstrap/bootstrap.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "adapters/bootstrap/storage_metrics.hpp"
+#include "adapters/http/api/api_handler.hpp"
+#include "adapters/http/server/server.hpp"
+#include "adapters/system/random_id_generator.hpp"
+#include "adapters/system/system_clock.hpp"
+#include "application/lead_service.hpp"
+
+namespace leads::adapters::bootstrap {
+namespace {
+
+domain::Error invalid(std::string_view variable, std::string issue) {
+    domain::Error error = domain::Error::validation(std::string(variable), std::move(issue));
+    error.message = "invalid configuration";
+    return error;
+}
+
+}  // namespace
+
+Application::~Application() {
+    if (server_) {
+        server_->shutdown();
+        server_->wait();
+    }
+}
+
+std::uint16_t Application::port() const { return server_->port(); }
+http::Server& Application::server() { return *server_; }
+ports::LeadRepository& Application::repository() { return *repository_; }
+ports::LeadUseCases& Application::use_cases() { return *use_cases_; }
+void Application::shutdown() { server_->shutdown(); }
+void Application::wait() { server_->wait(); }
+
+StorageOptions storage_options(const Config& config) {
+    StorageOptions options;
+    options.database_url = config.database_url;
+    options.pool_size = config.db_pool_size;
+    return options;
+}
+
+domain::Result<std::shared_ptr<const http::Authenticator>> make_authenticator(const Config& config) {
+    http::AuthSettings settings;
+    settings.mode = config.auth_mode;
+    if (config.auth_mode == http::AuthMode::Jwt) {
+        settings.hs256_secret = config.jwt_secret;
+        if (!config.jwt_public_key_file.empty()) {
+            std::ifstream file(config.jwt_public_key_file, std::ios::binary);
+            std::ostringstream contents;
+            if (file) contents << file.rdbuf();
+            if (!file || contents.str().empty()) {
+                return invalid("LEADS_JWT_PUBLIC_KEY_FILE", "cannot read \"" + config.jwt_public_key_file + "\"");
+            }
+            settings.public_key_pem = contents.str();
+        }
+        settings.issuer = config.jwt_issuer;
+        settings.audience = config.jwt_audience;
+    }
+    return http::Authenticator::create(std::move(settings));
+}
+
+domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Overrides overrides) {
+    std::unique_ptr<Application> application(new Application());
+    auto& a = *application;
+
+    if (overrides.use_cases) {
+        a.use_cases_ = overrides.use_cases;
+    } else {
+        auto opened = overrides.open_storage ? overrides.open_storage(storage_options(config))
+                                             : open_storage(storage_options(config));
+        if (!opened) return std::move(opened).error();
+        a.repository_ = std::move(opened.value());
+        a.clock_ = overrides.clock ? overrides.clock : std::make_shared<system::SystemClock>();
+        a.ids_ = overrides.ids ? overrides.ids : std::make_shared<system::RandomIdGenerator>();
+        // LeadService holds references: the Application owns what they refer to.
+        a.use_cases_ = std::make_shared<app::LeadService>(*a.repository_, *a.clock_, *a.ids_);
+    }
+
+    http::Endpoints endpoints;
+    if (overrides.api) {
+        endpoints.api = std::move(overrides.api);
+    } else {
+        if (overrides.authenticator) {
+            a.authenticator_ = overrides.authenticator;
+        } else {
+            auto authenticator = make_authenticator(config);
+            if (!authenticator) return std::move(authenticator).error();
+            a.authenticator_ = std::move(authenticator.value());
+        }
+        auto handler = std::make_shared<const http::ApiHandler>(*a.use_cases_, a.authenticator_);
+        a.api_ = handler;
+        endpoints.api = [handler](const http::Request& request) { return handler->handle(request); };
+    }
+    endpoints.check_ready = [use_cases = a.use_cases_] { return use_cases->check_ready(); };
+    endpoints.openapi_json = http::openapi_document();
+
+    http::ServerOptions options;
+    options.listen = config.listen;
+    options.io_threads = config.threads;
+    options.worker_threads = config.db_pool_size;
+    options.read_timeout = config.read_timeout;
+    options.idle_timeout = config.idle_timeout;
+    options.write_timeout = config.read_timeout;
+    options.shutdown_grace = config.shutdown_grace;
+    options.handle_signals = overrides.handle_signals;
+    options.version = std::string(version());
+    a.server_ = std::make_unique<http::Server>(std::move(options), std::move(endpoints));
+
+    if (a.repository_) {
+        if (overrides.register_metrics) {
+            overrides.register_metrics(a.server_->metrics(), *a.repository_);
+        } else {
+            register_storage_metrics(a.server_->metrics(), *a.repository_);
+        }
+    }
+
+    if (auto started = a.server_->start(); !started) return std::move(started).error();
+    return application;
+}
+
+}  // namespace leads::adapters::bootstrap

@@ -1,0 +1,242 @@
+#include "adapters/bootstrap/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <ostream>
+#include <thread>
+
+#ifndef LEADS_VERSION
+#define LEADS_VERSION "0.0.0"
+#endif
+
+namespace leads::adapters::bootstrap {
+namespace {
+
+struct Setting {
+    std::string_view variable;
+    std::string_view flag;
+    std::string_view type;      // CLI11's type label
+    std::string_view allowed;   // shown after the type ("INT in [1 - 256]", "{jwt,gateway}"); checked by resolve_config
+    std::string_view fallback;  // the default shown as "=VALUE"; empty: none or computed
+    std::string_view help;
+};
+
+// One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
+// (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
+constexpr std::array<Setting, 13> kSettings = {{
+    {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
+    {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
+     "Storage: sqlite:PATH, postgresql://... or memory:"},
+    {"LEADS_THREADS", "--threads", "INT", "INT in [1 - 256]", "", "I/O threads (default: the number of CPUs)"},
+    {"LEADS_DB_POOL_SIZE", "--db-pool-size", "INT", "INT in [1 - 1024]", "8",
+     "Database connections; also the number of request worker threads"},
+    {"LEADS_LOG_LEVEL", "--log-level", "TEXT", "{trace,debug,info,warn,error,off}", "info", "Log level"},
+    {"LEADS_SHUTDOWN_GRACE_S", "--shutdown-grace-s", "INT", "INT in [0 - 3600]", "20",
+     "Seconds in-flight requests get after SIGTERM"},
+    {"LEADS_READ_TIMEOUT_S", "--read-timeout-s", "INT", "INT in [1 - 3600]", "30",
+     "Seconds to receive a whole request"},
+    {"LEADS_IDLE_TIMEOUT_S", "--idle-timeout-s", "INT", "INT in [1 - 3600]", "60",
+     "Seconds a keep-alive connection may wait for its next request"},
+    {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
+     "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
+    {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
+     "HS256 secret, at least 32 bytes (prefer the variable: flags show in ps)"},
+    {"LEADS_JWT_PUBLIC_KEY_FILE", "--jwt-public-key-file", "TEXT", "", "", "PEM public key file (RS256 or ES256)"},
+    {"LEADS_JWT_ISSUER", "--jwt-issuer", "TEXT", "", "", "Required iss claim, when set"},
+    {"LEADS_JWT_AUDIENCE", "--jwt-audience", "TEXT", "", "", "Required aud claim, when set"},
+}};
+
+domain::Error invalid(std::string_view variable, std::string issue) {
+    domain::Error error = domain::Error::validation(std::string(variable), std::move(issue));
+    error.message = "invalid configuration";
+    return error;
+}
+
+std::optional<std::string> get(const RawSettings& raw, std::string_view variable) {
+    const auto it = raw.find(variable);
+    if (it == raw.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+}
+
+std::string show_value(std::string_view value) {
+    // Bounded, so a huge value does not flood the terminal.
+    std::string shown(value.substr(0, 80));
+    if (value.size() > 80) shown += "...";
+    return "\"" + shown + "\"";
+}
+
+// An integer in [min, max], or the default when unset.
+domain::Result<int> integer(const RawSettings& raw, std::string_view variable, int fallback, int min, int max) {
+    const auto text = get(raw, variable);
+    if (!text) return fallback;
+    int value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size() || value < min || value > max) {
+        return invalid(variable, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                                     ", got " + show_value(*text));
+    }
+    return value;
+}
+
+std::string lower(std::string text) {
+    for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+}  // namespace
+
+std::string_view version() { return LEADS_VERSION; }
+
+domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_threads) {
+    Config config;
+
+    if (const auto listen = get(raw, "LEADS_LISTEN")) {
+        auto parsed = http::parse_listen_address(*listen);
+        if (!parsed)
+            return invalid("LEADS_LISTEN", parsed.error().details.at(0).issue + ", got " + show_value(*listen));
+        config.listen = std::move(parsed.value());
+    }
+
+    if (const auto url = get(raw, "LEADS_DATABASE_URL")) {
+        if (*url != "memory:" && !(starts_with(*url, "sqlite:") && url->size() > 7) &&
+            !starts_with(*url, "postgresql://") && !starts_with(*url, "postgres://")) {
+            // Not quoted back: a mistyped URL may carry a password.
+            return invalid("LEADS_DATABASE_URL", "must be sqlite:PATH, postgresql://... or memory:");
+        }
+        config.database_url = *url;
+    }
+
+    const int default_threads = static_cast<int>(std::clamp(hardware_threads, 1u, 256u));
+    auto threads = integer(raw, "LEADS_THREADS", default_threads, 1, 256);
+    if (!threads) return std::move(threads).error();
+    config.threads = *threads;
+
+    auto pool = integer(raw, "LEADS_DB_POOL_SIZE", 8, 1, 1024);
+    if (!pool) return std::move(pool).error();
+    config.db_pool_size = *pool;
+
+    if (const auto level = get(raw, "LEADS_LOG_LEVEL")) {
+        const auto normal = lower(*level);
+        constexpr std::array<std::string_view, 6> kLevels = {"trace", "debug", "info", "warn", "error", "off"};
+        if (std::find(kLevels.begin(), kLevels.end(), normal) == kLevels.end()) {
+            return invalid("LEADS_LOG_LEVEL",
+                           "must be one of trace, debug, info, warn, error, off, got " + show_value(*level));
+        }
+        config.log_level = normal;
+    }
+
+    auto grace = integer(raw, "LEADS_SHUTDOWN_GRACE_S", 20, 0, 3600);
+    if (!grace) return std::move(grace).error();
+    config.shutdown_grace = std::chrono::seconds(*grace);
+
+    auto read_timeout = integer(raw, "LEADS_READ_TIMEOUT_S", 30, 1, 3600);
+    if (!read_timeout) return std::move(read_timeout).error();
+    config.read_timeout = std::chrono::seconds(*read_timeout);
+
+    auto idle_timeout = integer(raw, "LEADS_IDLE_TIMEOUT_S", 60, 1, 3600);
+    if (!idle_timeout) return std::move(idle_timeout).error();
+    config.idle_timeout = std::chrono::seconds(*idle_timeout);
+
+    config.jwt_secret = get(raw, "LEADS_JWT_SECRET").value_or("");
+    config.jwt_public_key_file = get(raw, "LEADS_JWT_PUBLIC_KEY_FILE").value_or("");
+    config.jwt_issuer = get(raw, "LEADS_JWT_ISSUER");
+    config.jwt_audience = get(raw, "LEADS_JWT_AUDIENCE");
+    const bool has_key = !config.jwt_secret.empty() || !config.jwt_public_key_file.empty();
+
+    if (const auto mode = get(raw, "LEADS_AUTH_MODE")) {
+        const auto normal = lower(*mode);
+        if (normal == "jwt") {
+            config.auth_mode = http::AuthMode::Jwt;
+        } else if (normal == "gateway") {
+            config.auth_mode = http::AuthMode::Gateway;
+        } else {
+            return invalid("LEADS_AUTH_MODE", "must be jwt or gateway, got " + show_value(*mode));
+        }
+        config.auth_mode_explicit = true;
+    } else {
+        config.auth_mode = has_key ? http::AuthMode::Jwt : http::AuthMode::Gateway;
+    }
+
+    if (config.auth_mode == http::AuthMode::Gateway && !config.auth_mode_explicit && !config.listen.is_loopback()) {
+        // CONTRACT §1: the implicit gateway mode trusts X-Tenant-Id, so only on loopback.
+        return invalid("LEADS_AUTH_MODE",
+                       "is unset and no JWT key is configured, so the service would trust X-Tenant-Id headers "
+                       "(gateway mode), which it does only on a loopback address, but LEADS_LISTEN is " +
+                           config.listen.to_string() +
+                           "; set LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE, or set LEADS_AUTH_MODE=gateway "
+                           "explicitly when a trusted gateway is the only way in");
+    }
+    if (config.auth_mode == http::AuthMode::Jwt) {
+        if (!config.jwt_secret.empty() && !config.jwt_public_key_file.empty()) {
+            return invalid("LEADS_JWT_SECRET", "set only one of LEADS_JWT_SECRET and LEADS_JWT_PUBLIC_KEY_FILE");
+        }
+        if (!has_key) {
+            return invalid("LEADS_AUTH_MODE", "is jwt, which needs LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE");
+        }
+        if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
+            return invalid("LEADS_JWT_SECRET",
+                           "must be at least 32 bytes long, got " + std::to_string(config.jwt_secret.size()));
+        }
+    }
+    return config;
+}
+
+std::string describe(const domain::Error& error) {
+    if (!error.details.empty()) return error.details.front().field + ": " + error.details.front().issue;
+    return error.message;
+}
+
+ParseOutcome parse_command_line(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    CLI::App app{
+        "Leads service: the HTTP API for leads (CONTRACT.md). Every option can also be set by the "
+        "environment variable shown; a flag wins over its variable.",
+        "leads-api"};
+    app.set_version_flag("--version", std::string(version()));
+    app.fallthrough();  // options also after the sub-command: leads-api migrate --database-url ...
+    auto* migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit (0: done, 1: failed)");
+
+    std::map<std::string, std::string, std::less<>> values;
+    for (const auto& setting : kSettings) {
+        auto* option =
+            app.add_option(std::string(setting.flag), values[std::string(setting.variable)], std::string(setting.help))
+                ->envname(std::string(setting.variable))
+                ->type_name(std::string(setting.type));
+        // Shown, not applied: resolve_config supplies defaults and checks values, so every
+        // error names the variable (CLI11's own checks would name the flag).
+        if (!setting.fallback.empty()) option->default_str(std::string(setting.fallback));
+        if (setting.variable == "LEADS_THREADS") {
+            // Computed: this machine's number of CPUs.
+            option->default_str(std::to_string(std::clamp(std::thread::hardware_concurrency(), 1u, 256u)));
+        }
+        if (!setting.allowed.empty()) {
+            option->check(CLI::Validator([](std::string&) { return std::string(); }, std::string(setting.allowed)));
+        }
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) {
+            app.exit(e, out, err);  // --help, --version
+            return {std::nullopt, 0};
+        }
+        err << "leads-api: " << e.what() << "\nRun with --help for the options.\n";
+        return {std::nullopt, 2};
+    }
+
+    RawSettings raw(values.begin(), values.end());
+    auto config = resolve_config(raw, std::thread::hardware_concurrency());
+    if (!config) {
+        err << "leads-api: invalid configuration: " << describe(config.error()) << "\n";
+        return {std::nullopt, 2};
+    }
+    config->command = *migrate ? Command::Migrate : Command::Serve;
+    return {std::move(config.value()), 0};
+}
+
+}  // namespace leads::adapters::bootstrap

@@ -1,0 +1,189 @@
+#include "adapters/http/server/json_log.hpp"
+
+#include <spdlog/details/log_msg.h>
+#include <spdlog/formatter.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace leads::adapters::http::log {
+namespace {
+
+// Marks a payload made by Fields: the rest is a fragment of JSON members. The unit
+// separator never occurs in an ordinary message.
+constexpr char kFieldsMarker = '\x1f';
+
+thread_local std::string t_request_id;
+
+// Length of the valid UTF-8 sequence at text[i], or 0 when it is invalid.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    std::size_t length = 0;
+    std::uint32_t min = 0;
+    std::uint32_t code = 0;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+        length = 2, min = 0x80, code = lead & 0x1fu;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+        length = 3, min = 0x800, code = lead & 0x0fu;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+        length = 4, min = 0x10000, code = lead & 0x07u;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size()) return 0;
+    for (std::size_t k = 1; k < length; ++k) {
+        if ((byte(i + k) & 0xc0u) != 0x80u) return 0;
+        code = (code << 6) | (byte(i + k) & 0x3fu);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+    return length;
+}
+
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point time) {
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
+    out += buffer;
+}
+
+std::string_view level_name(spdlog::level::level_enum level) {
+    switch (level) {
+        case spdlog::level::trace:
+            return "trace";
+        case spdlog::level::debug:
+            return "debug";
+        case spdlog::level::info:
+            return "info";
+        case spdlog::level::warn:
+            return "warn";
+        case spdlog::level::err:
+            return "error";
+        case spdlog::level::critical:
+            return "critical";
+        default:
+            return "off";
+    }
+}
+
+class JsonFormatter final : public spdlog::formatter {
+  public:
+    void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+        std::string line;
+        line.reserve(256);
+        line += "{\"ts\":";
+        append_timestamp(line, msg.time);
+        line += ",\"level\":\"";
+        line += level_name(msg.level);
+        line.push_back('"');
+        if (!t_request_id.empty()) {
+            line += ",\"request_id\":";
+            append_json_string(line, t_request_id);
+        }
+        const std::string_view payload(msg.payload.data(), msg.payload.size());
+        if (!payload.empty() && payload.front() == kFieldsMarker) {
+            line.append(payload.substr(1));
+        } else {
+            line += ",\"msg\":";
+            append_json_string(line, payload);
+        }
+        line += "}\n";
+        dest.append(line.data(), line.data() + line.size());
+    }
+
+    std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+};
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            switch (c) {
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                default:
+                    if (c < 0x20 || c == 0x7f) {
+                        out += "\\u00";
+                        out.push_back(kHex[c >> 4]);
+                        out.push_back(kHex[c & 0xf]);
+                    } else {
+                        out.push_back(static_cast<char>(c));
+                    }
+            }
+            ++i;
+            continue;
+        }
+        if (const auto length = utf8_sequence_length(text, i); length > 0) {
+            out.append(text.substr(i, length));
+            i += length;
+        } else {
+            out += "\\ufffd";
+            ++i;
+        }
+    }
+    out.push_back('"');
+}
+
+std::unique_ptr<spdlog::formatter> make_json_formatter() { return std::make_unique<JsonFormatter>(); }
+
+Fields::Fields(std::string_view msg) {
+    text_.push_back(kFieldsMarker);
+    add("msg", msg);
+}
+
+Fields& Fields::add(std::string_view key, std::string_view value) {
+    text_.push_back(',');
+    append_json_string(text_, key);
+    text_.push_back(':');
+    append_json_string(text_, value);
+    return *this;
+}
+
+Fields& Fields::add(std::string_view key, std::int64_t value) {
+    text_.push_back(',');
+    append_json_string(text_, key);
+    text_.push_back(':');
+    text_ += std::to_string(value);
+    return *this;
+}
+
+Fields& Fields::add(std::string_view key, double value) {
+    text_.push_back(',');
+    append_json_string(text_, key);
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, ":%.3f", value);
+    text_ += buffer;
+    return *this;
+}
+
+RequestIdScope::RequestIdScope(std::string_view request_id) : previous_(std::move(t_request_id)) {
+    t_request_id = std::string(request_id);
+}
+
+RequestIdScope::~RequestIdScope() { t_request_id = std::move(previous_); }
+
+std::string_view current_request_id() { return t_request_id; }
+
+}  // namespace leads::adapters::http::log

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "adapters/http/message.hpp"
+#include "adapters/http/server/metrics.hpp"
+#include "domain/result.hpp"
+
+// The top of the routing tree: the operations endpoints, then everything else to the API.
+namespace leads::adapters::http {
+
+inline constexpr std::size_t kBodyLimit = 1024 * 1024;
+inline constexpr std::size_t kImportBodyLimit = 16 * 1024 * 1024;
+
+// What the server serves. Both functions block (storage) and must be thread-safe.
+struct Endpoints {
+    std::function<Response(const Request&)> api;        // everything not operational
+    std::function<domain::Result<void>()> check_ready;  // GET /readyz
+    std::string_view openapi_json = "{}";               // GET /api/v1/openapi.json (static storage)
+};
+
+class Router {
+  public:
+    Router(Endpoints endpoints, Metrics& metrics, const std::atomic<bool>& draining);
+
+    // Answers what never blocks (/healthz, /metrics, the OpenAPI document, 405s, /readyz
+    // while draining); nullopt when the request must go to handle() on the worker pool.
+    std::optional<Response> try_inline(const Request& request) const;
+
+    // Blocking: /readyz and the API. Never throws: a failure is a 500 with log_detail.
+    Response handle(const Request& request) const;
+
+    // The largest body accepted for this request line.
+    static std::size_t body_limit(std::string_view method, std::string_view path);
+
+  private:
+    Endpoints endpoints_;
+    Metrics& metrics_;
+    const std::atomic<bool>& draining_;
+};
+
+// 500 internal_error with the reason kept for the access log only.
+Response internal_error(std::string detail);
+
+}  // namespace leads::adapters::http

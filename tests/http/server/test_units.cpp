@@ -1,0 +1,208 @@
+// The server's pure parts: listen addresses, request ids, metrics text, JSON log lines, routing.
+#include <spdlog/details/log_msg.h>
+#include <spdlog/formatter.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+
+#include "adapters/http/server/json_log.hpp"
+#include "adapters/http/server/listen_address.hpp"
+#include "adapters/http/server/metrics.hpp"
+#include "adapters/http/server/request_id.hpp"
+#include "adapters/http/server/router.hpp"
+#include "tests/http/server/raw_client.hpp"
+
+namespace http = leads::adapters::http;
+using leads::testing::metric_value;
+
+TEST_CASE("Listen addresses: IPv4 and bracketed IPv6 literals with a port", "[units]") {
+    auto v4 = http::parse_listen_address("127.0.0.1:8080");
+    REQUIRE(v4);
+    CHECK(v4->host == "127.0.0.1");
+    CHECK(v4->port == 8080);
+    CHECK_FALSE(v4->ipv6);
+    CHECK(v4->is_loopback());
+    CHECK(v4->to_string() == "127.0.0.1:8080");
+
+    auto v6 = http::parse_listen_address("[::1]:9000");
+    REQUIRE(v6);
+    CHECK(v6->host == "::1");
+    CHECK(v6->ipv6);
+    CHECK(v6->is_loopback());
+    CHECK(v6->to_string() == "[::1]:9000");
+
+    auto any = http::parse_listen_address("0.0.0.0:0");
+    REQUIRE(any);
+    CHECK(any->port == 0);
+    CHECK_FALSE(any->is_loopback());
+    auto any6 = http::parse_listen_address("[::]:80");
+    REQUIRE(any6);
+    CHECK_FALSE(any6->is_loopback());
+    CHECK(http::parse_listen_address("127.5.6.7:1")->is_loopback());
+
+    for (const auto* bad :
+         {"", "8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80x", "localhost:8080",
+          "::1:8080", "[::1]", "[::1]8080", "[127.0.0.1]:80", "256.0.0.1:80", ":8080", "[]:80", "1.2.3.4:8080 "}) {
+        INFO(bad);
+        const auto parsed = http::parse_listen_address(bad);
+        REQUIRE_FALSE(parsed);
+        CHECK(parsed.error().kind == leads::domain::ErrorKind::Validation);
+    }
+}
+
+TEST_CASE("Request ids", "[units]") {
+    CHECK(http::is_acceptable_request_id("abc"));
+    CHECK(http::is_acceptable_request_id(std::string(128, 'x')));
+    CHECK_FALSE(http::is_acceptable_request_id(std::string(129, 'x')));
+    CHECK_FALSE(http::is_acceptable_request_id(""));
+    CHECK_FALSE(http::is_acceptable_request_id("a b"));
+    CHECK_FALSE(http::is_acceptable_request_id("a\tb"));
+    CHECK_FALSE(http::is_acceptable_request_id("\x7f"));
+    CHECK_FALSE(http::is_acceptable_request_id("\xc3\xa9"));
+    const auto a = http::generate_request_id();
+    CHECK(a.size() == 32);
+    CHECK(http::is_acceptable_request_id(a));
+    CHECK(a != http::generate_request_id());
+}
+
+TEST_CASE("Metrics render Prometheus text", "[units][metrics]") {
+    http::Metrics metrics("1.2.3");
+    metrics.observe("GET", "/api/v1/tenant/leads/{id}", 200, std::chrono::milliseconds(3));
+    metrics.observe("GET", "/api/v1/tenant/leads/{id}", 200, std::chrono::milliseconds(30));
+    metrics.observe("GET", "/api/v1/tenant/leads/{id}", 404, std::chrono::seconds(20));
+    metrics.observe("BREW", "unmatched", 400, std::chrono::microseconds(10));
+    metrics.observe("GET", "we\"ird\\route\n", 200, std::chrono::microseconds(10));
+    metrics.request_started();
+    metrics.add_gauge("leads_db_pool_connections", "Open connections.", [] { return 4.0; });
+    metrics.add_gauge("leads_broken", "Throws.", []() -> double { throw std::runtime_error("x"); });
+    const auto text = metrics.render();
+    INFO(text);
+    const std::string route = R"(method="GET",route="/api/v1/tenant/leads/{id}")";
+    CHECK(metric_value(text, "leads_http_requests_total{" + route + R"(,status="200"})") == 2);
+    CHECK(metric_value(text, "leads_http_requests_total{" + route + R"(,status="404"})") == 1);
+    CHECK(metric_value(text, R"(leads_http_requests_total{method="OTHER",route="unmatched",status="400"})") == 1);
+    CHECK(text.find(R"(route="we\"ird\\route\n")") != std::string::npos);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_bucket{" + route + R"(,le="0.001"})") == 0);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_bucket{" + route + R"(,le="0.005"})") == 1);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_bucket{" + route + R"(,le="0.05"})") == 2);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_bucket{" + route + R"(,le="10"})") == 2);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_bucket{" + route + R"(,le="+Inf"})") == 3);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_count{" + route + "}") == 3);
+    CHECK(metric_value(text, "leads_http_request_duration_seconds_sum{" + route + "}") == Approx(20.033));
+    CHECK(metric_value(text, "leads_http_requests_in_flight") == 1);
+    CHECK(metric_value(text, R"(leads_build_info{version="1.2.3"})") == 1);
+    CHECK(metric_value(text, "leads_db_pool_connections") == 4);
+    CHECK(text.find("leads_broken NaN\n") != std::string::npos);
+    CHECK(text.find("# TYPE leads_http_requests_total counter\n") != std::string::npos);
+    CHECK(text.back() == '\n');
+}
+
+TEST_CASE("JSON log lines", "[units][log]") {
+    std::string out;
+    http::log::append_json_string(out, "a\"b\\c\nd\x01\x7f\xc3\xa9\xff\xe2\x82");
+    CHECK(out == R"("a\"b\\c\nd\u0001\u007fé\ufffd\ufffd\ufffd")");
+
+    auto formatter = http::log::make_json_formatter();
+    auto format = [&](std::string_view payload) {
+        spdlog::details::log_msg msg("test", spdlog::level::warn, payload);
+        spdlog::memory_buf_t buffer;
+        formatter->format(msg, buffer);
+        return std::string(buffer.data(), buffer.size());
+    };
+    const auto plain = format("hello \"world\"");
+    CHECK(plain.rfind(R"({"ts":")", 0) == 0);
+    CHECK(plain.find(R"(Z","level":"warn","msg":"hello \"world\""})") != std::string::npos);
+    CHECK(plain.back() == '\n');
+    CHECK(plain.find("request_id") == std::string::npos);
+    {
+        http::log::RequestIdScope scope("rid-1");
+        const auto structured = format(http::log::Fields("event").add("n", std::int64_t{3}).add("s", "x").str());
+        CHECK(structured.find(R"("level":"warn","request_id":"rid-1","msg":"event","n":3,"s":"x"})") !=
+              std::string::npos);
+        {
+            http::log::RequestIdScope inner("rid-2");
+            CHECK(http::log::current_request_id() == "rid-2");
+        }
+        CHECK(http::log::current_request_id() == "rid-1");
+    }
+    CHECK(http::log::current_request_id().empty());
+}
+
+namespace {
+
+struct RouterFixture {
+    std::atomic<bool> draining{false};
+    std::atomic<int> api_calls{0};
+    bool ready = true;
+    http::Metrics metrics{"t"};
+    http::Router router{endpoints(), metrics, draining};
+
+    http::Endpoints endpoints() {
+        http::Endpoints e;
+        e.api = [this](const http::Request&) {
+            ++api_calls;
+            http::Response r;
+            r.route = "/api";
+            return r;
+        };
+        e.check_ready = [this]() -> leads::domain::Result<void> {
+            if (ready) return {};
+            return leads::domain::Error::unavailable("down");
+        };
+        e.openapi_json = "{\"openapi\":\"3.1.0\"}";
+        return e;
+    }
+
+    static http::Request request(std::string method, std::string path) {
+        http::Request r;
+        r.method = std::move(method);
+        r.path = std::move(path);
+        return r;
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(RouterFixture, "Router: operations inline, readiness and the API on the pool", "[units][router]") {
+    auto health = router.try_inline(request("GET", "/healthz"));
+    REQUIRE(health);
+    CHECK(health->status == 200);
+    CHECK(health->route == "/healthz");
+
+    CHECK_FALSE(router.try_inline(request("GET", "/readyz")));  // asks the storage: not inline
+    CHECK(router.handle(request("GET", "/readyz")).status == 200);
+    ready = false;
+    const auto not_ready = router.handle(request("GET", "/readyz"));
+    CHECK(not_ready.status == 503);
+    CHECK(not_ready.log_detail == "down");
+
+    CHECK_FALSE(router.try_inline(request("GET", "/api/v1/tenant/leads")));
+    CHECK(router.handle(request("GET", "/api/v1/tenant/leads")).route == "/api");
+    CHECK(api_calls == 1);
+    // Near misses are the API's (404 there), not the operations endpoints'.
+    CHECK_FALSE(router.try_inline(request("GET", "/healthz/")));
+    CHECK_FALSE(router.try_inline(request("GET", "/HEALTHZ")));
+
+    const auto wrong = router.try_inline(request("HEAD", "/metrics"));
+    REQUIRE(wrong);
+    CHECK(wrong->status == 405);
+    CHECK(wrong->route == "/metrics");
+}
+
+TEST_CASE_METHOD(RouterFixture, "Router: readiness is 503 while draining, liveness stays 200", "[units][router]") {
+    draining = true;
+    const auto inline_answer = router.try_inline(request("GET", "/readyz"));
+    REQUIRE(inline_answer);
+    CHECK(inline_answer->status == 503);
+    bool retry_after = false;
+    for (const auto& h : inline_answer->headers) retry_after = retry_after || h.name == "Retry-After";
+    CHECK(retry_after);
+    CHECK(router.handle(request("GET", "/readyz")).status == 503);
+    CHECK(router.try_inline(request("GET", "/healthz"))->status == 200);
+}
+
+TEST_CASE("Router: body limits", "[units][router]") {
+    CHECK(http::Router::body_limit("POST", "/api/v1/tenant/leads") == 1024 * 1024);
+    CHECK(http::Router::body_limit("POST", "/api/v1/tenant/leads/import") == 16 * 1024 * 1024);
+    CHECK(http::Router::body_limit("PATCH", "/api/v1/tenant/leads/import") == 1024 * 1024);
+}
