@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark at scale (docs/performance.md):
-#   scripts/bench.sh [--size 100k|1m|both] [--db sqlite|postgres|both] [--duration 10s]
+#   scripts/bench.sh [--size 100k|1m|both] [--db sqlite|postgres|both|memory] [--duration 10s]
 #                    [--scenarios a,b,...] [--profile] [--no-build]
 # Builds the release binary, then for each size and database: starts leads-api on a free
 # loopback port (JWT auth on; SQLite in a temporary file, or a throwaway PostgreSQL from
@@ -28,7 +28,7 @@ while (($#)); do
     esac
 done
 case "$size" in 100k|1m) sizes=("$size") ;; both) sizes=(100k 1m) ;; *) echo "bench.sh: --size is 100k, 1m or both" >&2; exit 2 ;; esac
-case "$db" in sqlite|postgres) dbs=("$db") ;; both) dbs=(sqlite postgres) ;; *) echo "bench.sh: --db is sqlite, postgres or both" >&2; exit 2 ;; esac
+case "$db" in sqlite|postgres|memory) dbs=("$db") ;; both) dbs=(sqlite postgres) ;; *) echo "bench.sh: --db is sqlite, postgres, both or memory" >&2; exit 2 ;; esac
 [[ "$duration" =~ ^[0-9]+[smh]?$ ]] || { echo "bench.sh: --duration like 10s or 1m" >&2; exit 2; }
 
 for tool in wrk python3; do
@@ -53,7 +53,7 @@ for s in "${sizes[@]}"; do
         if [[ "$d" == postgres ]]; then
             scripts/with-postgres.sh "${run[@]}" --size "$s" --db postgres
         else
-            "${run[@]}" --size "$s" --db sqlite
+            "${run[@]}" --size "$s" --db "$d"
         fi
     done
 done

@@ -223,6 +223,19 @@ class Server:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+    def settle(self, idle_cpu_s=0.05, window_s=0.5, timeout_s=180):
+        """Waits until the server is idle: after wrk stops, requests it queued keep the
+        workers busy, and the next scenario must not inherit them. Returns seconds waited."""
+        started = time.perf_counter()
+        last = self.cpu_seconds()
+        while time.perf_counter() - started < timeout_s:
+            time.sleep(window_s)
+            now = self.cpu_seconds()
+            if now - last <= idle_cpu_s:
+                break
+            last = now
+        return round(time.perf_counter() - started, 1)
+
     def threads(self):
         return self._status("Threads")
 
@@ -391,7 +404,9 @@ def profile_start(pid, out_path, seconds):
     if not shutil.which("perf"):
         return None
     return subprocess.Popen(
-        ["perf", "record", "-e", "cpu-clock", "-F", "499", "-g", "-p", str(pid), "-o", out_path, "--", "sleep", str(seconds)],
+        # DWARF unwinding: the release build omits frame pointers.
+        ["perf", "record", "-e", "cpu-clock", "-F", "199", "--call-graph", "dwarf,16384", "-p", str(pid), "-o", out_path,
+         "--", "sleep", str(seconds)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -400,11 +415,14 @@ def profile_finish(proc, data_path):
     if proc is None:
         return
     proc.wait()
+    # Two views: where the time is spent (self), and which callers it is spent under (children).
     with open(data_path + ".txt", "w") as f:
-        subprocess.run(
-            ["perf", "report", "-i", data_path, "--stdio", "--no-children", "--percent-limit", "0.5", "-g", "none"],
-            stdout=f, stderr=subprocess.DEVNULL,
-        )
+        for mode in ("--no-children", "--children"):
+            out = subprocess.run(
+                ["perf", "report", "-i", data_path, "--stdio", mode, "--percent-limit", "1", "-g", "none"],
+                capture_output=True, text=True,
+            ).stdout
+            f.write("\n".join(line[:220].rstrip() for line in out.splitlines()) + "\n")
 
 
 def parse_duration(text):
@@ -476,7 +494,9 @@ def command_run(args):
     plan = prepare_bodies(os.path.join(base, f"data-{args.size}"), SEED, size)
 
     sqlite_path = None
-    if args.db == "sqlite":
+    if args.db == "memory":
+        database_url = "memory:"  # a baseline: HTTP, JSON and use cases without a database
+    elif args.db == "sqlite":
         sqlite_path = os.path.join(run_dir, "leads.db")
         database_url = f"sqlite:{sqlite_path}"
     else:
@@ -527,6 +547,7 @@ def command_run(args):
         result["scenarios"] = {}
         wanted = args.scenarios.split(",") if args.scenarios else [name for name, _ in SCENARIOS]
         for name in wanted:
+            backlog_s = server.settle()
             server.reset_peak_rss()
             cpu0 = server.cpu_seconds()
             profiler = None
@@ -539,6 +560,7 @@ def command_run(args):
             stats["server_cpu_s"] = round(cpu, 2)
             stats["server_cpu_us_per_request"] = round(cpu * 1e6 / stats["requests"], 1) if stats["requests"] else None
             stats["peak_rss_kib"] = server.peak_rss_kib()
+            stats["settled_before_s"] = backlog_s
             result["scenarios"][name] = stats
             lat = stats["latency_us"]
             print(f"[{args.size}/{args.db}] {name:18s} {stats['rps']:9.0f} req/s  p50 {lat['p50'] / 1000:7.2f} ms  "
@@ -574,6 +596,8 @@ def _ms(us):
 def _verdict(db, name, stats):
     target = TARGETS.get((db, name))
     notes, ok = [], True
+    if not stats["requests"]:
+        return "**missed**", "no request completed"
     if target:
         min_rps, max_p99 = target
         if min_rps is not None:
@@ -620,8 +644,8 @@ def render(results):
     )
     lines.append("")
     order = {"100k": 0, "1m": 1}
-    for r in sorted(results, key=lambda r: (order.get(r["size"], 9), r["db"] != "sqlite")):
-        db_name = {"sqlite": "SQLite", "postgres": "PostgreSQL"}[r["db"]]
+    for r in sorted(results, key=lambda r: (order.get(r["size"], 9), ["sqlite", "postgres", "memory"].index(r["db"]))):
+        db_name = {"sqlite": "SQLite", "postgres": "PostgreSQL", "memory": "in-memory repository (baseline)"}[r["db"]]
         lines.append(f"### {r['rows']:,} leads, {db_name}")
         lines.append("")
         env = ", ".join(f"{k}={v}" for k, v in sorted(r.get("server_env", {}).items())) or "defaults"
@@ -675,12 +699,12 @@ def render(results):
                 key = {"search_selective": "selective", "search_common": "common", "search_two_chars": "two_chars"}[name]
                 if key in m:
                     label += f" — {m[key]:,} match{'es' if m[key] != 1 else ''}"
-            lat = s["latency_us"]
+            lat = {k: (_ms(v) if s["requests"] else "—") for k, v in s["latency_us"].items()}
             verdict, notes = _verdict(r["db"], name, s)
             rss_mib = s["peak_rss_kib"] / 1024
             rss_note = "" if rss_mib <= TARGET_RSS_MIB else " **(> 200)**"
             lines.append(
-                f"| {label} | {s['rps']:,.0f} | {_ms(lat['p50'])} | {_ms(lat['p99'])} | {_ms(lat['max'])} | {s['errors']['status']:,} | "
+                f"| {label} | {s['rps']:,.0f} | {lat['p50']} | {lat['p99']} | {lat['max']} | {s['errors']['status']:,} | "
                 f"{rss_mib:.0f}{rss_note} | {s.get('server_cpu_us_per_request') or 0:,.0f} | {_target_text(r['db'], name)} | "
                 f"{verdict}{(': ' + notes) if notes else ''} |"
             )
@@ -713,7 +737,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run")
     run.add_argument("--binary", required=True)
-    run.add_argument("--db", choices=["sqlite", "postgres"], required=True)
+    run.add_argument("--db", choices=["sqlite", "postgres", "memory"], required=True)
     run.add_argument("--size", choices=sorted(SIZES), required=True)
     run.add_argument("--duration", type=parse_duration, default=10)
     run.add_argument("--connections", type=int, default=64)
