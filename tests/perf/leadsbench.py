@@ -453,10 +453,12 @@ def machine_info():
     }
 
 
-def git_revision():
+def git_revision(binary):
+    """The commit the binary was built from (the checkout it sits in)."""
+    where = os.path.dirname(os.path.abspath(binary))
     try:
-        rev = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(["git", "-C", where, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", where, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except OSError:
         return "unknown"
@@ -486,7 +488,7 @@ def command_run(args):
         "size": args.size, "rows": size, "db": args.db, "duration_s": args.duration,
         "connections": args.connections, "wrk_threads": args.threads,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "revision": git_revision(), "machine": machine_info(), "seed": SEED,
+        "revision": git_revision(args.binary), "machine": machine_info(), "seed": SEED,
         "server_env": {k: v for k, v in os.environ.items() if k in ("LEADS_THREADS", "LEADS_DB_POOL_SIZE", "LEADS_LOG_LEVEL")},
     }
 
