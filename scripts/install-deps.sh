@@ -10,7 +10,7 @@ packages=(
   rapidjson-dev catch2 libfmt-dev libspdlog-dev libcli11-dev libjwt-dev libssl-dev openssl
   clang-format
   # tests: a throwaway PostgreSQL, the fuzzer's compiler, HTTP tools, the linters' runtime
-  postgresql postgresql-contrib clang libclang-rt-14-dev curl python3 nodejs npm
+  postgresql postgresql-contrib clang libclang-rt-14-dev curl python3
   # benchmarks
   wrk
 )
@@ -19,6 +19,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# Node.js runs the OpenAPI and manifest linters; a machine that already has node and npm
+# (from any source) keeps them, since Debian's npm conflicts with other Node.js builds.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]})); then
   echo "install-deps: installing ${missing[*]}"

@@ -74,8 +74,8 @@ Response error_response(const domain::Error& error) {
         case ErrorKind::Conflict: {
             Response response;
             response.status = 409;
-            response.body = error_body("duplicate_email", "A lead with this email already exists in the workspace.",
-                                       {}, error.existing_id);
+            response.body = error_body("duplicate_email", "A lead with this email already exists in the workspace.", {},
+                                       error.existing_id);
             return response;
         }
         case ErrorKind::PreconditionFailed:

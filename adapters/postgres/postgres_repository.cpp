@@ -1,0 +1,184 @@
+#include "adapters/postgres/postgres_repository.hpp"
+
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "adapters/postgres/schema.hpp"
+#include "adapters/sql/migrations.hpp"
+#include "adapters/sql/session_pool.hpp"
+#include "adapters/sql/sql_lead_repository.hpp"
+
+namespace leads::adapters::postgres {
+
+namespace {
+
+using domain::Error;
+using domain::Result;
+
+constexpr std::string_view kVariable = "LEADS_DATABASE_URL";
+
+// Added when the URL does not say: fail fast while the server is down, and never let a
+// stuck statement hold a pooled connection for long.
+const std::map<std::string, std::string> kDefaults = {
+    {"connect_timeout", "5"},
+    {"options", "-c statement_timeout=30000"},
+    {"fallback_application_name", "leads-api"},
+};
+
+// A keyword=value connection string value: quoted, with \ and ' escaped.
+std::string quote(std::string_view value) {
+    std::string quoted = "'";
+    for (char c : value) {
+        if (c == '\\' || c == '\'') quoted += '\\';
+        quoted += c;
+    }
+    quoted += '\'';
+    return quoted;
+}
+
+void ignore_notice(void*, const char*) {}
+
+// libpq checks ports only when it connects; a typo should stop start-up instead.
+bool valid_ports(std::string_view ports) {
+    while (true) {
+        auto comma = ports.find(',');
+        auto port = ports.substr(0, comma);
+        if (!port.empty()) {
+            if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+            int number = std::stoi(std::string(port));
+            if (number < 1 || number > 65535) return false;
+        }
+        if (comma == std::string_view::npos) return true;
+        ports.remove_prefix(comma + 1);
+    }
+}
+
+bool is_broken(soci::session& session) {
+    auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+    return backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK;
+}
+
+sql::Failure classify(const std::exception& error) {
+    const auto* pg_error = dynamic_cast<const soci::postgresql_soci_error*>(&error);
+    if (pg_error == nullptr) return sql::Failure::Other;
+    const std::string state = pg_error->sqlstate();
+    // Of the constraint_violation category, only unique_violation is a duplicate email; a
+    // failed CHECK or foreign key is a bug.
+    if (pg_error->get_error_category() == soci::soci_error::constraint_violation && state == "23505") {
+        return sql::Failure::UniqueViolation;
+    }
+    if (pg_error->get_error_category() == soci::soci_error::connection_error) return sql::Failure::Unavailable;
+    // 08 connection exception, 53 insufficient resources (too many connections), 57
+    // operator intervention (statement timeout, shutdown, starting up), 40 serialization
+    // failure or deadlock, 55P03 lock not available: all pass; the caller may retry.
+    const std::string_view cls = std::string_view(state).substr(0, 2);
+    if (cls == "08" || cls == "53" || cls == "57" || cls == "40" || state == "55P03") return sql::Failure::Unavailable;
+    return sql::Failure::Other;
+}
+
+std::shared_ptr<sql::SessionPool> make_pool(std::string conninfo, std::size_t size,
+                                            std::chrono::milliseconds acquire_timeout) {
+    sql::Backend backend{
+        .name = "postgresql",
+        .connect =
+            [conninfo = std::move(conninfo)](soci::session& session) {
+                session.open(soci::postgresql, conninfo);
+                // Server notices ("relation already exists, skipping") would go to stderr,
+                // outside the service's structured log.
+                auto* pg = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+                PQsetNoticeProcessor(pg->conn_, ignore_notice, nullptr);
+            },
+        .is_broken = is_broken,
+        .in_transaction =
+            [](soci::session& session) {
+                auto* pg = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+                if (pg == nullptr || pg->conn_ == nullptr) return false;
+                auto status = PQtransactionStatus(pg->conn_);
+                return status == PQTRANS_INTRANS || status == PQTRANS_INERROR;
+            },
+        .classify = classify,
+    };
+    return std::make_shared<sql::SessionPool>(std::move(backend), sql::PoolOptions{size, acquire_timeout});
+}
+
+Result<std::vector<long long>> migrate(sql::SessionPool& pool) {
+    auto lease = pool.acquire();
+    if (!lease) return std::move(lease).error();
+    // The advisory lock is held until the transaction ends: replicas starting together
+    // apply the migrations once, one after the other; DDL is transactional here.
+    sql::MigrationPlan plan{.lock = {"BEGIN", std::string(kMigrationLock)}, .migrations = migrations()};
+    try {
+        return sql::apply_migrations(lease->session(), plan);
+    } catch (const std::exception& e) {
+        return lease->fail(e);
+    }
+}
+
+}  // namespace
+
+Result<std::string> parse_postgres_url(std::string_view url) {
+    if (!url.starts_with("postgresql://") && !url.starts_with("postgres://")) {
+        return Error::validation(std::string(kVariable), "must be sqlite:PATH or a postgresql:// URL");
+    }
+    char* message = nullptr;
+    PQconninfoOption* options = PQconninfoParse(std::string(url).c_str(), &message);
+    if (options == nullptr) {
+        // libpq's message can quote parts of the URL, password included: not passed on.
+        if (message != nullptr) PQfreemem(message);
+        return Error::validation(
+            std::string(kVariable),
+            "is not a valid PostgreSQL URL (postgresql://user:password@host:port/dbname?param=value)");
+    }
+    std::string conninfo;
+    std::map<std::string, std::string> defaults = kDefaults;
+    bool ports_ok = true;
+    for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+        if (option->val == nullptr) continue;
+        if (std::string_view(option->keyword) == "port") ports_ok = valid_ports(option->val);
+        defaults.erase(option->keyword);
+        if (!conninfo.empty()) conninfo += ' ';
+        conninfo += option->keyword;
+        conninfo += '=';
+        conninfo += quote(option->val);
+    }
+    PQconninfoFree(options);
+    if (!ports_ok) return Error::validation(std::string(kVariable), "has a port that is not a number from 1 to 65535");
+    for (const auto& [keyword, value] : defaults) {
+        if (!conninfo.empty()) conninfo += ' ';
+        conninfo += keyword + "=" + quote(value);
+    }
+    return conninfo;
+}
+
+Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptions& options) {
+    auto conninfo = parse_postgres_url(options.url);
+    if (!conninfo) return std::move(conninfo).error();
+    auto pool = make_pool(std::move(conninfo).value(), options.pool_size, options.acquire_timeout);
+    auto applied = migrate(*pool);
+    if (!applied) return std::move(applied).error();
+    sql::Dialect dialect{
+        .begin_write = "BEGIN",
+        .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        .lock_rows = " FOR UPDATE",
+        .fts5_search = false,
+        .data_modifying_cte = true,
+        .serialize_writers = false,
+    };
+    return std::shared_ptr<ports::LeadRepository>(
+        std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));
+}
+
+Result<std::vector<long long>> migrate_postgres(const PostgresOptions& options) {
+    auto conninfo = parse_postgres_url(options.url);
+    if (!conninfo) return std::move(conninfo).error();
+    auto pool = make_pool(std::move(conninfo).value(), 1, options.acquire_timeout);
+    return migrate(*pool);
+}
+
+}  // namespace leads::adapters::postgres

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/result.hpp"
+#include "ports/lead_repository.hpp"
+
+// The PostgreSQL backend: a pool of libpq connections that reconnect by themselves after
+// an outage.
+namespace leads::adapters::postgres {
+
+struct PostgresOptions {
+    std::string url;  // postgresql://user:password@host:port/dbname?sslmode=...
+    std::size_t pool_size = 8;
+    std::chrono::milliseconds acquire_timeout{2000};
+};
+
+// Checks a postgresql:// or postgres:// URL with libpq's own parser and returns the
+// connection string the pool uses: the URL's parameters plus defaults for what it leaves
+// out (connect_timeout=5, a 30 s statement_timeout, fallback_application_name). Validation
+// naming LEADS_DATABASE_URL when libpq cannot parse it; the message never repeats the URL
+// (it may hold a password).
+domain::Result<std::string> parse_postgres_url(std::string_view url);
+
+// Connects, applies pending migrations, returns the repository. Validation for a bad URL;
+// Unavailable when the server cannot be reached.
+domain::Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptions& options);
+
+// Applies pending migrations and returns the versions it applied.
+domain::Result<std::vector<long long>> migrate_postgres(const PostgresOptions& options);
+
+}  // namespace leads::adapters::postgres

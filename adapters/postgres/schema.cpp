@@ -1,0 +1,64 @@
+#include "adapters/postgres/schema.hpp"
+
+namespace leads::adapters::postgres {
+
+namespace {
+
+// Identifiers compare and sort bytewise (COLLATE "C"), as in every other backend, so the
+// list order (created_at desc, id desc) does not depend on the server's locale.
+// JSON columns are text: jsonb would turn 1.0e20 into an integer and lose the
+// integer/double distinction attributes keep.
+const sql::Migration kInitial{
+    1,
+    "leads, activities, lead_counts, trigram search",
+    {
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        R"(CREATE TABLE leads (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            workspace TEXT COLLATE "C" NOT NULL,
+            email TEXT COLLATE "C" NOT NULL,
+            first_name TEXT,
+            last_name TEXT,
+            company TEXT,
+            status TEXT NOT NULL CHECK (status IN ('new', 'contacted', 'replied', 'converted')),
+            attributes TEXT NOT NULL DEFAULT '{}',
+            search_text TEXT COLLATE "C" NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            version BIGINT NOT NULL,
+            CONSTRAINT leads_email_key UNIQUE (tenant_id, workspace, email),
+            CONSTRAINT leads_tenant_id_key UNIQUE (tenant_id, id)
+        ))",
+        "CREATE INDEX leads_list ON leads (tenant_id, workspace, created_at DESC, id DESC)",
+        "CREATE INDEX leads_list_status ON leads (tenant_id, workspace, status, created_at DESC, id DESC)",
+        // Serves LIKE '%term%' for terms of three characters or more.
+        "CREATE INDEX leads_search_trgm ON leads USING gin (search_text gin_trgm_ops)",
+        R"(CREATE TABLE activities (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            lead_id TEXT COLLATE "C" NOT NULL,
+            type TEXT NOT NULL,
+            ts BIGINT NOT NULL,
+            campaign_id TEXT,
+            data TEXT NOT NULL DEFAULT '{}',
+            FOREIGN KEY (tenant_id, lead_id) REFERENCES leads (tenant_id, id) ON DELETE CASCADE
+        ))",
+        "CREATE INDEX activities_by_lead ON activities (tenant_id, lead_id, ts DESC, id DESC)",
+        R"(CREATE TABLE lead_counts (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            workspace TEXT COLLATE "C" NOT NULL,
+            status TEXT NOT NULL,
+            n BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, workspace, status)
+        ))",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial};
+
+}  // namespace
+
+std::span<const sql::Migration> migrations() { return kAll; }
+
+}  // namespace leads::adapters::postgres

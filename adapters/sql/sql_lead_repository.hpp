@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "adapters/sql/session_pool.hpp"
+#include "ports/lead_repository.hpp"
+
+// The LeadRepository both SQL backends share: same tables, same statements; what differs
+// is named in Dialect.
+namespace leads::adapters::sql {
+
+struct Dialect {
+    // Starts a transaction that will write. SQLite: BEGIN IMMEDIATE takes the write lock
+    // up front, so two writers never both read and then fail to upgrade ("database is
+    // locked"). PostgreSQL: BEGIN, with row locks taken by lock_rows.
+    std::string begin_write;
+    // Starts a read-only snapshot, so a page and its total agree.
+    std::string begin_read;
+    // Appended to the SELECT of a lead about to be changed: " FOR UPDATE" on PostgreSQL;
+    // empty on SQLite, whose write transaction already excludes every other writer.
+    std::string lock_rows;
+    // SQLite: search terms of at least three code points use the leads_fts trigram index.
+    bool fts5_search = false;
+    // PostgreSQL: INSERT inside WITH, so an imported lead and its first entry take one
+    // round trip.
+    bool data_modifying_cte = false;
+    // SQLite: writers of this process queue on a mutex instead of polling the busy
+    // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
+    bool serialize_writers = false;
+    std::chrono::milliseconds writer_wait{5000};
+};
+
+class SqlLeadRepository final : public ports::LeadRepository {
+  public:
+    SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect);
+
+    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override;
+    domain::Result<domain::Lead> find(const ports::LeadKey& key) override;
+    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override;
+    domain::Result<void> remove(const ports::LeadKey& key) override;
+    domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
+    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
+                                                   std::int64_t offset) override;
+    domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
+                                                             const domain::WorkspaceSlug& workspace,
+                                                             const std::vector<ports::ImportItem>& items) override;
+    domain::Result<void> ping() override;
+
+    const std::shared_ptr<SessionPool>& pool() const { return pool_; }
+
+  private:
+    enum class Access { Read, Write };
+    template <class T, class Body>
+    domain::Result<T> run(Access access, Body&& body);
+
+    std::shared_ptr<SessionPool> pool_;
+    Dialect dialect_;
+    std::timed_mutex writer_;
+};
+
+}  // namespace leads::adapters::sql

@@ -1,0 +1,77 @@
+#include "adapters/sqlite/schema.hpp"
+
+namespace leads::adapters::sqlite {
+
+namespace {
+
+// leads.pk aliases the rowid, so that it never changes (VACUUM renumbers an implicit
+// rowid) and can key the external-content full-text index; id stays the public key.
+const sql::Migration kInitial{
+    1,
+    "leads, activities, lead_counts, trigram search",
+    {
+        R"(CREATE TABLE leads (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            tenant_id TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            email TEXT NOT NULL,
+            first_name TEXT,
+            last_name TEXT,
+            company TEXT,
+            status TEXT NOT NULL CHECK (status IN ('new', 'contacted', 'replied', 'converted')),
+            attributes TEXT NOT NULL DEFAULT '{}',
+            search_text TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            UNIQUE (tenant_id, workspace, email),
+            UNIQUE (tenant_id, id)
+        ))",
+        // List order, with and without a status filter.
+        "CREATE INDEX leads_list ON leads (tenant_id, workspace, created_at DESC, id DESC)",
+        "CREATE INDEX leads_list_status ON leads (tenant_id, workspace, status, created_at DESC, id DESC)",
+        // The foreign key names the tenant too, so the cascade on delete finds a lead's
+        // activity through activities_by_lead instead of scanning the table.
+        R"(CREATE TABLE activities (
+            id TEXT PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            lead_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            campaign_id TEXT,
+            data TEXT NOT NULL DEFAULT '{}',
+            FOREIGN KEY (tenant_id, lead_id) REFERENCES leads (tenant_id, id) ON DELETE CASCADE
+        ))",
+        "CREATE INDEX activities_by_lead ON activities (tenant_id, lead_id, ts DESC, id DESC)",
+        R"(CREATE TABLE lead_counts (
+            tenant_id TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            status TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, workspace, status)
+        ) WITHOUT ROWID)",
+        // Search text is folded by the domain before it is stored and before it is
+        // searched for, so the index compares bytes (case_sensitive 1).
+        "CREATE VIRTUAL TABLE leads_fts USING fts5(search_text, content='leads', content_rowid='pk', "
+        "tokenize='trigram case_sensitive 1')",
+        R"(CREATE TRIGGER leads_fts_insert AFTER INSERT ON leads BEGIN
+            INSERT INTO leads_fts (rowid, search_text) VALUES (new.pk, new.search_text);
+        END)",
+        R"(CREATE TRIGGER leads_fts_delete AFTER DELETE ON leads BEGIN
+            INSERT INTO leads_fts (leads_fts, rowid, search_text) VALUES ('delete', old.pk, old.search_text);
+        END)",
+        R"(CREATE TRIGGER leads_fts_update AFTER UPDATE OF search_text ON leads BEGIN
+            INSERT INTO leads_fts (leads_fts, rowid, search_text) VALUES ('delete', old.pk, old.search_text);
+            INSERT INTO leads_fts (rowid, search_text) VALUES (new.pk, new.search_text);
+        END)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial};
+
+}  // namespace
+
+std::span<const sql::Migration> migrations() { return kAll; }
+
+}  // namespace leads::adapters::sqlite

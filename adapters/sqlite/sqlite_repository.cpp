@@ -1,0 +1,137 @@
+#include "adapters/sqlite/sqlite_repository.hpp"
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+#include <utility>
+
+#include "adapters/sql/migrations.hpp"
+#include "adapters/sql/session_pool.hpp"
+#include "adapters/sql/sql_lead_repository.hpp"
+#include "adapters/sqlite/schema.hpp"
+
+namespace leads::adapters::sqlite {
+
+namespace {
+
+using domain::Error;
+using domain::Result;
+
+constexpr std::string_view kVariable = "LEADS_DATABASE_URL";
+
+// SOCI reads "key=value" pairs when the string has an '='; a plain path otherwise.
+std::string connect_string(const std::string& path) {
+    if (path.find('=') == std::string::npos) return path;
+    return "db=\"" + path + "\"";
+}
+
+void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+    // Set through the C API: nothing is formatted into SQL.
+    sqlite_api::sqlite3_busy_timeout(backend->conn_, static_cast<int>(busy_timeout.count()));
+    // Tells a UNIQUE violation from other constraint failures.
+    sqlite_api::sqlite3_extended_result_codes(backend->conn_, 1);
+    session << "PRAGMA foreign_keys = ON";
+    std::string mode;
+    session << "PRAGMA journal_mode = WAL", soci::into(mode);
+    if (mode != "wal") throw std::runtime_error("the database cannot use write-ahead logging");
+    // With WAL, NORMAL loses no committed transaction on a crash of the process, only
+    // possibly the last ones on a power failure, and skips an fsync per commit.
+    session << "PRAGMA synchronous = NORMAL";
+}
+
+// SOCI 4.0's SQLite errors report no get_error_category() (always "unknown"): the
+// result code SQLite returned is what tells them apart.
+sql::Failure classify(const std::exception& error) {
+    const auto* sqlite_error = dynamic_cast<const soci::sqlite3_soci_error*>(&error);
+    if (sqlite_error == nullptr) return sql::Failure::Other;
+    if (sqlite_error->result() == SQLITE_CONSTRAINT_UNIQUE) return sql::Failure::UniqueViolation;
+    switch (sqlite_error->result() & 0xff) {  // the primary result code
+        case SQLITE_BUSY:                     // another writer held the lock past busy_timeout
+        case SQLITE_LOCKED:                   // a conflicting lock within this process
+        case SQLITE_CANTOPEN:                 // the file went away
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+            return sql::Failure::Unavailable;
+        default:
+            return sql::Failure::Other;
+    }
+}
+
+std::shared_ptr<sql::SessionPool> make_pool(const SqliteOptions& options) {
+    sql::Backend backend{
+        .name = "sqlite",
+        .connect =
+            [path = connect_string(options.path), busy = options.busy_timeout](soci::session& session) {
+                session.open(soci::sqlite3, path);
+                configure(session, busy);
+            },
+        .is_broken = [](soci::session&) { return false; },  // a file does not disconnect
+        .in_transaction =
+            [](soci::session& session) {
+                auto* sqlite = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+                return sqlite != nullptr && sqlite_api::sqlite3_get_autocommit(sqlite->conn_) == 0;
+            },
+        .classify = classify,
+    };
+    return std::make_shared<sql::SessionPool>(std::move(backend),
+                                              sql::PoolOptions{options.pool_size, options.acquire_timeout});
+}
+
+Result<std::vector<long long>> migrate(sql::SessionPool& pool) {
+    auto lease = pool.acquire();
+    if (!lease) return std::move(lease).error();
+    // BEGIN IMMEDIATE: a second process (or thread) starting at the same time waits for
+    // the first to commit, then finds every migration recorded.
+    sql::MigrationPlan plan{.lock = {"BEGIN IMMEDIATE"}, .migrations = migrations()};
+    try {
+        return sql::apply_migrations(lease->session(), plan);
+    } catch (const std::exception& e) {
+        return lease->fail(e);
+    }
+}
+
+}  // namespace
+
+Result<std::string> parse_sqlite_url(std::string_view url) {
+    constexpr std::string_view scheme = "sqlite:";
+    if (!url.starts_with(scheme)) {
+        return Error::validation(std::string(kVariable), "must be sqlite:PATH or a postgresql:// URL");
+    }
+    std::string_view path = url.substr(scheme.size());
+    if (path.starts_with("//")) path.remove_prefix(2);
+    if (path.empty()) return Error::validation(std::string(kVariable), "sqlite: needs a file path");
+    if (path == ":memory:") {
+        return Error::validation(std::string(kVariable),
+                                 "an in-memory SQLite database is not shared between connections");
+    }
+    if (path.find('\0') != std::string_view::npos || path.find('"') != std::string_view::npos) {
+        return Error::validation(std::string(kVariable), "the SQLite path contains an unsupported character");
+    }
+    return std::string(path);
+}
+
+Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& options) {
+    auto pool = make_pool(options);
+    auto applied = migrate(*pool);
+    if (!applied) return std::move(applied).error();
+    sql::Dialect dialect{
+        .begin_write = "BEGIN IMMEDIATE",
+        .begin_read = "BEGIN",
+        .lock_rows = "",
+        .fts5_search = true,
+        .data_modifying_cte = false,
+        .serialize_writers = true,
+        .writer_wait = options.busy_timeout,
+    };
+    return std::shared_ptr<ports::LeadRepository>(
+        std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));
+}
+
+Result<std::vector<long long>> migrate_sqlite(const SqliteOptions& options) {
+    auto pool = make_pool(SqliteOptions{options.path, 1, options.acquire_timeout, options.busy_timeout});
+    return migrate(*pool);
+}
+
+}  // namespace leads::adapters::sqlite

@@ -1,0 +1,99 @@
+// The real binary on PostgreSQL through an outage: 503 with Retry-After and /readyz 503
+// while the server is down, then recovery by itself once it is back.
+// Needs LEADS_TEST_POSTGRES_URL and LEADS_TEST_PG_CTL (scripts/with-postgres.sh).
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "tests/e2e/process.hpp"
+#include "tests/http/server/raw_client.hpp"
+#include "tests/persistence/e2e_support.hpp"
+
+namespace leads::tests::persistence {
+
+using namespace leads::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string required_env(const char* name) {
+    const char* value = std::getenv(name);
+    if (value == nullptr || *value == '\0') {
+        std::fprintf(stderr, "%s is not set (run under scripts/with-postgres.sh): skipped\n", name);
+        std::exit(77);
+    }
+    return value;
+}
+
+const std::string kUrl = required_env("LEADS_TEST_POSTGRES_URL");
+const std::string kPgCtl = required_env("LEADS_TEST_PG_CTL");
+
+void server(const std::string& action) {
+    std::string command = "'" + kPgCtl + "' " + action + " >/dev/null";
+    REQUIRE(std::system(command.c_str()) == 0);
+}
+
+}  // namespace
+
+TEST_CASE("on PostgreSQL, an outage answers 503 and the service recovers by itself", "[e2e][postgres]") {
+    CHECK(run_to_exit(kBinary, {"migrate"}, service_env(kUrl)).exit_code == 0);
+
+    ChildProcess service(kBinary, {}, service_env(kUrl));
+    auto port = service.wait_until_listening();
+    REQUIRE(port);
+    const auto tenant = e2e_tenant();
+    const std::vector<std::pair<std::string, std::string>> headers{{"X-Tenant-Id", tenant}, {"Content-Type", kJson}};
+
+    auto created = http_request(*port, "POST", "/api/v1/tenant/leads",
+                                R"({"workspace_slug":"acme","email":"before@example.com"})", headers);
+    REQUIRE(created);
+    REQUIRE(created->status == 201);
+    const auto location = created->header("location").value_or("");
+
+    server("stop");
+    for (int round = 0; round < 2; ++round) {
+        auto started = std::chrono::steady_clock::now();
+        auto fetched = http_request(*port, "GET", location, {}, headers);
+        REQUIRE(fetched);
+        CHECK(fetched->status == 503);
+        CHECK(fetched->header("retry-after").has_value());
+        CHECK(fetched->body.find(R"("code":"unavailable")") != std::string::npos);
+        CHECK((std::chrono::steady_clock::now() - started < 6s));
+        auto write = http_request(*port, "POST", "/api/v1/tenant/leads",
+                                  R"({"workspace_slug":"acme","email":"during@example.com"})", headers);
+        REQUIRE(write);
+        CHECK(write->status == 503);
+        auto ready = http_request(*port, "GET", "/readyz");
+        REQUIRE(ready);
+        CHECK(ready->status == 503);
+        auto alive = http_request(*port, "GET", "/healthz");
+        REQUIRE(alive);
+        CHECK(alive->status == 200);
+    }
+
+    server("start");
+    CHECK(eventually(
+        [&] {
+            auto ready = http_request(*port, "GET", "/readyz");
+            return ready && ready->status == 200;
+        },
+        30s));
+    auto fetched = http_request(*port, "GET", location, {}, headers);
+    REQUIRE(fetched);
+    CHECK(fetched->status == 200);
+    auto after = http_request(*port, "POST", "/api/v1/tenant/leads",
+                              R"({"workspace_slug":"acme","email":"after@example.com"})", headers);
+    REQUIRE(after);
+    CHECK(after->status == 201);
+    auto listed = http_request(*port, "GET", "/api/v1/tenant/leads?workspace=acme", {}, headers);
+    REQUIRE(listed);
+    CHECK(listed->body.find(R"("total":2)") != std::string::npos);  // nothing written while down
+
+    service.signal(SIGTERM);
+    CHECK(service.wait_exit() == 0);
+}
+
+}  // namespace leads::tests::persistence

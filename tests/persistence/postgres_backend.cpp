@@ -1,0 +1,102 @@
+// The persistence suite against PostgreSQL: the server named by LEADS_TEST_POSTGRES_URL
+// (scripts/with-postgres.sh starts one). Fresh databases are created on it as needed.
+#include "tests/persistence/postgres_backend.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+
+#include "adapters/postgres/postgres_repository.hpp"
+#include "tests/persistence/support.hpp"
+
+namespace leads::tests::persistence {
+
+namespace {
+
+std::string conninfo(const std::string& url) {
+    auto parsed = adapters::postgres::parse_postgres_url(url);
+    if (!parsed) throw std::runtime_error(parsed.error().message);
+    return parsed.value();
+}
+
+class PostgresBackend final : public TestBackend {
+  public:
+    std::shared_ptr<ports::LeadRepository> repository() override {
+        if (!shared_) {
+            auto opened = open(postgres_url(), 8, std::chrono::milliseconds(2000));
+            if (!opened) throw std::runtime_error(opened.error().message);
+            shared_ = opened.value();
+        }
+        return shared_;
+    }
+
+    std::string fresh_database() override {
+        std::random_device random;
+        std::string name = "leads_t_" + std::to_string(random()) + std::to_string(random());
+        soci::session session(soci::postgresql, conninfo(postgres_url()));
+        // A name cannot be a bound parameter; this one is made of digits and letters above.
+        session << "CREATE DATABASE " + name;
+        return with_database(postgres_url(), name);
+    }
+
+    domain::Result<std::shared_ptr<ports::LeadRepository>> open(const std::string& database, std::size_t pool_size,
+                                                                std::chrono::milliseconds acquire_timeout) override {
+        return adapters::postgres::open_postgres(
+            {.url = database, .pool_size = pool_size, .acquire_timeout = acquire_timeout});
+    }
+
+    domain::Result<std::vector<long long>> migrate(const std::string& database) override {
+        return adapters::postgres::migrate_postgres({.url = database});
+    }
+
+    std::vector<long long> recorded_migrations(const std::string& database) override {
+        soci::session session(soci::postgresql, conninfo(database));
+        std::vector<long long> versions;
+        long long version = 0;
+        soci::statement st =
+            (session.prepare << "SELECT version FROM schema_migrations ORDER BY version", soci::into(version));
+        st.execute();
+        while (st.fetch()) versions.push_back(version);
+        return versions;
+    }
+
+  private:
+    std::shared_ptr<ports::LeadRepository> shared_;
+};
+
+}  // namespace
+
+const std::string& postgres_url() {
+    static const std::string url = [] {
+        const char* value = std::getenv("LEADS_TEST_POSTGRES_URL");
+        if (value == nullptr || *value == '\0') {
+            std::fputs("LEADS_TEST_POSTGRES_URL is not set (run under scripts/with-postgres.sh): skipped\n", stderr);
+            std::exit(77);
+        }
+        return std::string(value);
+    }();
+    return url;
+}
+
+std::string with_database(const std::string& url, const std::string& database) {
+    auto authority = url.find("://");
+    auto path = url.find('/', authority == std::string::npos ? 0 : authority + 3);
+    auto query = url.find('?');
+    std::string tail = query == std::string::npos ? std::string() : url.substr(query);
+    std::string head = url.substr(0, path == std::string::npos || path > query ? query : path);
+    return head + "/" + database + tail;
+}
+
+TestBackend& backend() {
+    static PostgresBackend instance;
+    return instance;
+}
+
+// Skip before Catch2 runs anything when there is no server.
+[[maybe_unused]] const bool kConfigured = !postgres_url().empty();
+
+}  // namespace leads::tests::persistence
