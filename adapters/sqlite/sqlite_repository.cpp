@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -63,7 +64,21 @@ sql::Failure classify(const std::exception& error) {
     }
 }
 
+// Process-wide settings, which SQLite accepts only before its first connection (later
+// calls fail with SQLITE_MISUSE and change nothing). A connection is leased to one thread
+// at a time, so "multi-thread" mode is safe and drops the per-connection mutexes taken on
+// every call; without memory statistics, every allocation skips a global mutex too.
+// Measured: mutex lock/unlock were ~7% of the import's CPU.
+void configure_library() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+        sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    });
+}
+
 std::shared_ptr<sql::SessionPool> make_pool(const SqliteOptions& options) {
+    configure_library();
     sql::Backend backend{
         .name = "sqlite",
         .connect =
