@@ -1,8 +1,10 @@
 // leads-api: reads the configuration once, sets up logging, and runs the service until
 // SIGTERM/SIGINT (or runs the migrations with `leads-api migrate`).
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -75,6 +77,12 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // glibc gives each thread that allocates concurrently an arena of its own (up to 8 per
+    // CPU) and keeps what an arena freed: an import's ~60 MiB of request, parse tree and
+    // rows stayed resident once per thread that had served one (peak RSS 204 MiB after
+    // 100,000 imported leads; 71 MiB with two arenas, at the same speed). An operator's
+    // MALLOC_ARENA_MAX still wins.
+    if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
     // A closed stdout (log pipe) must not kill the process with SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
     try {
