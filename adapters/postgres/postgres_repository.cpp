@@ -169,6 +169,9 @@ Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptio
         .fts5_search = false,
         .data_modifying_cte = true,
         .serialize_writers = false,
+        .writer_wait = std::chrono::milliseconds{5000},
+        .row_estimate = "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = CAST('leads' AS regclass)",
+        .refresh_statistics = "ANALYZE (SKIP_LOCKED) leads",
     };
     return std::shared_ptr<ports::LeadRepository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));

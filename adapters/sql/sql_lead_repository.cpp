@@ -26,6 +26,10 @@ using Lease = SessionPool::Lease;
 // between) is retried this many times before giving up.
 constexpr int kConflictAttempts = 3;
 
+// An import compares the planner's row estimate with the rows it has inserted after this
+// many and at every doubling (Dialect::row_estimate): a handful of cheap look-ups per import.
+constexpr std::size_t kStatisticsCheck = 1000;
+
 // Column values as SOCI exchanges them.
 struct LeadRow {
     std::string id, tenant, workspace, email, first_name, last_name, company, status, attributes, search_text;
@@ -422,6 +426,11 @@ class Steps {
         }
     }
 
+    long long row_estimate() {
+        auto& q = prepare(lease_, dialect_.row_estimate, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
+        return single_count(q);
+    }
+
     long long single_count(Prepared& q) {
         q.b.count = 0;
         q.st.execute(true);
@@ -720,7 +729,13 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         const std::string& slug = workspace.value();
 
         lease.begin(dialect_.begin_write);
+        long long created_count = 0;
+        long long next_check = kStatisticsCheck;
         for (const auto& item : items) {
+            if (!dialect_.row_estimate.empty() && created_count >= next_check) {
+                next_check *= 2;
+                if (steps.row_estimate() < created_count) lease.session() << dialect_.refresh_statistics;
+            }
             const std::string& email = item.lead.email.value();
             // Insert first: the UNIQUE constraint, not a look-up, says whether the email is
             // new. It sees the rows earlier items inserted, so a duplicate within the
@@ -730,6 +745,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             auto created = to_row(item.created, item.lead.id);
             if (!created) return std::move(created).error();
             if (steps.insert_lead_if_new(*row, *created)) {
+                ++created_count;
                 deltas[row->status] += 1;
                 outcomes.push_back({Kind::Created, std::nullopt});
                 continue;

@@ -143,6 +143,8 @@ Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& 
         .data_modifying_cte = false,
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,
+        .row_estimate = "",
+        .refresh_statistics = "",
     };
     return std::shared_ptr<ports::LeadRepository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));

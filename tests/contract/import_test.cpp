@@ -215,5 +215,38 @@ TEST_CASE("a large import is written completely", "[contract][import]") {
     CHECK(page.items[0].email.value() == "bulk499@example.com");
 }
 
+// Past 1,000 and 2,000 inserted rows the PostgreSQL import refreshes the planner's
+// statistics inside its transaction: what comes after must behave the same.
+TEST_CASE("an import past its statistics checks keeps every row and every duplicate rule", "[contract][import]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    constexpr int kNew = 2100;
+    std::vector<ImportItem> items;
+    for (int i = 0; i < kNew; ++i) {
+        items.push_back(item(new_lead(tenant, "acme", "big" + std::to_string(i) + "@example.com", at(i))));
+    }
+    // Repeats of early rows, after the checks: skipped, or merged when asked to.
+    items.push_back(item(new_lead(tenant, "acme", "big7@example.com", at(kNew))));
+    items.push_back(item(new_lead(tenant, "acme", "big8@example.com", at(kNew + 1)),
+                         [](Lead& lead) -> Result<std::vector<Activity>> {
+                             lead.company = "Merged Co";
+                             ++lead.version;
+                             return std::vector<Activity>{};
+                         }));
+    const auto outcomes = value_of(repository->import(tenant, slug("acme"), items));
+    REQUIRE(outcomes.size() == items.size());
+    for (int i = 0; i < kNew; ++i) CHECK(outcomes[static_cast<std::size_t>(i)].kind == ImportOutcomeKind::Created);
+    CHECK(outcomes[kNew].kind == ImportOutcomeKind::Skipped);
+    CHECK(outcomes[kNew + 1].kind == ImportOutcomeKind::Updated);
+
+    const auto page = value_of(repository->list({tenant, slug("acme"), {}, {}, 1, 0}));
+    CHECK(page.total == kNew);
+    REQUIRE(page.items.size() == 1);
+    CHECK(page.items[0].email.value() == "big" + std::to_string(kNew - 1) + "@example.com");
+    CHECK(activity_count(*repository, page.items[0]) == 1);
+    const auto merged = value_of(repository->find(key_of(items[8].lead)));
+    CHECK(merged.company == std::optional<std::string>("Merged Co"));
+}
+
 }  // namespace
 }  // namespace leads::tests::contract
