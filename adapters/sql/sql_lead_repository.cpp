@@ -604,8 +604,26 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             if (mode == SearchMode::Trigram) b.match = fts5_phrase(*filter.search);
         };
 
+        auto fetch_page = [&](std::vector<LeadRow>& rows) {
+            auto& q = prepare(lease,
+                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(by_status, mode) +
+                                  " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+                              filter_binder(by_status, mode, [](auto& st, auto& b) {
+                                  into_lead(st, b.lead);
+                                  st.exchange(soci::use(b.limit, "limit"));
+                                  st.exchange(soci::use(b.offset, "offset"));
+                              }));
+            set_filter(q.b);
+            q.b.limit = filter.limit;
+            q.b.offset = std::max<long long>(filter.offset, 0);
+            rows.reserve(static_cast<std::size_t>(std::min<long long>(filter.limit, 1000)));
+            q.st.execute();
+            while (q.st.fetch()) rows.push_back(std::move(q.b.lead));
+        };
+
         lease.begin(dialect_.begin_read);
         ports::LeadPage page;
+        std::vector<LeadRow> rows;
         if (mode == SearchMode::None) {
             // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the
             // workspace.
@@ -621,29 +639,23 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             });
             set_filter(q.b);
             page.total = steps.single_count(q);
+            if (filter.limit > 0 && filter.offset < page.total) fetch_page(rows);
         } else {
-            auto& q =
-                prepare(lease, "SELECT COUNT(*) FROM leads" + lead_filter(by_status, mode),
-                        filter_binder(by_status, mode, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
-            set_filter(q.b);
-            page.total = steps.single_count(q);
-        }
-
-        std::vector<LeadRow> rows;
-        if (filter.limit > 0 && filter.offset < page.total) {
-            auto& q = prepare(lease,
-                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(by_status, mode) +
-                                  " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
-                              filter_binder(by_status, mode, [](auto& st, auto& b) {
-                                  into_lead(st, b.lead);
-                                  st.exchange(soci::use(b.limit, "limit"));
-                                  st.exchange(soci::use(b.offset, "offset"));
-                              }));
-            set_filter(q.b);
-            q.b.limit = filter.limit;
-            q.b.offset = std::max<long long>(filter.offset, 0);
-            q.st.execute();
-            while (q.st.fetch()) rows.push_back(q.b.lead);
+            // A search costs the same twice (count, then page): the page comes first, and
+            // when it ends before the limit it already says how many rows match (same
+            // snapshot), which spares a selective search its second pass.
+            const long long offset = std::max<long long>(filter.offset, 0);
+            if (filter.limit > 0) fetch_page(rows);
+            const auto fetched = static_cast<long long>(rows.size());
+            if (filter.limit > 0 && fetched < filter.limit && (fetched > 0 || offset == 0)) {
+                page.total = offset + fetched;
+            } else {
+                auto& q = prepare(
+                    lease, "SELECT COUNT(*) FROM leads" + lead_filter(by_status, mode),
+                    filter_binder(by_status, mode, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
+                set_filter(q.b);
+                page.total = steps.single_count(q);
+            }
         }
         lease.commit();
 

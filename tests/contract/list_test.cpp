@@ -259,6 +259,24 @@ TEST_CASE("search totals and pages", "[contract][list][search]") {
     const auto past = value_of(repository->list(search));
     CHECK(past.total == 7);
     CHECK(past.items.empty());
+    search.offset = 20;
+    CHECK(value_of(repository->list(search)).total == 7);
+
+    // A page shorter than the limit, an empty page, and no page at all.
+    search.offset = 0;
+    search.limit = 10;
+    const auto whole = value_of(repository->list(search));
+    CHECK(whole.total == 7);
+    CHECK(whole.items.size() == 7);
+    search.limit = 0;
+    const auto counted = value_of(repository->list(search));
+    CHECK(counted.total == 7);
+    CHECK(counted.items.empty());
+    auto nothing = search_for(tenant, "absent");
+    nothing.limit = 10;
+    const auto none = value_of(repository->list(nothing));
+    CHECK(none.total == 0);
+    CHECK(none.items.empty());
 }
 
 }  // namespace
