@@ -172,6 +172,8 @@ Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptio
         .writer_wait = std::chrono::milliseconds{5000},
         .row_estimate = "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = CAST('leads' AS regclass)",
         .refresh_statistics = "ANALYZE (SKIP_LOCKED) leads",
+        .import_prologue = {},
+        .import_epilogue = {},
     };
     return std::shared_ptr<ports::LeadRepository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));

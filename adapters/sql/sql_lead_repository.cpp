@@ -741,6 +741,9 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         const std::string& slug = workspace.value();
 
         lease.begin(dialect_.begin_write);
+        if (!items.empty()) {
+            for (const auto& sql : dialect_.import_prologue) lease.session() << sql;
+        }
         long long created_count = 0;
         long long next_check = kStatisticsCheck;
         for (const auto& item : items) {
@@ -802,6 +805,9 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             auto logged = steps.insert_activities(lead, *entries);
             if (!logged) return std::move(logged).error();
             outcomes.push_back({Kind::Updated, std::nullopt});
+        }
+        if (!items.empty()) {
+            for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
         }
         steps.add_counts(tenant_id, slug, deltas);
         lease.commit();

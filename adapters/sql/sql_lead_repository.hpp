@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "adapters/sql/session_pool.hpp"
 #include "ports/lead_repository.hpp"
@@ -40,6 +41,10 @@ struct Dialect {
     // statistics, which also replans the cached statements. Empty: never.
     std::string row_estimate;
     std::string refresh_statistics;
+    // Run by an import right after it begins and right before it commits (SQLite: defers
+    // the full-text index to one statement at the end, see its schema). Constant SQL.
+    std::vector<std::string> import_prologue;
+    std::vector<std::string> import_epilogue;
 };
 
 class SqlLeadRepository final : public ports::LeadRepository {

@@ -68,7 +68,36 @@ const sql::Migration kInitial{
     },
 };
 
-const sql::Migration kAll[] = {kInitial};
+// An import fills the full-text index once, at its end, instead of row by row: each row's
+// trigger made the index flush its pending terms (a new segment per row, merged again and
+// again). While a row of leads_fts_deferred exists, which only an import's own
+// transaction can see, the triggers skip rows whose pk is above the one it names; the
+// import then indexes those rows in one statement and deletes the row.
+const sql::Migration kDeferredSearchIndex{
+    2,
+    "full-text index filled once per import",
+    {
+        "CREATE TABLE leads_fts_deferred (from_pk INTEGER NOT NULL)",
+        "DROP TRIGGER leads_fts_insert",
+        "DROP TRIGGER leads_fts_delete",
+        "DROP TRIGGER leads_fts_update",
+        R"(CREATE TRIGGER leads_fts_insert AFTER INSERT ON leads
+            WHEN NOT EXISTS (SELECT 1 FROM leads_fts_deferred WHERE new.pk > from_pk) BEGIN
+            INSERT INTO leads_fts (rowid, search_text) VALUES (new.pk, new.search_text);
+        END)",
+        R"(CREATE TRIGGER leads_fts_delete AFTER DELETE ON leads
+            WHEN NOT EXISTS (SELECT 1 FROM leads_fts_deferred WHERE old.pk > from_pk) BEGIN
+            INSERT INTO leads_fts (leads_fts, rowid, search_text) VALUES ('delete', old.pk, old.search_text);
+        END)",
+        R"(CREATE TRIGGER leads_fts_update AFTER UPDATE OF search_text ON leads
+            WHEN NOT EXISTS (SELECT 1 FROM leads_fts_deferred WHERE old.pk > from_pk) BEGIN
+            INSERT INTO leads_fts (leads_fts, rowid, search_text) VALUES ('delete', old.pk, old.search_text);
+            INSERT INTO leads_fts (rowid, search_text) VALUES (new.pk, new.search_text);
+        END)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial, kDeferredSearchIndex};
 
 }  // namespace
 

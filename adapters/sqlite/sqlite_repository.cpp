@@ -145,6 +145,13 @@ Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& 
         .writer_wait = options.busy_timeout,
         .row_estimate = "",
         .refresh_statistics = "",
+        .import_prologue = {"INSERT INTO leads_fts_deferred (from_pk) SELECT COALESCE(MAX(pk), 0) FROM leads"},
+        .import_epilogue =
+            {
+                "INSERT INTO leads_fts (rowid, search_text) SELECT pk, search_text FROM leads WHERE pk > "
+                "(SELECT MIN(from_pk) FROM leads_fts_deferred)",
+                "DELETE FROM leads_fts_deferred",
+            },
     };
     return std::shared_ptr<ports::LeadRepository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));

@@ -248,5 +248,57 @@ TEST_CASE("an import past its statistics checks keeps every row and every duplic
     CHECK(merged.company == std::optional<std::string>("Merged Co"));
 }
 
+// SQLite fills its full-text index once at the end of an import: rows created, rows
+// created and then merged within the same import, and older rows merged by it must all
+// be found by their final text only.
+TEST_CASE("search finds what an import wrote, by its final text", "[contract][import][search]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    Lead older = new_lead(tenant, "acme", "older@example.com", at(1));
+    older.first_name = "Quillfeather";
+    require_ok(repository->insert(older, created_entry(older)));
+
+    Lead created = new_lead(tenant, "acme", "created@example.com", at(2));
+    created.first_name = "Marchbanks";
+    Lead twice = new_lead(tenant, "acme", "twice@example.com", at(3));
+    twice.first_name = "Oldenshaw";
+    Lead twice_again = new_lead(tenant, "acme", "twice@example.com", at(4));
+    Lead older_again = new_lead(tenant, "acme", "older@example.com", at(5));
+    const auto rename = [](std::string name) {
+        return [name](Lead& lead) -> Result<std::vector<Activity>> {
+            lead.first_name = name;
+            ++lead.version;
+            return std::vector<Activity>{};
+        };
+    };
+    const std::vector<ImportItem> items{item(created), item(twice), item(twice_again, rename("Newenshaw")),
+                                        item(older_again, rename("Brightquill"))};
+    CHECK(kinds_of(value_of(repository->import(tenant, slug("acme"), items))) ==
+          std::vector<ImportOutcomeKind>{ImportOutcomeKind::Created, ImportOutcomeKind::Created,
+                                         ImportOutcomeKind::Updated, ImportOutcomeKind::Updated});
+
+    const auto found = [&](const std::string& term) {
+        std::vector<std::string> emails;
+        for (const auto& lead : value_of(repository->list({tenant, slug("acme"), {}, term, 50, 0})).items) {
+            emails.push_back(lead.email.value());
+        }
+        return emails;
+    };
+    CHECK(found("marchbanks") == std::vector<std::string>{"created@example.com"});
+    CHECK(found("newenshaw") == std::vector<std::string>{"twice@example.com"});
+    CHECK(found("oldenshaw").empty());
+    CHECK(found("brightquill") == std::vector<std::string>{"older@example.com"});
+    CHECK(found("quillfeather").empty());
+    CHECK(found("example.com").size() == 3);
+
+    // Later single writes still keep the index: the imported rows are ordinary rows now.
+    const auto renamed = value_of(repository->update(key_of(created), rename("Afterwards")));
+    CHECK(renamed.first_name == std::optional<std::string>("Afterwards"));
+    CHECK(found("afterwards") == std::vector<std::string>{"created@example.com"});
+    CHECK(found("marchbanks").empty());
+    require_ok(repository->remove(key_of(twice)));
+    CHECK(found("newenshaw").empty());
+}
+
 }  // namespace
 }  // namespace leads::tests::contract
