@@ -614,6 +614,8 @@ def _verdict(db, name, stats):
     if name in READ_NAMES and stats["errors"]["status"]:
         ok = False
         notes.append(f"{stats['errors']['status']} non-2xx")
+    if stats["requests"] < 500:
+        notes.append(f"only {stats['requests']:,} requests completed: the run length cuts the latency tail short")
     socket_errors = sum(v for k, v in stats["errors"].items() if k != "status")
     if socket_errors:
         notes.append(f"{socket_errors} socket errors/timeouts")
