@@ -158,6 +158,14 @@ std::optional<std::vector<EntityTag>> parse_entity_tags(std::string_view text) {
     return tags;
 }
 
+// A row's first kMaxRowErrors issues, or (when it has none) the message that explains it.
+void add_row_errors(ports::ImportSummary& summary, std::size_t index, const std::vector<FieldIssue>& issues,
+                    std::string_view message) {
+    const std::size_t listed = std::min(issues.size(), ports::kMaxRowErrors);
+    for (std::size_t i = 0; i < listed; ++i) summary.errors.push_back({index, issues[i].field, issues[i].issue});
+    if (issues.empty()) summary.errors.push_back({index, "", std::string(message)});
+}
+
 void sort_by_index(std::vector<ports::ImportRowError>& errors) {
     std::stable_sort(errors.begin(), errors.end(),
                      [](const ports::ImportRowError& a, const ports::ImportRowError& b) { return a.index < b.index; });
@@ -209,12 +217,7 @@ Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& c
 
     const Timestamp now = clock_.now();
     Lead lead = domain::make_lead(std::move(*draft), ids_.new_lead_id(), command.tenant, std::move(*workspace), now);
-    Activity created{.id = ids_.new_activity_id(),
-                     .lead_id = lead.id,
-                     .type = ActivityType::LeadCreated,
-                     .timestamp = now,
-                     .campaign_id = std::nullopt,
-                     .data = {}};
+    Activity created = entry(lead.id, ActivityType::LeadCreated, now);
     if (auto stored = repository_.insert(lead, created); !stored) return std::move(stored).error();
     return ports::LeadDetails{.lead = std::move(lead), .activity = {std::move(created)}, .activity_total = 1};
 }
@@ -244,11 +247,7 @@ Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& c
         if (command.if_match && !if_match_holds(*command.if_match, domain::etag(lead))) {
             return Error::precondition_failed();
         }
-        auto outcome = domain::apply_changes(lead, *changes, now);
-        if (!outcome) return std::move(outcome).error();
-        std::vector<Activity> entries;
-        if (outcome->status_change) entries.push_back(status_changed_entry(lead.id, *outcome->status_change, now));
-        return entries;
+        return apply_changes(lead, *changes, now);
     });
     if (!stored) return std::move(stored).error();
     return details(*key, std::move(stored).value());
@@ -351,37 +350,22 @@ Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportComman
     for (std::size_t index = 0; index < command.rows.size(); ++index) {
         const ports::ImportRow& row = command.rows[index];
         if (!row.decode_issues.empty()) {
-            for (const FieldIssue& issue : row.decode_issues)
-                summary.errors.push_back({index, issue.field, issue.issue});
+            add_row_errors(summary, index, row.decode_issues, {});
             continue;
         }
         auto draft = domain::validate_lead(row.lead);
         if (!draft) {
-            for (const FieldIssue& issue : draft.error().details)
-                summary.errors.push_back({index, issue.field, issue.issue});
-            if (draft.error().details.empty()) summary.errors.push_back({index, "", draft.error().message});
+            add_row_errors(summary, index, draft.error().details, draft.error().message);
             continue;
         }
         ports::LeadMutation merge;
         if (update_duplicates) {
-            merge = [this, changes = domain::changes_from_draft(*draft),
-                     now](Lead& lead) -> Result<std::vector<Activity>> {
-                auto outcome = domain::apply_changes(lead, changes, now);
-                if (!outcome) return std::move(outcome).error();
-                std::vector<Activity> entries;
-                if (outcome->status_change) {
-                    entries.push_back(status_changed_entry(lead.id, *outcome->status_change, now));
-                }
-                return entries;
+            merge = [this, changes = domain::changes_from_draft(*draft), now](Lead& lead) {
+                return apply_changes(lead, changes, now);
             };
         }
         Lead lead = domain::make_lead(std::move(draft).value(), ids_.new_lead_id(), command.tenant, *workspace, now);
-        Activity created{.id = ids_.new_activity_id(),
-                         .lead_id = lead.id,
-                         .type = ActivityType::LeadCreated,
-                         .timestamp = now,
-                         .campaign_id = std::nullopt,
-                         .data = {}};
+        Activity created = entry(lead.id, ActivityType::LeadCreated, now);
         items.push_back(
             ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
         item_rows.push_back(index);
@@ -406,9 +390,7 @@ Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportComman
                     break;
                 case ports::ImportOutcomeKind::Failed: {
                     const Error error = outcome.error.value_or(Error::internal("the row could not be merged"));
-                    for (const FieldIssue& issue : error.details)
-                        summary.errors.push_back({item_rows[i], issue.field, issue.issue});
-                    if (error.details.empty()) summary.errors.push_back({item_rows[i], "", error.message});
+                    add_row_errors(summary, item_rows[i], error.details, error.message);
                     break;
                 }
             }
@@ -427,13 +409,26 @@ Result<ports::LeadDetails> LeadService::details(const ports::LeadKey& key, Lead 
         .lead = std::move(lead), .activity = std::move(recent->items), .activity_total = recent->total};
 }
 
-Activity LeadService::status_changed_entry(const domain::LeadId& lead_id, domain::StatusChange change, Timestamp at) {
+Activity LeadService::entry(const domain::LeadId& lead_id, ActivityType type, Timestamp at, domain::Attributes data) {
     return Activity{.id = ids_.new_activity_id(),
                     .lead_id = lead_id,
-                    .type = ActivityType::StatusChanged,
+                    .type = type,
                     .timestamp = at,
                     .campaign_id = std::nullopt,
-                    .data = domain::status_change_data(change.from, change.to)};
+                    .data = std::move(data)};
+}
+
+Activity LeadService::status_changed_entry(const domain::LeadId& lead_id, domain::StatusChange change, Timestamp at) {
+    return entry(lead_id, ActivityType::StatusChanged, at, domain::status_change_data(change.from, change.to));
+}
+
+Result<std::vector<Activity>> LeadService::apply_changes(Lead& lead, const domain::LeadChanges& changes,
+                                                         Timestamp now) {
+    auto outcome = domain::apply_changes(lead, changes, now);
+    if (!outcome) return std::move(outcome).error();
+    std::vector<Activity> entries;
+    if (outcome->status_change) entries.push_back(status_changed_entry(lead.id, *outcome->status_change, now));
+    return entries;
 }
 
 }  // namespace leads::app

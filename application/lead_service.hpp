@@ -28,8 +28,15 @@ class LeadService final : public ports::LeadUseCases {
 
   private:
     domain::Result<ports::LeadDetails> details(const ports::LeadKey& key, domain::Lead lead);
+    // A service-made entry (no campaign) with a fresh id.
+    domain::Activity entry(const domain::LeadId& lead_id, domain::ActivityType type, domain::Timestamp at,
+                           domain::Attributes data = {});
     domain::Activity status_changed_entry(const domain::LeadId& lead_id, domain::StatusChange change,
                                           domain::Timestamp at);
+    // Applies validated changes (PATCH, import with on_duplicate=update); the entries to
+    // append are the status_changed one when the status moved.
+    domain::Result<std::vector<domain::Activity>> apply_changes(domain::Lead& lead, const domain::LeadChanges& changes,
+                                                                domain::Timestamp now);
 
     ports::LeadRepository& repository_;
     ports::Clock& clock_;

@@ -11,12 +11,12 @@ namespace leads::domain {
 // characters, one "@", a local part of 1..64 characters, a dotted domain of letters,
 // digits and inner hyphens, no whitespace or control characters.
 class Email {
-public:
+  public:
     static Result<Email> parse(std::string_view raw);
     const std::string& value() const { return value_; }
     friend bool operator==(const Email&, const Email&) = default;
 
-private:
+  private:
     explicit Email(std::string value) : value_(std::move(value)) {}
     std::string value_;
 };

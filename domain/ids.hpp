@@ -13,26 +13,26 @@ namespace leads::domain {
 
 // The tenant named by the caller's verified identity: ^[A-Za-z0-9_-]{1,64}$.
 class TenantId {
-public:
+  public:
     static std::optional<TenantId> parse(std::string_view raw);
     const std::string& value() const { return value_; }
     friend bool operator==(const TenantId&, const TenantId&) = default;
     friend auto operator<=>(const TenantId&, const TenantId&) = default;
 
-private:
+  private:
     explicit TenantId(std::string value) : value_(std::move(value)) {}
     std::string value_;
 };
 
 // A workspace slug: ^[a-z0-9][a-z0-9-]{0,62}$.
 class WorkspaceSlug {
-public:
+  public:
     static Result<WorkspaceSlug> parse(std::string_view field, std::string_view raw);
     const std::string& value() const { return value_; }
     friend bool operator==(const WorkspaceSlug&, const WorkspaceSlug&) = default;
     friend auto operator<=>(const WorkspaceSlug&, const WorkspaceSlug&) = default;
 
-private:
+  private:
     explicit WorkspaceSlug(std::string value) : value_(std::move(value)) {}
     std::string value_;
 };
@@ -45,7 +45,7 @@ using Entropy = std::array<std::uint8_t, 10>;
 // ids sort by creation time and inserts stay local in an index.
 template <class Tag>
 class PrefixedId {
-public:
+  public:
     static PrefixedId generate(Timestamp at, const Entropy& entropy);
     // nullopt unless the text has exactly this prefix and 26 valid upper-case characters.
     static std::optional<PrefixedId> parse(std::string_view raw);
@@ -53,7 +53,7 @@ public:
     friend bool operator==(const PrefixedId&, const PrefixedId&) = default;
     friend auto operator<=>(const PrefixedId&, const PrefixedId&) = default;
 
-private:
+  private:
     explicit PrefixedId(std::string value) : value_(std::move(value)) {}
     std::string value_;
 };

@@ -23,6 +23,10 @@ std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t co
 
 bool expect(std::string_view text, std::size_t pos, char c) { return pos < text.size() && text[pos] == c; }
 
+// 0001-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z.
+constexpr Timestamp kFirstInstant{std::chrono::sys_days{std::chrono::year{1} / 1 / 1}};
+constexpr Timestamp kLastInstant{std::chrono::sys_days{std::chrono::year{10000} / 1 / 1} - milliseconds{1}};
+
 }  // namespace
 
 std::string format_rfc3339(Timestamp instant) {
@@ -88,7 +92,10 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text) {
 
     const auto local = std::chrono::sys_days{date} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} +
                        std::chrono::seconds{*second} + milliseconds{millis};
-    return Timestamp{local - std::chrono::minutes{offset_minutes}};
+    const Timestamp instant{local - std::chrono::minutes{offset_minutes}};
+    // An offset may carry the instant out of the four-digit years format_rfc3339 writes.
+    if (instant < kFirstInstant || instant > kLastInstant) return std::nullopt;
+    return instant;
 }
 
 }  // namespace leads::domain

@@ -14,7 +14,8 @@ using Timestamp = std::chrono::sys_time<std::chrono::milliseconds>;
 std::string format_rfc3339(Timestamp instant);
 
 // RFC 3339 date-time ("T" or "t", "Z" or a numeric offset, optional fraction, truncated to
-// milliseconds). nullopt for anything else, including impossible dates.
+// milliseconds). nullopt for anything else, including impossible dates and instants outside
+// the years 0001 to 9999 in UTC.
 std::optional<Timestamp> parse_rfc3339(std::string_view text);
 
 }  // namespace leads::domain

@@ -5,7 +5,7 @@
 namespace leads::ports {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // The current UTC time, truncated to milliseconds.
     virtual domain::Timestamp now() = 0;

@@ -5,7 +5,7 @@
 namespace leads::ports {
 
 class IdGenerator {
-public:
+  public:
     virtual ~IdGenerator() = default;
     // Fresh, unguessable, never-repeated ids (at least 80 random bits each). Thread-safe.
     virtual domain::LeadId new_lead_id() = 0;

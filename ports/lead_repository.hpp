@@ -65,7 +65,7 @@ struct ImportOutcome {
 // email, with the holder's id), PreconditionFailed (returned by a mutation), Unavailable
 // (the database cannot be reached in time), Internal.
 class LeadRepository {
-public:
+  public:
     virtual ~LeadRepository() = default;
 
     // Stores a new lead and its lead_created entry atomically. Conflict when the email is
@@ -86,8 +86,7 @@ public:
     virtual domain::Result<LeadPage> list(const LeadFilter& filter) = 0;
 
     // A page of the lead's activity. NotFound when the lead is absent.
-    virtual domain::Result<ActivityPage> activities(const LeadKey& key, std::int64_t limit,
-                                                    std::int64_t offset) = 0;
+    virtual domain::Result<ActivityPage> activities(const LeadKey& key, std::int64_t limit, std::int64_t offset) = 0;
 
     // Processes the items in order in one transaction: each one's email is looked up in
     // the workspace (including leads inserted by earlier items); a new email is

@@ -85,6 +85,9 @@ struct ActivityList {
 };
 
 inline constexpr std::size_t kMaxImportRows = 10'000;
+// An import row lists at most this many of its problems (the first ones found), so that
+// the summary stays proportionate to the request however broken its rows are.
+inline constexpr std::size_t kMaxRowErrors = 10;
 
 struct ImportRow {
     domain::LeadInput lead;
@@ -114,7 +117,7 @@ struct ImportSummary {
 };
 
 class LeadUseCases {
-public:
+  public:
     virtual ~LeadUseCases() = default;
 
     virtual domain::Result<LeadList> list(const ListLeadsQuery& query) = 0;

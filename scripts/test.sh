@@ -12,13 +12,10 @@ cmake --preset ci
 cmake --build --preset ci
 
 # A short fuzzing run of the request-decoding path (clang + libFuzzer, its own build dir).
-if [[ -x scripts/fuzz.sh ]]; then
-  scripts/fuzz.sh "${LEADS_FUZZ_SECONDS:-20}"
-fi
+scripts/fuzz.sh "${LEADS_FUZZ_SECONDS:-20}"
+
+# The deploy checks' pinned npm packages (kubernetes-models, yaml, ...).
+npm ci --prefix tests/deploy --no-audit --no-fund --loglevel=error
 
 # ctest runs inside a PostgreSQL started for this run only (and stopped afterwards).
-if [[ -x scripts/with-postgres.sh ]]; then
-  scripts/with-postgres.sh ctest --preset ci
-else
-  ctest --preset ci
-fi
+scripts/with-postgres.sh ctest --preset ci

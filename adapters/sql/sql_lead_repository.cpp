@@ -289,8 +289,13 @@ void bind_tenant_id(soci::statement& st, Buffers& b) {
 enum class SearchMode { None, Like, Trigram };
 
 std::string lead_filter(bool by_status, SearchMode mode) {
-    std::string sql = " WHERE tenant_id = :tenant AND workspace = :workspace";
-    if (by_status) sql += " AND status = :status";
+    // With a trigram search the unary "+" keeps SQLite from driving the query by the
+    // workspace's list index (a scan of the whole workspace, which it prefers without
+    // ANALYZE statistics): the trigram index finds the few rows, the tenant filter checks them.
+    const std::string_view plus = mode == SearchMode::Trigram ? "+" : "";
+    std::string sql = " WHERE ";
+    sql.append(plus).append("tenant_id = :tenant AND ").append(plus).append("workspace = :workspace");
+    if (by_status) sql.append(" AND ").append(plus).append("status = :status");
     // The trigram index narrows the rows down; LIKE then decides exactly.
     if (mode == SearchMode::Trigram) sql += " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)";
     if (mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";

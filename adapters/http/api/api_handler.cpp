@@ -8,6 +8,7 @@
 #include "adapters/http/api/encode.hpp"
 #include "adapters/http/api/query.hpp"
 #include "adapters/http/envelope.hpp"
+#include "adapters/http/text.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -78,6 +79,13 @@ Response ok(int status, std::string body) {
 Response with_etag(Response response, const domain::Lead& lead) {
     response.headers.push_back({"ETag", domain::etag(lead)});
     return response;
+}
+
+// Whether the request carried a bearer token (RFC 6750 §3.1: a 401 names the error only
+// then, not for a missing header or another scheme).
+bool tried_bearer(const Request& request) {
+    const std::string_view authorization = request.header("authorization").value_or("");
+    return iequals(authorization.substr(0, authorization.find(' ')), "bearer");
 }
 
 // The context every handler gets: the caller's tenant and the matched route.
@@ -235,9 +243,8 @@ Response ApiHandler::handle(const Request& request) const {
         if (!tenant) {
             response = error_response(401, "unauthorized", "Missing or invalid credentials.");
             if (authenticator_->mode() == AuthMode::Jwt) {
-                const bool had_token = request.header("authorization").has_value();
                 response.headers.push_back(
-                    {"WWW-Authenticate", had_token ? "Bearer error=\"invalid_token\"" : "Bearer"});
+                    {"WWW-Authenticate", tried_bearer(request) ? "Bearer error=\"invalid_token\"" : "Bearer"});
             }
         } else if (!allows(*route, request.method)) {
             response = error_response(405, "method_not_allowed", "This method is not allowed on this path.");

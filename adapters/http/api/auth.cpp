@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "adapters/http/api/json.hpp"
+#include "adapters/http/text.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -20,13 +21,6 @@ constexpr double kLeewaySeconds = 60.0;
 // Far above any real token; bounds the work an unauthenticated caller can cause.
 constexpr std::size_t kMaxTokenLength = 8192;
 constexpr std::size_t kMinSecretLength = 32;
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
 
 // The single header of that name; two copies are ambiguous (which one did the gateway
 // set?), so they count as none.

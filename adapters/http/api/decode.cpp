@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "adapters/http/text.hpp"
+
 namespace leads::adapters::http::decode {
 namespace {
 
@@ -14,16 +16,7 @@ constexpr std::string_view kStringOrNull = "must be a string or null";
 constexpr std::string_view kObject = "must be an object";
 constexpr std::string_view kUnknown = "unknown field";
 
-// Field names come from the client: cap what is echoed so an error stays small.
-std::string display(std::string_view name) {
-    constexpr std::size_t kMax = 64;
-    if (name.size() <= kMax) return std::string(name);
-    std::size_t cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
-    return std::string(name.substr(0, cut)) + "...";
-}
-
-std::string joined(std::string_view prefix, std::string_view key) { return std::string(prefix) + "." + display(key); }
+std::string joined(std::string_view prefix, std::string_view key) { return std::string(prefix) + "." + echo_name(key); }
 
 void add(Issues& issues, std::string field, std::string_view issue) {
     issues.push_back({std::move(field), std::string(issue)});
@@ -57,12 +50,17 @@ std::optional<domain::AttributeValue> attribute_value(const json::Value& value) 
 }
 
 // A flat object of strings, numbers and booleans (attributes, activity data). Null in a
-// POST body means {}.
+// POST body means {}. Over the key limit it is refused whole, so a hostile object costs one
+// issue, not one per entry.
 void read_attributes(const json::Value& value, std::string_view field, domain::Attributes& out, Issues& issues) {
     if (value.is_null()) return;
     const auto* object = value.as_object();
     if (object == nullptr) {
         add(issues, std::string(field), kObject);
+        return;
+    }
+    if (object->size() > domain::kMaxAttributeKeys) {
+        add(issues, std::string(field), "must have at most " + std::to_string(domain::kMaxAttributeKeys) + " keys");
         return;
     }
     for (const auto& [key, item] : *object) {
@@ -123,13 +121,18 @@ void decode_row(const json::Value& value, ports::ImportRow& row) {
         add(row.decode_issues, "", kObject);
         return;
     }
+    // The summary lists a row's first kMaxRowErrors problems only, so reading stops once
+    // they are found: a row of a million unknown fields never holds a million issues.
+    const auto full = [&] { return row.decode_issues.size() >= ports::kMaxRowErrors; };
     bool has_email = false;
     for (const auto& [key, item] : *object) {
+        if (full()) break;
         if (!read_lead_field(key, item, row.lead, has_email, row.decode_issues)) {
-            add(row.decode_issues, display(key), kUnknown);
+            add(row.decode_issues, echo_name(key), kUnknown);
         }
     }
-    if (!has_email) add(row.decode_issues, "email", kRequired);
+    if (!has_email && !full()) add(row.decode_issues, "email", kRequired);
+    if (full()) row.decode_issues.resize(ports::kMaxRowErrors);
 }
 
 // A name or company in PATCH: a string sets it, null clears it.
@@ -188,7 +191,7 @@ Issues create_lead(const json::Object& body, ports::CreateLeadCommand& command) 
             has_workspace = true;
             read_string(value, key, command.workspace_slug, issues);
         } else if (!read_lead_field(key, value, command.lead, has_email, issues)) {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     if (!has_workspace) add(issues, "workspace_slug", kRequired);
@@ -213,7 +216,7 @@ Issues update_lead(const json::Object& body, ports::UpdateLeadCommand& command) 
         } else if (key == "attributes") {
             read_attribute_patch(value, key, changes.attributes, issues);
         } else {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     return issues;
@@ -233,7 +236,7 @@ Issues record_activity(const json::Object& body, ports::RecordActivityCommand& c
         } else if (key == "data") {
             read_attributes(value, key, command.data, issues);
         } else {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     if (!has_type) add(issues, "type", kRequired);
@@ -261,7 +264,7 @@ Issues import_leads(const json::Object& body, ports::ImportCommand& command) {
                 leads = nullptr;
             }
         } else {
-            add(issues, display(key), kUnknown);
+            add(issues, echo_name(key), kUnknown);
         }
     }
     if (!has_workspace) add(issues, "workspace_slug", kRequired);

@@ -115,6 +115,18 @@ std::string envelope(Data&& data, Tail&& tail) {
 
 constexpr auto kNoTail = [](Writer&) {};
 
+// {"success": true, "data": [item...], "pagination": {...}}
+template <class Items, class WriteItem>
+std::string page_envelope(const Items& items, const ports::Page& page, WriteItem&& write_item) {
+    return envelope(
+        [&](Writer& w) {
+            w.StartArray();
+            for (const auto& item : items) write_item(w, item);
+            w.EndArray();
+        },
+        [&](Writer& w) { pagination(w, page); });
+}
+
 }  // namespace
 
 std::string lead_details(const ports::LeadDetails& details) {
@@ -134,17 +146,11 @@ std::string lead_details(const ports::LeadDetails& details) {
 }
 
 std::string lead_list(const ports::LeadList& list) {
-    return envelope(
-        [&](Writer& w) {
-            w.StartArray();
-            for (const auto& lead : list.items) {
-                w.StartObject();
-                lead_members(w, lead);
-                w.EndObject();
-            }
-            w.EndArray();
-        },
-        [&](Writer& w) { pagination(w, list.page); });
+    return page_envelope(list.items, list.page, [](Writer& w, const domain::Lead& lead) {
+        w.StartObject();
+        lead_members(w, lead);
+        w.EndObject();
+    });
 }
 
 std::string activity(const domain::Activity& entry) {
@@ -152,13 +158,7 @@ std::string activity(const domain::Activity& entry) {
 }
 
 std::string activity_list(const ports::ActivityList& list) {
-    return envelope(
-        [&](Writer& w) {
-            w.StartArray();
-            for (const auto& entry : list.items) activity_entry(w, entry);
-            w.EndArray();
-        },
-        [&](Writer& w) { pagination(w, list.page); });
+    return page_envelope(list.items, list.page, activity_entry);
 }
 
 std::string import_summary(const ports::ImportSummary& summary) {

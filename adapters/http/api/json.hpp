@@ -29,7 +29,6 @@ struct Value {
     const std::string_view* as_string() const { return std::get_if<std::string_view>(&data); }
     const Array* as_array() const { return std::get_if<Array>(&data); }
     const Object* as_object() const { return std::get_if<Object>(&data); }
-    bool is_number() const { return as_int() != nullptr || as_double() != nullptr; }
 };
 
 // A plain struct rather than std::pair: pair's conditionally explicit constructors make

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "adapters/http/api/json.hpp"
+#include "adapters/http/text.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -13,28 +14,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
-}
-
-std::string_view trim_ows(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
-// Echoed names are capped so a hostile query cannot make the error body huge.
-std::string display_name(std::string_view name) {
-    constexpr std::size_t kMax = 64;
-    if (name.size() <= kMax) return std::string(name);
-    std::size_t cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // code point boundary
-    return std::string(name.substr(0, cut)) + "...";
 }
 
 }  // namespace
@@ -100,7 +79,7 @@ QueryParameters QueryParameters::parse(std::string_view query, std::initializer_
         }
         auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), true);
         if (std::find(allowed.begin(), allowed.end(), *name) == allowed.end()) {
-            result.report(display_name(*name), "unknown query parameter");
+            result.report(echo_name(*name), "unknown query parameter");
             continue;
         }
         if (!value) {

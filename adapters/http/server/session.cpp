@@ -8,11 +8,11 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <cctype>
 
 #include "adapters/http/envelope.hpp"
 #include "adapters/http/server/json_log.hpp"
 #include "adapters/http/server/request_id.hpp"
+#include "adapters/http/text.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -28,22 +28,6 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::size_t kLingerBytes = 1024 * 1024;
 constexpr std::chrono::seconds kLingerTime{1};
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
 Request to_request(bhttp::request<bhttp::string_body>&& message, std::string request_id) {
@@ -55,7 +39,7 @@ Request to_request(bhttp::request<bhttp::string_body>&& message, std::string req
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
     request.headers.reserve(std::distance(message.begin(), message.end()));
     for (const auto& field : message) {
-        request.headers.push_back({lower({field.name_string().data(), field.name_string().size()}),
+        request.headers.push_back({ascii_lower({field.name_string().data(), field.name_string().size()}),
                                    std::string(field.value().data(), field.value().size())});
     }
     request.body = std::move(message.body());
@@ -131,14 +115,19 @@ void Session::read_header() {
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
 }
 
-void Session::on_header(beast::error_code ec, std::size_t) {
-    if (ec) return on_read_error(ec);
+void Session::note_request_header() {
     const auto& message = parser_->get();
     exchange_.method = std::string(message.method_string());
     exchange_.version = message.version();
     const auto given_id = message["X-Request-Id"];
     const std::string_view id(given_id.data(), given_id.size());
     exchange_.request_id = is_acceptable_request_id(id) ? std::string(id) : generate_request_id();
+}
+
+void Session::on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read_error(ec);
+    note_request_header();
+    const auto& message = parser_->get();
 
     if (exchange_.version != 10 && exchange_.version != 11) {
         return reject(400, "bad_request", "Only HTTP/1.0 and HTTP/1.1 are supported.");
@@ -180,6 +169,9 @@ void Session::on_read_error(beast::error_code ec) {
         return reject(431, "headers_too_large", "The request headers are too large.");
     }
     if (ec == bhttp::error::body_limit) {
+        // A Content-Length over the parser's limit fails the header read itself, after
+        // every field was parsed: the request line and X-Request-Id are known.
+        if (exchange_.method.empty()) note_request_header();
         return reject(413, "payload_too_large", "The request body is too large.");
     }
     if (ec == beast::error::timeout) {

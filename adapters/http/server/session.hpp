@@ -64,6 +64,8 @@ class Session : public std::enable_shared_from_this<Session> {
     void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
     void read_header();
     void on_header(boost::beast::error_code ec, std::size_t bytes);
+    // Records the method, version and request id of the header just parsed.
+    void note_request_header();
     void on_continue_sent(boost::beast::error_code ec, std::size_t bytes);
     void read_body();
     void on_body(boost::beast::error_code ec, std::size_t bytes);

@@ -656,7 +656,14 @@ TEST_CASE("identity: 401 without a valid tenant, before anything else", "[http][
     Response invalid = handler.handle(request);
     CHECK(invalid.status == 401);
     REQUIRE(header(invalid, "WWW-Authenticate"));
-    CHECK(header(invalid, "WWW-Authenticate")->rfind("Bearer", 0) == 0);
+    CHECK(header(invalid, "WWW-Authenticate") == "Bearer error=\"invalid_token\"");
+    // RFC 6750 §3.1: no error code when the client did not try a bearer token at all.
+    request.headers = {{"authorization", "Basic dXNlcjpwYXNz"}};
+    Response other_scheme = handler.handle(request);
+    CHECK(other_scheme.status == 401);
+    CHECK(header(other_scheme, "WWW-Authenticate") == "Bearer");
+    request.headers = {{"authorization", "bearer not.a.token"}};
+    CHECK(header(handler.handle(request), "WWW-Authenticate") == "Bearer error=\"invalid_token\"");
     request.headers = {{"x-tenant-id", "tenant-a"}};
     CHECK(handler.handle(request).status == 401);
 }

@@ -6,6 +6,7 @@
 #include "adapters/http/api/decode.hpp"
 #include "adapters/http/api/json.hpp"
 #include "adapters/http/api/query.hpp"
+#include "adapters/http/text.hpp"
 
 namespace json = leads::adapters::http::json;
 namespace decode = leads::adapters::http::decode;
@@ -345,4 +346,64 @@ TEST_CASE("import bodies: row issues stay with the row", "[decode]") {
     CHECK(has_issue(issues, "workspace_slug", "is required"));
     CHECK(has_issue(issues, "leads", "must be an array"));
     CHECK(has_issue(issues, "extra", "unknown field"));
+}
+
+TEST_CASE("hostile rows and attribute objects cost a bounded number of issues", "[decode]") {
+    // An attributes or data object over the 64-key limit is refused as a whole: its
+    // entries are neither kept nor each reported.
+    std::string attributes = "{";
+    for (int i = 0; i < 1000; ++i) attributes += (i ? "," : "") + std::string("\"k") + std::to_string(i) + "\":[]";
+    attributes += "}";
+    auto create = decode::parse_object(R"({"workspace_slug":"w","email":"a@b.co","attributes":)" + attributes + "}",
+                                       decode::body_limits());
+    leads::ports::CreateLeadCommand command{tenant(), {}, {}};
+    const auto issues = decode::create_lead(object_of(create), command);
+    CHECK(issues == std::vector<FieldIssue>{{"attributes", "must have at most 64 keys"}});
+    CHECK(command.lead.attributes.empty());
+
+    auto activity = decode::parse_object(R"({"type":"note","data":)" + attributes + "}", decode::body_limits());
+    auto recorded = activity_command();
+    CHECK(decode::record_activity(object_of(activity), recorded) ==
+          std::vector<FieldIssue>{{"data", "must have at most 64 keys"}});
+
+    // An import row keeps only the problems the summary lists.
+    std::string row = "{";
+    for (int i = 0; i < 1000; ++i) row += (i ? "," : "") + std::string("\"x") + std::to_string(i) + "\":0";
+    row += "}";
+    auto import = decode::parse_object(R"({"workspace_slug":"w","leads":[)" + row + "]}", decode::import_limits());
+    auto imported = import_command();
+    CHECK(decode::import_leads(object_of(import), imported).empty());
+    REQUIRE(imported.rows.size() == 1);
+    CHECK(imported.rows[0].decode_issues.size() == leads::ports::kMaxRowErrors);
+    CHECK(imported.rows[0].decode_issues.front() == FieldIssue{"x0", "unknown field"});
+}
+
+TEST_CASE("names echoed in errors are capped at 64 bytes on a code point boundary", "[parsing]") {
+    using leads::adapters::http::echo_name;
+    CHECK(echo_name("workspace") == "workspace");
+    CHECK(echo_name(std::string(64, 'a')) == std::string(64, 'a'));
+    CHECK(echo_name(std::string(65, 'a')) == std::string(64, 'a') + "...");
+    // 63 ASCII bytes then a two-byte letter straddling the cut: the letter goes whole.
+    CHECK(echo_name(std::string(63, 'a') + "\xC3\xA9xyz") == std::string(63, 'a') + "...");
+
+    leads::ports::CreateLeadCommand command{tenant(), {}, {}};
+    auto body = decode::parse_object(R"({"workspace_slug":"w","email":"a@b.co",")" + std::string(1000, 'k') + R"(":1})",
+                                     decode::body_limits());
+    REQUIRE(body.object);
+    const auto issues = decode::create_lead(*body.object, command);
+    CHECK(has_issue(issues, std::string(64, 'k') + "...", "unknown field"));
+    auto query = QueryParameters::parse(std::string(1000, 'q') + "=1", {"workspace"});
+    CHECK(has_issue(query.issues(), std::string(64, 'q') + "...", "unknown query parameter"));
+}
+
+TEST_CASE("ASCII helpers for HTTP syntax", "[parsing]") {
+    using leads::adapters::http::ascii_lower;
+    using leads::adapters::http::iequals;
+    using leads::adapters::http::trim_ows;
+    CHECK(iequals("Bearer", "bEARER"));
+    CHECK_FALSE(iequals("Bearer", "Bearer "));
+    CHECK_FALSE(iequals("\xC3\xA9", "\xC3\x89"));  // ASCII only: é and É differ
+    CHECK(ascii_lower("X-Request-ID \xC3\x89") == "x-request-id \xC3\x89");
+    CHECK(trim_ows(" \t a b \t ") == "a b");
+    CHECK(trim_ows("\r\na\n") == "\r\na\n");  // only space and tab are OWS
 }

@@ -341,6 +341,24 @@ TEST_CASE("The import route accepts up to 16 MiB", "[server][robustness]") {
     CHECK(response->status == 413);
 }
 
+TEST_CASE("A Content-Length over every body limit still gets its X-Request-Id and method", "[server][robustness]") {
+    // Beast refuses such a length while parsing the header (the parser's own limit is the
+    // import one), before the request line is known to the session.
+    TestServer server;
+    RawConnection connection(server.port());
+    connection.send("POST /api/v1/tenant/leads/import HTTP/1.1\r\nHost: t\r\nX-Request-Id: huge-1\r\nContent-Length: " +
+                    std::to_string(64 * 1024 * 1024) + "\r\n\r\n");
+    const auto response = connection.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 413);
+    CHECK(response->header("x-request-id") == "huge-1");
+    const std::string series = R"(leads_http_requests_total{method="POST",route="unmatched",status="413"})";
+    CHECK(eventually([&] {
+        const auto metrics = http_request(server.port(), "GET", "/metrics");
+        return metrics && metric_value(metrics->body, series) == 1;
+    }));
+}
+
 TEST_CASE("Expect: 100-continue gets an interim response", "[server]") {
     TestServer server;
     RawConnection connection(server.port());

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <random>
+#include <regex>
+#include <set>
 
 #include "adapters/bootstrap/bootstrap.hpp"
 #include "adapters/http/server/server.hpp"
@@ -253,4 +255,74 @@ TEST_CASE("Service: storage gauges reach /metrics through the hook", "[service][
     REQUIRE(response);
     CHECK(metric_value(response->body, "leads_db_pool_connections_in_use") == 3);
     CHECK(response->body.find("# TYPE leads_db_pool_connections_in_use gauge") != std::string::npos);
+}
+
+TEST_CASE("Service: every error code it answers is one the OpenAPI document lists", "[service][openapi]") {
+    Service service;
+    const auto t = tenant();
+    const std::string leads = "/api/v1/tenant/leads";
+    const std::vector<std::pair<std::string, std::string>> as_t = {{"X-Tenant-Id", t},
+                                                                   {"Content-Type", "application/json"}};
+    const auto created =
+        http_request(service.port(), "POST", leads, R"({"workspace_slug":"acme","email":"a@example.com"})", as_t);
+    REQUIRE(created);
+    REQUIRE(created->status == 201);
+    const std::string lead = leads + "/" + created->body.substr(created->body.find("lead_"), 31);
+
+    std::vector<std::optional<HttpResponse>> responses;
+    responses.push_back(http_request(service.port(), "GET", leads + "?workspace=acme"));
+    responses.push_back(http_request(service.port(), "GET", "/no/such/path"));
+    responses.push_back(http_request(service.port(), "PUT", leads, {}, as_t));
+    responses.push_back(http_request(service.port(), "POST", leads, "{", as_t));
+    responses.push_back(http_request(service.port(), "POST", leads, "{}", as_t));
+    responses.push_back(
+        http_request(service.port(), "POST", leads, R"({"workspace_slug":"acme","email":"a@example.com"})", as_t));
+    responses.push_back(
+        http_request(service.port(), "PATCH", lead, "{}",
+                     {{"X-Tenant-Id", t}, {"Content-Type", "application/json"}, {"If-Match", "\"999\""}}));
+    for (const std::string& raw : {
+             request("POST", leads, t) + "garbage",  // no Content-Type: 415
+             "POST " + leads + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(2 * 1024 * 1024) +
+                 "\r\n\r\n",                                                                            // 413
+             "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(17 * 1024, 'a') + "\r\n\r\n",  // 431
+             std::string("GET /healthz HTTP/1.1\r\nHost t\r\n\r\n"),                                    // 400
+         }) {
+        RawConnection connection(service.port());
+        connection.send(raw);
+        responses.push_back(connection.read_response());
+    }
+
+    const auto document = http_request(service.port(), "GET", "/api/v1/openapi.json");
+    REQUIRE(document);
+    const auto schema = document->body.find(R"("ErrorCode")");
+    REQUIRE(schema != std::string::npos);
+    const auto list_start = document->body.find('[', schema);
+    const std::string listed = document->body.substr(list_start, document->body.find(']', list_start) - list_start);
+
+    std::set<std::string> seen;
+    const std::regex code_pattern(R"re("code":"([a-z_]+)")re");
+    for (const auto& response : responses) {
+        REQUIRE(response);
+        std::smatch match;
+        INFO(response->status << " " << response->body);
+        REQUIRE(std::regex_search(response->body, match, code_pattern));
+        seen.insert(match[1]);
+        CHECK(listed.find("\"" + match[1].str() + "\"") != std::string::npos);
+    }
+    CHECK(seen.size() == responses.size());  // each response above is a different case
+}
+
+TEST_CASE("Service: an X-Request-Id as long as the OpenAPI document allows is echoed", "[service][openapi]") {
+    Service service;
+    const auto document = http_request(service.port(), "GET", "/api/v1/openapi.json");
+    REQUIRE(document);
+    const auto parameter = document->body.find(R"("name": "X-Request-Id")");
+    REQUIRE(parameter != std::string::npos);
+    std::smatch match;
+    const std::string rest = document->body.substr(parameter, 600);
+    REQUIRE(std::regex_search(rest, match, std::regex(R"re("maxLength": ([0-9]+))re")));
+    const std::string longest(std::stoul(match[1]), 'r');
+    const auto response = http_request(service.port(), "GET", "/healthz", {}, {{"X-Request-Id", longest}});
+    REQUIRE(response);
+    CHECK(response->header("x-request-id") == longest);
 }

@@ -1101,6 +1101,30 @@ TEST_CASE("import reports row problems by index and writes the valid rows", "[im
     CHECK(page->page.total == 2);
 }
 
+TEST_CASE("an import row lists at most its first kMaxRowErrors problems", "[import]") {
+    // A hostile 16 MiB import could otherwise list millions of problems (every unknown
+    // field, every bad attribute) and answer with a response many times its size.
+    Fixture f;
+    ports::ImportRow decoded = row("decoded@example.com");
+    for (int i = 0; i < 50; ++i) decoded.decode_issues.push_back({"field" + std::to_string(i), "unknown field"});
+    Attributes bad_keys;
+    for (int i = 0; i < 64; ++i) bad_keys.emplace(std::to_string(i) + "key", std::int64_t{i});
+    ports::ImportRow validated = row("validated@example.com", std::nullopt, std::nullopt, bad_keys);
+
+    const auto summary = import_ok(f, {f.tenant, "acme", std::nullopt, {decoded, row("ok@example.com"), validated}});
+    CHECK(summary.created == 1);
+    std::vector<std::string> first_row;
+    std::size_t third_row = 0;
+    for (const auto& error : summary.errors) {
+        if (error.index == 0) first_row.push_back(error.field);
+        if (error.index == 2) ++third_row;
+    }
+    REQUIRE(first_row.size() == ports::kMaxRowErrors);
+    for (std::size_t i = 0; i < first_row.size(); ++i) CHECK(first_row[i] == "field" + std::to_string(i));
+    CHECK(third_row == ports::kMaxRowErrors);
+    CHECK(summary.errors.size() == 2 * ports::kMaxRowErrors);
+}
+
 TEST_CASE("an import row whose merge fails is reported and the others are written", "[import]") {
     Fixture f;
     domain::LeadInput input;

@@ -5,16 +5,14 @@
 #include <limits>
 #include <string>
 
+#include "tests/support/text.hpp"
+
 using namespace leads::domain;
 using namespace std::chrono;
 
 namespace {
 
-std::string repeat(std::string_view piece, std::size_t times) {
-    std::string out;
-    for (std::size_t i = 0; i < times; ++i) out += piece;
-    return out;
-}
+using leads::tests::repeat;
 
 Timestamp ms(std::int64_t value) { return Timestamp{milliseconds{value}}; }
 

@@ -3,15 +3,13 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "tests/support/text.hpp"
+
 using namespace leads::domain;
 
 namespace {
 
-std::string repeat(std::string_view piece, std::size_t times) {
-    std::string out;
-    for (std::size_t i = 0; i < times; ++i) out += piece;
-    return out;
-}
+using leads::tests::repeat;
 
 }  // namespace
 

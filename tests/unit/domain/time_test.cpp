@@ -86,3 +86,16 @@ TEST_CASE("parse_rfc3339 rejects anything else") {
         CHECK_FALSE(parse_rfc3339(text).has_value());
     }
 }
+
+TEST_CASE("parse_rfc3339 keeps the UTC instant within the years 0001 to 9999") {
+    // An offset can carry a valid local time out of the four-digit years, which
+    // format_rfc3339 could then not write back as RFC 3339 ("10000-01-01T...").
+    CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:59-00:01").has_value());
+    CHECK_FALSE(parse_rfc3339("9999-12-31T23:30:00-23:59").has_value());
+    CHECK_FALSE(parse_rfc3339("0001-01-01T00:00:00+00:01").has_value());
+    CHECK_FALSE(parse_rfc3339("0001-01-01T23:58:00+23:59").has_value());
+    CHECK(parse_rfc3339("9999-12-31T23:59:59.999+00:00") == at(9999, 12, 31, 23, 59, 59, 999));
+    CHECK(parse_rfc3339("9999-12-31T23:59:59+01:00") == at(9999, 12, 31, 22, 59, 59));
+    CHECK(parse_rfc3339("0001-01-01T00:30:00+00:30") == at(1, 1, 1));
+    CHECK(parse_rfc3339("0001-01-01T00:00:00-01:00") == at(1, 1, 1, 1));
+}

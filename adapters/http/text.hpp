@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+// ASCII text helpers for HTTP syntax (tokens, header values, media types), shared by the
+// API handlers and the server.
+namespace leads::adapters::http {
+
+// Case-insensitive equality in ASCII (header names, schemes, media types).
+bool iequals(std::string_view a, std::string_view b);
+
+// The text with ASCII letters lower-cased.
+std::string ascii_lower(std::string_view text);
+
+// Without the optional whitespace (space, tab) at either end (RFC 9110 §5.6.3).
+std::string_view trim_ows(std::string_view text);
+
+// A name the client sent (a body field, a query parameter), for echoing in an error: at
+// most 64 bytes, cut at a code point boundary and marked with "...", so a hostile name
+// cannot make the error body huge.
+std::string echo_name(std::string_view name);
+
+}  // namespace leads::adapters::http
