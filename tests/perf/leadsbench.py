@@ -258,12 +258,18 @@ def prepare_bodies(data_dir, seed, size):
     """Writes the import bodies (main workspace, then noise) to data_dir once; cached, as
     generating them costs the load generator CPU the server should get while timed."""
     marker = os.path.join(data_dir, "complete.json")
+    # The cache is valid for one seed, size and version of the generator.
+    with open(dataset.__file__, "rb") as f:
+        fingerprint = f"{seed}/{size}/{hashlib.sha256(f.read()).hexdigest()[:16]}"
     if os.path.exists(marker):
         with open(marker) as f:
-            return json.load(f)
-    os.makedirs(data_dir, exist_ok=True)
+            plan = json.load(f)
+        if plan.get("fingerprint") == fingerprint:
+            return plan
+    shutil.rmtree(data_dir, ignore_errors=True)
+    os.makedirs(data_dir)
     started = time.time()
-    plan = {"main": [], "noise": []}
+    plan = {"main": [], "noise": [], "fingerprint": fingerprint}
     batch_no = 0
     streams = [(dataset.MAIN_TENANT, dataset.MAIN_WORKSPACE, "main", size, "main")]
     streams += [(t, w, s, n, "noise") for t, w, s, n in dataset.noise_plan(size)]
