@@ -27,7 +27,7 @@ class PostgresBackend final : public TestBackend {
   public:
     std::shared_ptr<ports::LeadRepository> repository() override {
         if (!shared_) {
-            auto opened = open(postgres_url(), 8, std::chrono::milliseconds(2000));
+            auto opened = open(postgres_url(), 8, std::chrono::milliseconds(10000));
             if (!opened) throw std::runtime_error(opened.error().message);
             shared_ = opened.value();
         }

@@ -30,7 +30,7 @@ class SqliteBackend final : public TestBackend {
 
     std::shared_ptr<ports::LeadRepository> repository() override {
         if (!shared_) {
-            auto opened = open(path("shared.db"), 8, std::chrono::milliseconds(2000));
+            auto opened = open(path("shared.db"), 8, std::chrono::milliseconds(10000));
             if (!opened) throw std::runtime_error(opened.error().message);
             shared_ = opened.value();
         }

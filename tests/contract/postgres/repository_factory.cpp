@@ -32,7 +32,7 @@ std::shared_ptr<ports::LeadRepository> make_repository() {
     static std::shared_ptr<ports::LeadRepository> repository;
     std::lock_guard lock(mutex);
     if (!repository) {
-        auto opened = adapters::postgres::open_postgres({.url = kUrl});
+        auto opened = adapters::postgres::open_postgres({.url = kUrl, .acquire_timeout = std::chrono::seconds(10)});
         if (!opened) {
             std::fprintf(stderr, "cannot open the PostgreSQL database: %s\n", opened.error().message.c_str());
             std::abort();

@@ -40,7 +40,8 @@ std::shared_ptr<ports::LeadRepository> make_repository() {
     static std::shared_ptr<ports::LeadRepository> repository;
     std::lock_guard lock(mutex);
     if (!repository) {
-        auto opened = adapters::sqlite::open_sqlite({.path = (directory.path() / "contract.db").string()});
+        auto opened = adapters::sqlite::open_sqlite(
+            {.path = (directory.path() / "contract.db").string(), .acquire_timeout = std::chrono::seconds(10)});
         if (!opened) {
             std::fprintf(stderr, "cannot open the SQLite database: %s\n", opened.error().message.c_str());
             std::abort();

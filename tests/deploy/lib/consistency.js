@@ -6,7 +6,7 @@ const fs = require('fs');
 const path = require('path');
 const { byKind } = require('./manifests');
 
-// From /work/shared/spec/CONTRACT.md §5: the operational routes and the documented defaults.
+// From ../shared/spec/CONTRACT.md §5: the operational routes and the documented defaults.
 const LIVENESS_PATH = '/healthz';
 const READINESS_PATH = '/readyz';
 const METRICS_PATH = '/metrics';
