@@ -24,6 +24,10 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
     // Writing one response.
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+    // A request still waiting for a worker after this long is answered 503 without being
+    // run: under a burst of expensive calls the backlog of work whose clients have long
+    // given up must not keep every later request waiting too.
+    std::chrono::milliseconds queue_timeout{std::chrono::seconds(10)};
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(20)};
     bool handle_signals = false;  // SIGINT/SIGTERM start a graceful shutdown
     std::string version = "0.0.0";

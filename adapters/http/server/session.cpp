@@ -199,9 +199,14 @@ void Session::dispatch_request() {
     if (auto answer = host_.router().try_inline(request)) return send(std::move(*answer));
 
     // Blocking work goes to the worker pool; the response comes back to this strand.
-    net::post(host_.workers(), [self = shared_from_this(), request = std::move(request)]() mutable {
+    const auto deadline = exchange_.started + host_.options().queue_timeout;
+    net::post(host_.workers(), [self = shared_from_this(), request = std::move(request), deadline]() mutable {
         Response response;
-        {
+        if (Clock::now() > deadline) {
+            response = error_response(503, "unavailable", "The service is overloaded; retry later.");
+            response.headers.push_back({"Retry-After", "1"});
+            response.route = "overloaded";
+        } else {
             log::RequestIdScope scope(request.request_id);
             response = self->host_.router().handle(request);
         }

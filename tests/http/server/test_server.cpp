@@ -449,6 +449,32 @@ TEST_CASE("Handlers run off the I/O threads", "[server]") {
     CHECK(response->status == 200);
 }
 
+TEST_CASE("A request that waited too long for a worker is answered 503 without running", "[server][robustness]") {
+    auto options = test_options();
+    options.worker_threads = 1;
+    options.queue_timeout = 300ms;
+    TestServer server(options);
+    RawConnection slow(server.port());
+    slow.send(get("/stub/slow?ms=1000"));
+    std::this_thread::sleep_for(100ms);
+    // Queued behind the slow call for longer than the queue timeout: shed, not run.
+    RawConnection queued(server.port());
+    queued.send(post("/stub/items", "shed"));
+    const auto shed = queued.read_response();
+    REQUIRE(shed);
+    CHECK(shed->status == 503);
+    CHECK(shed->header("retry-after") == "1");
+    CHECK(shed->body.find(R"("code":"unavailable")") != std::string::npos);
+    const auto done = slow.read_response();
+    REQUIRE(done);
+    CHECK(done->status == 200);
+    {
+        std::lock_guard lock(server.stub->mutex);
+        CHECK(server.stub->items.empty());
+    }
+    require_still_serving(server.port());
+}
+
 TEST_CASE("Shutdown finishes in-flight requests and refuses new connections", "[server][shutdown]") {
     auto stub_server = std::make_unique<TestServer>();
     const auto port = stub_server->port();
