@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -68,6 +69,13 @@ struct StubApi {
         return response;
     }
 };
+
+// After a hostile or unusual exchange: the server still answers a plain request.
+inline void require_still_serving(std::uint16_t port) {
+    const auto response = http_request(port, "GET", "/healthz");
+    REQUIRE(response);
+    REQUIRE(response->status == 200);
+}
 
 // Quiet by default (LEADS_TEST_LOG=1 shows the server's log lines on stdout).
 inline void quiet_logs() {

@@ -18,12 +18,6 @@ std::string post(std::string_view target, std::string_view body) {
            "\r\n\r\n" + std::string(body);
 }
 
-void require_still_serving(std::uint16_t port) {
-    const auto response = http_request(port, "GET", "/healthz");
-    REQUIRE(response);
-    REQUIRE(response->status == 200);
-}
-
 }  // namespace
 
 TEST_CASE("GET /healthz answers ok with the standard headers", "[server]") {

@@ -95,12 +95,6 @@ std::string request(std::string_view method, std::string_view target, std::strin
     return text + "\r\n" + std::string(body);
 }
 
-void require_still_serving(std::uint16_t port) {
-    const auto response = http_request(port, "GET", "/healthz");
-    REQUIRE(response);
-    REQUIRE(response->status == 200);
-}
-
 }  // namespace
 
 TEST_CASE("Service: a pipelined GET sees the POST sent before it", "[service]") {
