@@ -2,6 +2,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <latch>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "tests/contract/repository_factory.hpp"
@@ -18,6 +20,18 @@ using domain::Lead;
 using domain::Result;
 
 constexpr int kThreads = 20;
+
+// A mutation that wins only against the version it expects, as If-Match does.
+ports::LeadMutation set_company_if_version(std::int64_t expected, std::string company) {
+    return
+        [expected, company = std::move(company)](domain::Lead& lead) -> domain::Result<std::vector<domain::Activity>> {
+            if (lead.version != expected) return domain::Error::precondition_failed();
+            lead.company = company;
+            lead.version += 1;
+            lead.updated_at = now();
+            return std::vector<domain::Activity>{};
+        };
+}
 
 // Runs body(i) on kThreads threads released together; Catch assertions stay on this thread.
 template <class Body>
@@ -127,4 +141,43 @@ TEST_CASE("concurrent inserts of one email: exactly one wins, the others learn i
 }
 
 }  // namespace
+TEST_CASE("threads racing to update the latest version each win one version, none twice") {
+    auto repository = make_repository();
+    auto tenant = random_tenant();
+    auto lead = add_lead(*repository, tenant, slug("race"), {.email = "chain@example.com"});
+    constexpr int kAttempts = 10;
+    std::mutex mutex;
+    std::map<std::int64_t, int> winners_per_version;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            for (int attempt = 0; attempt < kAttempts; ++attempt) {
+                auto current = repository->find(key_of(lead));
+                if (!current) {
+                    ++failures;
+                    continue;
+                }
+                auto result = repository->update(key_of(lead), set_company_if_version(current->version, "x"));
+                if (result.ok()) {
+                    std::lock_guard lock(mutex);
+                    ++winners_per_version[current->version];
+                } else if (result.error().kind != ErrorKind::PreconditionFailed) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    CHECK(failures == 0);
+    auto final_lead = repository->find(key_of(lead));
+    REQUIRE(final_lead.ok());
+    // Versions 1 .. final-1 were each won exactly once.
+    CHECK(static_cast<std::int64_t>(winners_per_version.size()) == final_lead->version - 1);
+    for (const auto& [version, winners] : winners_per_version) {
+        INFO("version " << version);
+        CHECK(winners == 1);
+    }
+}
+
 }  // namespace leads::tests::contract

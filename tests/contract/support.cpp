@@ -2,46 +2,13 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <mutex>
-#include <random>
 #include <sstream>
 #include <variant>
 
+#include "domain/text.hpp"
+#include "tests/support/random.hpp"
+
 namespace leads::tests::contract {
-
-namespace {
-
-std::mt19937_64& engine() {
-    static std::mt19937_64 instance{[] {
-        std::random_device device;
-        std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
-        return std::mt19937_64(seed);
-    }()};
-    return instance;
-}
-
-domain::Entropy random_entropy() {
-    static std::mutex mutex;
-    std::lock_guard lock(mutex);
-    domain::Entropy entropy{};
-    for (auto& byte : entropy) byte = static_cast<std::uint8_t>(engine()() & 0xFFU);
-    return entropy;
-}
-
-std::string random_hex(std::size_t bytes) {
-    static constexpr std::string_view kDigits = "0123456789abcdef";
-    std::string text;
-    const domain::Entropy entropy = random_entropy();
-    for (std::size_t i = 0; i < bytes && i < entropy.size(); ++i) {
-        text += kDigits[entropy[i] >> 4U];
-        text += kDigits[entropy[i] & 0xFU];
-    }
-    return text;
-}
-
-}  // namespace
-
-domain::TenantId random_tenant() { return *domain::TenantId::parse("contract-" + random_hex(10)); }
 
 domain::WorkspaceSlug slug(std::string_view text) { return domain::WorkspaceSlug::parse("workspace", text).value(); }
 
@@ -84,6 +51,57 @@ domain::Activity entry(const domain::Lead& lead, domain::ActivityType type, doma
                             .timestamp = time,
                             .campaign_id = std::move(campaign_id),
                             .data = std::move(data)};
+}
+
+domain::Timestamp now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+domain::Lead make_lead(const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace, const LeadSpec& spec) {
+    domain::LeadInput input;
+    input.email = spec.email;
+    input.first_name = spec.first_name;
+    input.last_name = spec.last_name;
+    input.company = spec.company;
+    input.status = spec.status;
+    input.attributes = spec.attributes;
+    auto draft = domain::validate_lead(input);
+    REQUIRE(draft.ok());
+    const domain::Timestamp created = now();
+    return domain::make_lead(std::move(draft).value(), lead_id(created), tenant, workspace, created);
+}
+
+domain::Lead add_lead(ports::LeadRepository& repository, const domain::TenantId& tenant,
+                      const domain::WorkspaceSlug& workspace, const LeadSpec& spec) {
+    auto lead = make_lead(tenant, workspace, spec);
+    auto inserted = repository.insert(lead, created_entry(lead));
+    INFO((inserted.ok() ? std::string() : describe(inserted.error())));
+    REQUIRE(inserted.ok());
+    return lead;
+}
+
+std::vector<std::string> emails(const ports::LeadPage& page) {
+    std::vector<std::string> result;
+    for (const auto& lead : page.items) result.push_back(lead.email.value());
+    return result;
+}
+
+std::set<std::string> email_set(const ports::LeadPage& page) {
+    auto list = emails(page);
+    return {list.begin(), list.end()};
+}
+
+ports::LeadFilter filter_for(const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace) {
+    return ports::LeadFilter{tenant, workspace, std::nullopt, std::nullopt, 200, 0};
+}
+
+ports::LeadPage search(ports::LeadRepository& repository, const domain::TenantId& tenant,
+                       const domain::WorkspaceSlug& workspace, std::string_view term) {
+    auto filter = filter_for(tenant, workspace);
+    filter.search = domain::fold_case(term);
+    auto page = repository.list(filter);
+    REQUIRE(page.ok());
+    return std::move(page).value();
 }
 
 ports::LeadKey key_of(const domain::Lead& lead) { return ports::LeadKey{lead.tenant, lead.id, std::nullopt}; }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,12 +11,12 @@
 #include "domain/activity.hpp"
 #include "domain/lead.hpp"
 #include "ports/lead_repository.hpp"
+#include "tests/support/random.hpp"  // random_tenant()
 
-// Builders and checks shared by the repository contract suite.
+// Builders and checks shared by the repository contract suite. Tenants come from
+// tests::random_tenant() (tests/support), fresh for every test.
 namespace leads::tests::contract {
 
-// A tenant no other test (in any process sharing the storage) uses.
-domain::TenantId random_tenant();
 domain::WorkspaceSlug slug(std::string_view text);
 domain::Email email(std::string_view text);
 
@@ -30,6 +31,37 @@ domain::ActivityId activity_id(domain::Timestamp time = at(0));
 // A valid new lead with nothing optional set.
 domain::Lead new_lead(const domain::TenantId& tenant, std::string_view workspace, std::string_view address,
                       domain::Timestamp created_at = at(0));
+
+// The current instant, to the millisecond (what the service stores).
+domain::Timestamp now();
+
+// A lead as a client would describe it: validated and normalised by the domain's rules.
+struct LeadSpec {
+    std::string email{};
+    std::optional<std::string> first_name{};
+    std::optional<std::string> last_name{};
+    std::optional<std::string> company{};
+    std::optional<std::string> status{};
+    domain::Attributes attributes{};
+};
+
+// A new lead made from spec by the domain (created now), not yet stored.
+domain::Lead make_lead(const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace, const LeadSpec& spec);
+
+// Makes and inserts one, failing the test (REQUIRE) when the repository refuses.
+domain::Lead add_lead(ports::LeadRepository& repository, const domain::TenantId& tenant,
+                      const domain::WorkspaceSlug& workspace, const LeadSpec& spec);
+
+// Emails of a page, in page order, and as a set.
+std::vector<std::string> emails(const ports::LeadPage& page);
+std::set<std::string> email_set(const ports::LeadPage& page);
+
+// Every lead of the workspace, up to 200.
+ports::LeadFilter filter_for(const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace);
+
+// The workspace's leads matching term, folded as the application folds it.
+ports::LeadPage search(ports::LeadRepository& repository, const domain::TenantId& tenant,
+                       const domain::WorkspaceSlug& workspace, std::string_view term);
 
 // Its lead_created entry.
 domain::Activity created_entry(const domain::Lead& lead);

@@ -5,37 +5,27 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <random>
 #include <regex>
 #include <thread>
 
 #include "tests/e2e/process.hpp"
+#include "tests/e2e/service.hpp"
 #include "tests/http/server/raw_client.hpp"
+#include "tests/support/random.hpp"
 
 using namespace leads::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-const std::string kBinary = LEADS_API_BINARY;
+using leads::tests::e2e::kBinary;
 
-// Every setting is given explicitly; sanitizer options pass through.
-std::map<std::string, std::string> base_env(std::map<std::string, std::string> extra = {}) {
-    std::map<std::string, std::string> env = {
-        {"LEADS_LISTEN", "127.0.0.1:0"}, {"LEADS_DATABASE_URL", "memory:"}, {"LEADS_THREADS", "2"},
-        {"LEADS_DB_POOL_SIZE", "2"},     {"LEADS_LOG_LEVEL", "info"},
-    };
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "PATH"}) {
-        if (const char* value = std::getenv(name)) env[name] = value;
-    }
-    for (auto& [k, v] : extra) env[k] = v;
-    return env;
+// memory: storage unless extra names another.
+std::map<std::string, std::string> base_env(const std::map<std::string, std::string>& extra = {}) {
+    return leads::tests::e2e::service_env("memory:", extra);
 }
 
-std::string random_tenant() {
-    static std::mt19937_64 engine{std::random_device{}()};
-    return "e2e-" + std::to_string(engine());
-}
+std::string random_tenant() { return leads::tests::random_tenant().value(); }
 
 std::string import_body(int rows) {
     std::string body = R"({"workspace_slug":"acme","on_duplicate":"skip","leads":[)";
@@ -327,70 +317,4 @@ TEST_CASE("SIGTERM on an idle server exits 0 at once", "[e2e][shutdown]") {
     child.signal(SIGTERM);
     CHECK(child.wait_exit(10s) == 0);
     CHECK(std::chrono::steady_clock::now() - start < 3s);
-}
-
-namespace {
-
-// Until the persistence adapters are in the build, open_storage refuses these URLs.
-bool backend_missing(const RunResult& result) {
-    return result.err.find("not supported in this build") != std::string::npos;
-}
-
-// Create a lead, stop with SIGTERM, start again on the same database: the acknowledged
-// write is still there.
-void check_survives_restart(const std::string& url) {
-    const auto migrated = run_to_exit(kBinary, {"migrate"}, base_env({{"LEADS_DATABASE_URL", url}}));
-    if (backend_missing(migrated)) {
-        WARN("storage not in this build yet: skipped (" << migrated.err << ")");
-        return;
-    }
-    INFO(migrated.err);
-    REQUIRE(migrated.exit_code == 0);
-
-    const auto tenant = random_tenant();
-    std::string location;
-    {
-        ChildProcess child(kBinary, {}, base_env({{"LEADS_DATABASE_URL", url}}));
-        const auto port = child.wait_until_listening();
-        INFO(child.err());
-        REQUIRE(port);
-        CHECK(http_request(*port, "GET", "/readyz")->status == 200);
-        const auto created = http_request(*port, "POST", "/api/v1/tenant/leads",
-                                          R"({"workspace_slug":"acme","email":"durable@example.com"})",
-                                          {{"X-Tenant-Id", tenant}, {"Content-Type", "application/json"}});
-        REQUIRE(created);
-        REQUIRE(created->status == 201);
-        location = created->header("location").value_or("");
-        child.signal(SIGTERM);
-        CHECK(child.wait_exit() == 0);
-    }
-    ChildProcess child(kBinary, {}, base_env({{"LEADS_DATABASE_URL", url}}));
-    const auto port = child.wait_until_listening();
-    REQUIRE(port);
-    const auto fetched = http_request(*port, "GET", location, {}, {{"X-Tenant-Id", tenant}});
-    REQUIRE(fetched);
-    CHECK(fetched->status == 200);
-    CHECK(fetched->body.find("durable@example.com") != std::string::npos);
-    child.signal(SIGTERM);
-    CHECK(child.wait_exit() == 0);
-}
-
-}  // namespace
-
-TEST_CASE("SQLite: an acknowledged write survives a restart", "[e2e][sqlite]") {
-    char directory[] = "/tmp/leads-e2e-XXXXXX";
-    REQUIRE(::mkdtemp(directory) != nullptr);
-    const std::string path = std::string(directory) + "/leads.db";
-    check_survives_restart("sqlite:" + path);
-    for (const auto* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((path + suffix).c_str());
-    ::rmdir(directory);
-}
-
-TEST_CASE("PostgreSQL: an acknowledged write survives a restart", "[e2e][postgres]") {
-    const char* url = std::getenv("LEADS_TEST_POSTGRES_URL");
-    if (!url || !*url) {
-        WARN("LEADS_TEST_POSTGRES_URL is not set (scripts/with-postgres.sh sets it): skipped");
-        return;
-    }
-    check_survives_restart(url);
 }

@@ -3,13 +3,13 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
-#include <random>
 #include <string>
 
 #include "domain/ids.hpp"
 #include "domain/time.hpp"
 #include "ports/clock.hpp"
 #include "ports/id_generator.hpp"
+#include "tests/support/random.hpp"  // random_tenant()
 
 namespace leads::tests {
 
@@ -60,13 +60,5 @@ class SequentialIds final : public ports::IdGenerator {
     std::mutex mutex_;
     std::uint64_t counter_ = 0;
 };
-
-// A tenant no other test uses.
-inline domain::TenantId random_tenant() {
-    static std::mutex mutex;
-    static std::mt19937_64 engine{std::random_device{}()};
-    std::lock_guard lock(mutex);
-    return *domain::TenantId::parse("t-" + std::to_string(engine()));
-}
 
 }  // namespace leads::tests

@@ -1,43 +1,23 @@
 // The real binary on SQLite: leads outlive a restart, `migrate` works, bad URLs stop it.
 #include <signal.h>
-#include <stdlib.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "tests/e2e/process.hpp"
+#include "tests/e2e/service.hpp"
 #include "tests/http/server/raw_client.hpp"
-#include "tests/persistence/e2e_support.hpp"
+#include "tests/support/random.hpp"
+#include "tests/support/temporary_directory.hpp"
 
-namespace leads::tests::persistence {
+namespace leads::tests::e2e {
 
 using namespace leads::testing;
-
-namespace {
-
-class TemporaryDirectory {
-  public:
-    TemporaryDirectory() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "leads-e2e-XXXXXX").string();
-        REQUIRE(mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TemporaryDirectory() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-  private:
-    std::filesystem::path path_;
-};
-
-}  // namespace
 
 TEST_CASE("on SQLite, leads outlive a restart of the service", "[e2e][sqlite]") {
     TemporaryDirectory directory;
     const auto url = "sqlite:" + directory.file("leads.db");
-    const auto tenant = e2e_tenant();
+    const auto tenant = random_tenant().value();
 
     std::string location;
     {
@@ -101,4 +81,4 @@ TEST_CASE("`migrate` creates the SQLite schema; a bad sqlite URL stops the servi
     }
 }
 
-}  // namespace leads::tests::persistence
+}  // namespace leads::tests::e2e

@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-namespace leads::tests::persistence {
+namespace leads::tests::contract {
 namespace {
 
 using adapters::sql::decode_attributes;
@@ -70,4 +70,4 @@ TEST_CASE("stored text that is not a flat object is an internal error", "[unit][
 }
 
 }  // namespace
-}  // namespace leads::tests::persistence
+}  // namespace leads::tests::contract

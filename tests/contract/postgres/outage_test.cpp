@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "adapters/postgres/postgres_repository.hpp"
-#include "tests/persistence/postgres_backend.hpp"
-#include "tests/persistence/support.hpp"
+#include "tests/contract/postgres/postgres_server.hpp"
+#include "tests/contract/support.hpp"
 
-namespace leads::tests::persistence {
+namespace leads::tests::contract {
 
 namespace {
 
@@ -121,4 +121,4 @@ TEST_CASE("PostgreSQL outage: Unavailable while down, recovery after restart wit
     CHECK(emails(*page) == std::vector<std::string>{"after@example.com", "before@example.com"});
 }
 
-}  // namespace leads::tests::persistence
+}  // namespace leads::tests::contract

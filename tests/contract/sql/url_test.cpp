@@ -8,7 +8,7 @@
 #include "adapters/postgres/postgres_repository.hpp"
 #include "adapters/sqlite/sqlite_repository.hpp"
 
-namespace leads::tests::persistence {
+namespace leads::tests::contract {
 
 namespace {
 
@@ -97,4 +97,4 @@ TEST_CASE("postgresql: an unreachable server is Unavailable, quickly") {
     CHECK(took < std::chrono::seconds(3));
 }
 
-}  // namespace leads::tests::persistence
+}  // namespace leads::tests::contract

@@ -1,19 +1,21 @@
-// The persistence suite against PostgreSQL: the server named by LEADS_TEST_POSTGRES_URL
-// (scripts/with-postgres.sh starts one). Fresh databases are created on it as needed.
-#include "tests/persistence/postgres_backend.hpp"
-
+// The contract suite against PostgreSQL: the server named by LEADS_TEST_POSTGRES_URL
+// (scripts/with-postgres.sh starts one); skipped (77) without one. Fresh databases are
+// created on it as needed.
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <random>
+#include <mutex>
 #include <stdexcept>
 
 #include "adapters/postgres/postgres_repository.hpp"
-#include "tests/persistence/support.hpp"
+#include "tests/contract/postgres/postgres_server.hpp"
+#include "tests/contract/sql/recorded_migrations.hpp"
+#include "tests/contract/sql/sql_backend.hpp"
+#include "tests/support/random.hpp"
 
-namespace leads::tests::persistence {
+namespace leads::tests::contract {
 
 namespace {
 
@@ -23,9 +25,10 @@ std::string conninfo(const std::string& url) {
     return parsed.value();
 }
 
-class PostgresBackend final : public TestBackend {
+class PostgresBackend final : public SqlBackend {
   public:
     std::shared_ptr<ports::LeadRepository> repository() override {
+        std::lock_guard lock(mutex_);
         if (!shared_) {
             auto opened = open(postgres_url(), 8, std::chrono::milliseconds(10000));
             if (!opened) throw std::runtime_error(opened.error().message);
@@ -35,8 +38,7 @@ class PostgresBackend final : public TestBackend {
     }
 
     std::string fresh_database() override {
-        std::random_device random;
-        std::string name = "leads_t_" + std::to_string(random()) + std::to_string(random());
+        const std::string name = unique_name("leads_t_");
         soci::session session(soci::postgresql, conninfo(postgres_url()));
         // A name cannot be a bound parameter; this one is made of digits and letters above.
         session << "CREATE DATABASE " + name;
@@ -55,16 +57,11 @@ class PostgresBackend final : public TestBackend {
 
     std::vector<long long> recorded_migrations(const std::string& database) override {
         soci::session session(soci::postgresql, conninfo(database));
-        std::vector<long long> versions;
-        long long version = 0;
-        soci::statement st =
-            (session.prepare << "SELECT version FROM schema_migrations ORDER BY version", soci::into(version));
-        st.execute();
-        while (st.fetch()) versions.push_back(version);
-        return versions;
+        return read_migrations(session);
     }
 
   private:
+    std::mutex mutex_;
     std::shared_ptr<ports::LeadRepository> shared_;
 };
 
@@ -91,7 +88,7 @@ std::string with_database(const std::string& url, const std::string& database) {
     return head + "/" + database + tail;
 }
 
-TestBackend& backend() {
+SqlBackend& sql_backend() {
     static PostgresBackend instance;
     return instance;
 }
@@ -99,4 +96,4 @@ TestBackend& backend() {
 // Skip before Catch2 runs anything when there is no server.
 [[maybe_unused]] const bool kConfigured = !postgres_url().empty();
 
-}  // namespace leads::tests::persistence
+}  // namespace leads::tests::contract

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain/result.hpp"
+#include "ports/lead_repository.hpp"
+
+namespace leads::tests::contract {
+
+// What a SQL backend's contract executable supplies beyond make_repository(): fresh
+// databases, opening with chosen pool settings, and the migrations table read directly.
+class SqlBackend {
+  public:
+    virtual ~SqlBackend() = default;
+    // The repository over the database every generic contract test shares.
+    virtual std::shared_ptr<ports::LeadRepository> repository() = 0;
+    // A new, empty database; returns what open() and migrate() take.
+    virtual std::string fresh_database() = 0;
+    virtual domain::Result<std::shared_ptr<ports::LeadRepository>> open(
+        const std::string& database, std::size_t pool_size,
+        // Generous: the load tests assert "no errors", and a busy CI machine running
+        // sanitizer builds in parallel must not turn a slow lease into one.
+        std::chrono::milliseconds acquire_timeout = std::chrono::milliseconds(10000)) = 0;
+    virtual domain::Result<std::vector<long long>> migrate(const std::string& database) = 0;
+    // Rows of schema_migrations, read directly.
+    virtual std::vector<long long> recorded_migrations(const std::string& database) = 0;
+};
+
+// Defined by each SQL backend's executable. Exits with 77 (skipped) when its database is
+// not configured.
+SqlBackend& sql_backend();
+
+}  // namespace leads::tests::contract

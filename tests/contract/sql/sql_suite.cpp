@@ -1,0 +1,314 @@
+// What the SQL backends guarantee beyond the repository contract: migrations, transactions
+// that leave nothing behind on a throw, connection-pool limits, and many threads and
+// processes writing one database. Compiled once, linked into each SQL backend's contract
+// executable (sql_backend() supplies the database).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "adapters/sql/pool_stats.hpp"
+#include "tests/contract/sql/sql_backend.hpp"
+#include "tests/contract/support.hpp"
+
+namespace leads::tests::contract {
+
+namespace {
+
+using domain::ErrorKind;
+
+}  // namespace
+
+TEST_CASE("migrations applied twice change nothing the second time") {
+    auto& b = sql_backend();
+    auto database = b.fresh_database();
+    auto first = b.migrate(database);
+    REQUIRE(first.ok());
+    CHECK_FALSE(first->empty());
+    auto second = b.migrate(database);
+    REQUIRE(second.ok());
+    CHECK(second->empty());
+    auto recorded = b.recorded_migrations(database);
+    CHECK(recorded == *first);
+
+    // Opening runs the migrations too, and finds nothing left to do.
+    auto repository = b.open(database, 2);
+    REQUIRE(repository.ok());
+    CHECK(b.recorded_migrations(database) == *first);
+}
+
+TEST_CASE("migrations run by several threads at once are applied exactly once") {
+    auto& b = sql_backend();
+    auto database = b.fresh_database();
+    constexpr int kThreads = 6;
+    std::vector<domain::Result<std::vector<long long>>> results(kThreads, std::vector<long long>{});
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            while (!go) std::this_thread::yield();
+            results[static_cast<std::size_t>(i)] = b.migrate(database);
+        });
+    }
+    go = true;
+    for (auto& thread : threads) thread.join();
+
+    std::multiset<long long> applied;
+    for (const auto& result : results) {
+        INFO((result.ok() ? std::string() : result.error().message));
+        REQUIRE(result.ok());
+        applied.insert(result->begin(), result->end());
+    }
+    auto recorded = b.recorded_migrations(database);
+    REQUIRE_FALSE(recorded.empty());
+    CHECK(applied == std::multiset<long long>(recorded.begin(), recorded.end()));
+}
+
+TEST_CASE("migrations run by several processes at once are applied exactly once") {
+    auto& b = sql_backend();
+    auto database = b.fresh_database();
+    constexpr int kProcesses = 4;
+    // Each child reports through its exit code: 0 when it applied nothing, 10 + n when it
+    // applied n migrations, 1 on error.
+    std::vector<pid_t> children;
+    for (int i = 0; i < kProcesses; ++i) {
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            auto result = b.migrate(database);
+            _exit(result.ok() ? (result->empty() ? 0 : 10 + static_cast<int>(result->size())) : 1);
+        }
+        children.push_back(pid);
+    }
+    int appliers = 0;
+    for (pid_t child : children) {
+        int status = 0;
+        REQUIRE(waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        int code = WEXITSTATUS(status);
+        CHECK(code != 1);
+        if (code >= 10) ++appliers;
+    }
+    CHECK(appliers == 1);
+    CHECK_FALSE(b.recorded_migrations(database).empty());
+}
+
+TEST_CASE("a mutation that throws rolls its update back and frees the connection") {
+    auto& b = sql_backend();
+    auto opened = b.open(b.fresh_database(), 1, std::chrono::milliseconds(500));
+    REQUIRE(opened.ok());
+    auto repository = opened.value();
+    auto tenant = random_tenant();
+    auto lead = add_lead(*repository, tenant, slug("throws"), {.email = "throws@example.com"});
+    auto note = [&] {
+        return std::vector<domain::Activity>{domain::Activity{
+            .id = activity_id(now()),
+            .lead_id = lead.id,
+            .type = domain::ActivityType::Note,
+            .timestamp = now(),
+            .campaign_id = std::nullopt,
+            .data = {},
+        }};
+    };
+    for (int round = 0; round < 3; ++round) {  // a leaked transaction or lease would show on the next round
+        auto std_exception =
+            repository->update(key_of(lead), [&](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                l.company = "half-way";
+                l.version += 1;
+                throw std::runtime_error("boom");
+            });
+        REQUIRE_FALSE(std_exception.ok());
+        CHECK(std_exception.error().kind == ErrorKind::Internal);
+        auto anything = repository->update(
+            key_of(lead), [&](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> { throw 42; });
+        REQUIRE_FALSE(anything.ok());
+        CHECK(anything.error().kind == ErrorKind::Internal);
+        auto refused =
+            repository->update(key_of(lead), [&](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                l.company = "refused";
+                l.version += 1;
+                return domain::Error::precondition_failed();
+            });
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().kind == ErrorKind::PreconditionFailed);
+    }
+    auto unchanged = repository->find(key_of(lead));
+    REQUIRE(unchanged.ok());
+    CHECK_FALSE(unchanged->company.has_value());
+    CHECK(unchanged->version == lead.version);
+    auto history = repository->activities(key_of(lead), 10, 0);
+    REQUIRE(history.ok());
+    CHECK(history->total == 1);
+    auto noted = repository->update(
+        key_of(lead), [&](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> { return note(); });
+    CHECK(noted.ok());
+}
+
+TEST_CASE("many readers and writers at once: no 'database is locked', no lost write") {
+    auto& b = sql_backend();
+    auto opened = b.open(b.fresh_database(), 6);
+    REQUIRE(opened.ok());
+    auto repository = opened.value();
+    auto tenant = random_tenant();
+    auto workspace = slug("load");
+    auto counter_lead = add_lead(*repository, tenant, workspace, {.email = "counter@example.com"});
+    constexpr int kWriters = 6;
+    constexpr int kReaders = 6;
+    constexpr int kOperations = 40;
+    std::atomic<int> errors{0};
+    std::mutex error_mutex;
+    std::string first_error;
+    auto record = [&](const domain::Error& error) {
+        std::lock_guard lock(error_mutex);
+        if (errors++ == 0) first_error = error.message;
+    };
+    auto increment = [](domain::Lead& lead) -> domain::Result<std::vector<domain::Activity>> {
+        std::int64_t n = 0;
+        if (auto found = lead.attributes.find("n"); found != lead.attributes.end())
+            n = std::get<std::int64_t>(found->second);
+        lead.attributes["n"] = n + 1;
+        lead.version += 1;
+        return std::vector<domain::Activity>{};
+    };
+    std::vector<std::thread> threads;
+    for (int w = 0; w < kWriters; ++w) {
+        threads.emplace_back([&, w] {
+            for (int i = 0; i < kOperations; ++i) {
+                auto lead = make_lead(tenant, workspace,
+                                      {.email = "w" + std::to_string(w) + "-" + std::to_string(i) + "@example.com"});
+                if (auto r = repository->insert(lead, created_entry(lead)); !r) record(r.error());
+                if (auto r = repository->update(key_of(counter_lead), increment); !r) record(r.error());
+            }
+        });
+    }
+    for (int r = 0; r < kReaders; ++r) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < kOperations; ++i) {
+                auto filter = filter_for(tenant, workspace);
+                filter.limit = 20;
+                if (auto page = repository->list(filter); !page) record(page.error());
+                filter.search = "example";
+                if (auto page = repository->list(filter); !page) record(page.error());
+                if (auto found = repository->find(key_of(counter_lead)); !found) record(found.error());
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    INFO(first_error);
+    CHECK(errors == 0);
+    auto page = repository->list(filter_for(tenant, workspace));
+    REQUIRE(page.ok());
+    CHECK(page->total == 1 + kWriters * kOperations);
+    auto counter = repository->find(key_of(counter_lead));
+    REQUIRE(counter.ok());
+    CHECK(counter->attributes.at("n") == domain::AttributeValue{std::int64_t{kWriters * kOperations}});
+}
+
+TEST_CASE("writers in several processes at once all succeed") {
+    auto& b = sql_backend();
+    auto database = b.fresh_database();
+    REQUIRE(b.migrate(database).ok());
+    auto tenant = random_tenant();
+    auto workspace = slug("processes");
+    auto counter = [&] {
+        auto opened = b.open(database, 2);
+        REQUIRE(opened.ok());
+        return add_lead(**opened, tenant, workspace, {.email = "counter@example.com"});
+    }();
+    constexpr int kProcesses = 3;
+    constexpr int kWrites = 30;
+    std::vector<pid_t> children;
+    for (int p = 0; p < kProcesses; ++p) {
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            // Exit code: the number of failed calls (0 = all went through).
+            reseed_random();
+            int failed = 0;
+            auto opened = b.open(database, 2);
+            if (!opened) _exit(100);
+            auto repository = opened.value();
+            for (int i = 0; i < kWrites; ++i) {
+                auto lead = make_lead(tenant, workspace,
+                                      {.email = "p" + std::to_string(p) + "-" + std::to_string(i) + "@example.com"});
+                if (auto r = repository->insert(lead, created_entry(lead)); !r) {
+                    std::fprintf(stderr, "insert failed: %s\n", r.error().message.c_str());
+                    ++failed;
+                }
+                auto bumped = repository->update(key_of(counter),
+                                                 [](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                                                     l.version += 1;
+                                                     return std::vector<domain::Activity>{};
+                                                 });
+                if (!bumped) {
+                    std::fprintf(stderr, "update failed: %s\n", bumped.error().message.c_str());
+                    ++failed;
+                }
+            }
+            _exit(failed);
+        }
+        children.push_back(pid);
+    }
+    for (pid_t child : children) {
+        int status = 0;
+        REQUIRE(waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 0);
+    }
+    auto opened = b.open(database, 2);
+    REQUIRE(opened.ok());
+    auto page = (*opened)->list(filter_for(tenant, workspace));
+    REQUIRE(page.ok());
+    CHECK(page->total == 1 + kProcesses * kWrites);
+    auto final_counter = (*opened)->find(key_of(counter));
+    REQUIRE(final_counter.ok());
+    CHECK(final_counter->version == counter.version + kProcesses * kWrites);
+}
+
+TEST_CASE("a call that cannot get a connection in time fails with Unavailable") {
+    auto& b = sql_backend();
+    auto opened = b.open(b.fresh_database(), 1, std::chrono::milliseconds(200));
+    REQUIRE(opened.ok());
+    auto repository = opened.value();
+    auto tenant = random_tenant();
+    auto lead = add_lead(*repository, tenant, slug("pool"), {.email = "pool@example.com"});
+
+    std::atomic<bool> holding{false};
+    std::atomic<bool> release{false};
+    std::thread holder([&] {
+        auto result =
+            repository->update(key_of(lead), [&](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> {
+                holding = true;
+                while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                return std::vector<domain::Activity>{};
+            });
+        CHECK(result.ok());
+    });
+    while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto stats = adapters::sql::pool_stats_reader(*repository);
+    REQUIRE(stats);
+    CHECK(stats().size == 1);
+    CHECK(stats().in_use == 1);
+    CHECK(stats().connected == 1);
+    auto started = std::chrono::steady_clock::now();
+    auto blocked = repository->find(key_of(lead));
+    auto waited = std::chrono::steady_clock::now() - started;
+    release = true;
+    holder.join();
+    REQUIRE_FALSE(blocked.ok());
+    CHECK(blocked.error().kind == ErrorKind::Unavailable);
+    CHECK(waited >= std::chrono::milliseconds(150));
+    CHECK(waited < std::chrono::seconds(3));
+    // Given back: the next call gets the connection.
+    CHECK(stats().in_use == 0);
+    CHECK(repository->find(key_of(lead)).ok());
+}
+
+}  // namespace leads::tests::contract
