@@ -83,6 +83,10 @@ char32_t fold(char32_t c) {
 
 bool is_valid_utf8(std::string_view text) {
     for (std::size_t pos = 0; pos < text.size();) {
+        if (static_cast<unsigned char>(text[pos]) < 0x80) {  // ASCII: most of what we see
+            ++pos;
+            continue;
+        }
         auto decoded = utf8::decode(text, pos);
         if (!decoded) return false;
         pos += decoded->length;

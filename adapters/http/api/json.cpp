@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 
+#include "domain/text.hpp"
+
 namespace leads::adapters::http::json {
 namespace {
 
@@ -33,12 +35,12 @@ class Builder {
     bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not enabled
     bool String(const char* text, rapidjson::SizeType length, bool /*copy*/) {
         std::string_view s(text, length);
-        if (!is_valid_utf8(s)) return fail(Failure::BadUnicode);
+        if (!domain::is_valid_utf8(s)) return fail(Failure::BadUnicode);
         return add(Value{s});
     }
     bool Key(const char* text, rapidjson::SizeType length, bool /*copy*/) {
         std::string_view key(text, length);
-        if (!is_valid_utf8(key)) return fail(Failure::BadUnicode);
+        if (!domain::is_valid_utf8(key)) return fail(Failure::BadUnicode);
         stack_.back().key = key;
         return true;
     }
@@ -172,41 +174,6 @@ struct Parser {
 };
 
 ParseResult parse(std::string_view text, const Limits& limits) { return Parser::run(text, limits); }
-
-bool is_valid_utf8(std::string_view text) {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* end = p + text.size();
-    while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            ++p;
-            continue;
-        }
-        std::size_t length = 0;
-        unsigned char low = 0x80;
-        unsigned char high = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            length = 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            length = 3;
-            if (c == 0xE0) low = 0xA0;   // no overlongs
-            if (c == 0xED) high = 0x9F;  // no surrogates
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            length = 4;
-            if (c == 0xF0) low = 0x90;   // no overlongs
-            if (c == 0xF4) high = 0x8F;  // nothing above U+10FFFF
-        } else {
-            return false;
-        }
-        if (static_cast<std::size_t>(end - p) < length) return false;
-        if (p[1] < low || p[1] > high) return false;
-        for (std::size_t i = 2; i < length; ++i) {
-            if (p[i] < 0x80 || p[i] > 0xBF) return false;
-        }
-        p += length;
-    }
-    return true;
-}
 
 std::string_view type_name(const Value& value) {
     switch (value.data.index()) {

@@ -64,9 +64,6 @@ struct ParseResult {
 // duplicate keys in any object, within the limits.
 ParseResult parse(std::string_view text, const Limits& limits = {});
 
-// Whether text is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
 // The JSON type name for messages: "null", "boolean", "number", "string", "array", "object".
 std::string_view type_name(const Value& value);
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "adapters/http/api/json.hpp"
 #include "adapters/http/text.hpp"
+#include "domain/text.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -36,7 +36,7 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_as_sp
             out.push_back(c);
         }
     }
-    if (!json::is_valid_utf8(out)) return std::nullopt;
+    if (!domain::is_valid_utf8(out)) return std::nullopt;
     return out;
 }
 
