@@ -30,7 +30,6 @@ Application::~Application() {
 
 std::uint16_t Application::port() const { return server_->port(); }
 http::Server& Application::server() { return *server_; }
-ports::LeadRepository& Application::repository() { return *repository_; }
 ports::LeadUseCases& Application::use_cases() { return *use_cases_; }
 void Application::shutdown() { server_->shutdown(); }
 void Application::wait() { server_->wait(); }

@@ -54,7 +54,6 @@ class Application {
 
     std::uint16_t port() const;
     http::Server& server();
-    ports::LeadRepository& repository();
     ports::LeadUseCases& use_cases();
 
     void shutdown();  // graceful, returns at once
