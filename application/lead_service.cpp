@@ -341,12 +341,25 @@ Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportComman
     if (!issues.empty()) return std::move(issues).error();
 
     ports::ImportSummary summary;
-    std::vector<ports::ImportItem> items;
-    std::vector<std::size_t> item_rows;  // the row index of each item
-    items.reserve(command.rows.size());
-    item_rows.reserve(command.rows.size());
-    const Timestamp now = clock_.now();
+    PreparedImport prepared = prepare_import(command, *workspace, update_duplicates, summary);
+    if (!prepared.items.empty()) {
+        auto outcomes = repository_.import(command.tenant, *workspace, prepared.items);
+        if (!outcomes) return std::move(outcomes).error();
+        if (outcomes->size() != prepared.items.size())
+            return Error::internal("the repository reported a wrong number of outcomes");
+        tally(*outcomes, prepared.rows, summary);
+    }
+    sort_by_index(summary.errors);
+    return summary;
+}
 
+LeadService::PreparedImport LeadService::prepare_import(const ports::ImportCommand& command,
+                                                        const WorkspaceSlug& workspace, bool update_duplicates,
+                                                        ports::ImportSummary& summary) {
+    PreparedImport prepared;
+    prepared.items.reserve(command.rows.size());
+    prepared.rows.reserve(command.rows.size());
+    const Timestamp now = clock_.now();
     for (std::size_t index = 0; index < command.rows.size(); ++index) {
         const ports::ImportRow& row = command.rows[index];
         if (!row.decode_issues.empty()) {
@@ -364,40 +377,36 @@ Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportComman
                 return apply_changes(lead, changes, now);
             };
         }
-        Lead lead = domain::make_lead(std::move(draft).value(), ids_.new_lead_id(), command.tenant, *workspace, now);
+        Lead lead = domain::make_lead(std::move(draft).value(), ids_.new_lead_id(), command.tenant, workspace, now);
         Activity created = entry(lead.id, ActivityType::LeadCreated, now);
-        items.push_back(
+        prepared.items.push_back(
             ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
-        item_rows.push_back(index);
+        prepared.rows.push_back(index);
     }
+    return prepared;
+}
 
-    if (!items.empty()) {
-        auto outcomes = repository_.import(command.tenant, *workspace, items);
-        if (!outcomes) return std::move(outcomes).error();
-        if (outcomes->size() != items.size())
-            return Error::internal("the repository reported a wrong number of outcomes");
-        for (std::size_t i = 0; i < outcomes->size(); ++i) {
-            const ports::ImportOutcome& outcome = (*outcomes)[i];
-            switch (outcome.kind) {
-                case ports::ImportOutcomeKind::Created:
-                    ++summary.created;
-                    break;
-                case ports::ImportOutcomeKind::Updated:
-                    ++summary.updated;
-                    break;
-                case ports::ImportOutcomeKind::Skipped:
-                    ++summary.skipped;
-                    break;
-                case ports::ImportOutcomeKind::Failed: {
-                    const Error error = outcome.error.value_or(Error::internal("the row could not be merged"));
-                    add_row_errors(summary, item_rows[i], error.details, error.message);
-                    break;
-                }
+void LeadService::tally(const std::vector<ports::ImportOutcome>& outcomes, const std::vector<std::size_t>& rows,
+                        ports::ImportSummary& summary) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        const ports::ImportOutcome& outcome = outcomes[i];
+        switch (outcome.kind) {
+            case ports::ImportOutcomeKind::Created:
+                ++summary.created;
+                break;
+            case ports::ImportOutcomeKind::Updated:
+                ++summary.updated;
+                break;
+            case ports::ImportOutcomeKind::Skipped:
+                ++summary.skipped;
+                break;
+            case ports::ImportOutcomeKind::Failed: {
+                const Error error = outcome.error.value_or(Error::internal("the row could not be merged"));
+                add_row_errors(summary, rows[i], error.details, error.message);
+                break;
             }
         }
     }
-    sort_by_index(summary.errors);
-    return summary;
 }
 
 Result<void> LeadService::check_ready() { return repository_.ping(); }

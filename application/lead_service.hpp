@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string_view>
+#include <vector>
 
 #include "ports/clock.hpp"
 #include "ports/id_generator.hpp"
@@ -27,6 +28,18 @@ class LeadService final : public ports::LeadUseCases {
     domain::Result<void> check_ready() override;
 
   private:
+    // The rows of an import that passed validation, as repository items, and the request
+    // index of each; rows that failed are already in the summary's errors.
+    struct PreparedImport {
+        std::vector<ports::ImportItem> items;
+        std::vector<std::size_t> rows;
+    };
+    PreparedImport prepare_import(const ports::ImportCommand& command, const domain::WorkspaceSlug& workspace,
+                                  bool update_duplicates, ports::ImportSummary& summary);
+    // Counts the repository's outcomes into the summary; a failed row is reported at its index.
+    static void tally(const std::vector<ports::ImportOutcome>& outcomes, const std::vector<std::size_t>& rows,
+                      ports::ImportSummary& summary);
+
     domain::Result<ports::LeadDetails> details(const ports::LeadKey& key, domain::Lead lead);
     // A service-made entry (no campaign) with a fresh id.
     domain::Activity entry(const domain::LeadId& lead_id, domain::ActivityType type, domain::Timestamp at,
