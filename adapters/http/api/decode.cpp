@@ -257,12 +257,8 @@ Issues import_leads(const json::Object& body, ports::ImportCommand& command) {
         } else if (key == "leads") {
             has_leads = true;
             leads = value.as_array();
-            if (leads == nullptr) {
-                add(issues, "leads", "must be an array");
-            } else if (leads->size() > ports::kMaxImportRows) {
-                add(issues, "leads", "must have at most " + std::to_string(ports::kMaxImportRows) + " rows");
-                leads = nullptr;
-            }
+            // The row cap is the use case's rule (LeadService); the body limit bounds the work here.
+            if (leads == nullptr) add(issues, "leads", "must be an array");
         } else {
             add(issues, echo_name(key), kUnknown);
         }

@@ -598,7 +598,7 @@ TEST_CASE("import: per-row errors, duplicates, on_duplicate and the row limit", 
     many += "]}";
     Response too_many = api.call("POST", "/api/v1/tenant/leads/import", many);
     CHECK(too_many.status == 400);
-    CHECK(has_detail(expect_error(too_many, "validation_failed"), "leads"));
+    CHECK(has_detail(expect_error(too_many, "validation_failed"), "leads", "must contain at most 10000 leads"));
 
     Response bad = api.call("POST", "/api/v1/tenant/leads/import",
                             R"({"workspace_slug":"acme","on_duplicate":"merge","leads":{}})");
