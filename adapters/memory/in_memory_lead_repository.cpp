@@ -1,6 +1,7 @@
 #include "adapters/memory/in_memory_lead_repository.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -124,10 +125,21 @@ bool same_identity(const Lead& a, const Lead& b) {
     return a.id == b.id && a.tenant == b.tenant && a.workspace == b.workspace && a.created_at == b.created_at;
 }
 
+// A mutation that throws is an internal error, as on the SQL backends: nothing is kept.
+Result<std::vector<Activity>> run_mutation(const ports::LeadMutation& mutate, Lead& lead) {
+    try {
+        return mutate(lead);
+    } catch (const std::exception& e) {
+        return Error::internal(std::string("a mutation threw: ") + e.what());
+    } catch (...) {
+        return Error::internal("a mutation threw a non-standard exception");
+    }
+}
+
 // Runs mutate on a copy of current and stages the outcome. Nothing is staged on error.
 Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::LeadMutation& mutate) {
     Lead lead = current;
-    auto entries = mutate(lead);
+    auto entries = run_mutation(mutate, lead);
     if (!entries) return std::move(entries).error();
     if (!same_identity(lead, current)) return Error::internal("a mutation changed the identity of a lead");
     if (lead.version == current.version) {
