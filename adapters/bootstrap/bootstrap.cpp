@@ -95,6 +95,7 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     }
     endpoints.check_ready = [use_cases = a.use_cases_] { return use_cases->check_ready(); };
     endpoints.openapi_json = http::openapi_document();
+    endpoints.body_limit = &http::ApiHandler::body_limit;
 
     http::ServerOptions options;
     options.listen = config.listen;

@@ -63,6 +63,12 @@ Response error_response(int status, std::string_view code, std::string_view mess
     return response;
 }
 
+Response unavailable_response(std::string_view message) {
+    Response response = error_response(503, "unavailable", message);
+    response.headers.push_back({"Retry-After", "1"});
+    return response;
+}
+
 Response error_response(const domain::Error& error) {
     using domain::ErrorKind;
     switch (error.kind) {
@@ -80,11 +86,8 @@ Response error_response(const domain::Error& error) {
         }
         case ErrorKind::PreconditionFailed:
             return error_response(412, "precondition_failed", "The lead has changed since the given ETag.");
-        case ErrorKind::Unavailable: {
-            Response response = error_response(503, "unavailable", "The service is temporarily unavailable.");
-            response.headers.push_back({"Retry-After", "1"});
-            return response;
-        }
+        case ErrorKind::Unavailable:
+            return unavailable_response("The service is temporarily unavailable.");
         case ErrorKind::Internal:
             break;
     }

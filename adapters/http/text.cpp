@@ -36,4 +36,17 @@ std::string echo_name(std::string_view name) {
     return std::string(name.substr(0, cut)) + "...";
 }
 
+std::string_view origin_form(std::string_view target) {
+    std::size_t authority = 0;
+    if (iequals(target.substr(0, 7), "http://")) {
+        authority = 7;
+    } else if (iequals(target.substr(0, 8), "https://")) {
+        authority = 8;
+    } else {
+        return target;
+    }
+    const std::size_t path = target.find_first_of("/?", authority);
+    return path == std::string_view::npos ? std::string_view("/") : target.substr(path);
+}
+
 }  // namespace leads::adapters::http

@@ -16,6 +16,11 @@ std::string ascii_lower(std::string_view text);
 // Without the optional whitespace (space, tab) at either end (RFC 9110 §5.6.3).
 std::string_view trim_ows(std::string_view text);
 
+// The origin-form of a request target (RFC 9112 §3.2): an absolute-form target
+// ("http://host:port/path?query", scheme in any case) loses its scheme and authority
+// ("/path?query", or "/" when it names none); any other target is returned as it is.
+std::string_view origin_form(std::string_view target);
+
 // A name the client sent (a body field, a query parameter), for echoing in an error: at
 // most 64 bytes, cut at a code point boundary and marked with "...", so a hostile name
 // cannot make the error body huge.

@@ -19,6 +19,7 @@ struct Route {
     RouteId id;
     std::string_view path_template;  // for metrics and logs
     std::string_view allow;          // the methods it answers
+    std::size_t body_limit;          // for the methods it answers
     std::string lead_id;             // decoded {id}, for the id routes
 };
 
@@ -31,14 +32,16 @@ std::optional<Route> match_route(std::string_view path) {
     if (!segments || segments->size() < 4) return std::nullopt;
     const auto& s = *segments;
     if (s[0] != "api" || s[1] != "v1" || s[2] != "tenant" || s[3] != "leads") return std::nullopt;
-    if (s.size() == 4) return Route{RouteId::Leads, kLeadsPath, "GET, POST", {}};
+    if (s.size() == 4) return Route{RouteId::Leads, kLeadsPath, "GET, POST", kBodyLimit, {}};
     if (s[4].empty()) return std::nullopt;
     if (s.size() == 5) {
-        if (s[4] == "import") return Route{RouteId::Import, "/api/v1/tenant/leads/import", "POST", {}};
-        return Route{RouteId::Lead, "/api/v1/tenant/leads/{id}", "GET, PATCH, DELETE", s[4]};
+        if (s[4] == "import") {
+            return Route{RouteId::Import, "/api/v1/tenant/leads/import", "POST", kImportBodyLimit, {}};
+        }
+        return Route{RouteId::Lead, "/api/v1/tenant/leads/{id}", "GET, PATCH, DELETE", kBodyLimit, s[4]};
     }
     if (s.size() == 6 && s[5] == "activity") {
-        return Route{RouteId::LeadActivity, "/api/v1/tenant/leads/{id}/activity", "GET, POST", s[4]};
+        return Route{RouteId::LeadActivity, "/api/v1/tenant/leads/{id}/activity", "GET, POST", kBodyLimit, s[4]};
     }
     return std::nullopt;
 }
@@ -229,6 +232,11 @@ Response dispatch(const Call& call) {
 
 }  // namespace
 
+std::size_t ApiHandler::body_limit(std::string_view method, std::string_view path) {
+    const auto route = match_route(path);
+    return route && allows(*route, method) ? route->body_limit : kBodyLimit;
+}
+
 ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator)
     : use_cases_(use_cases), authenticator_(std::move(authenticator)) {}
 
@@ -263,6 +271,8 @@ Response ApiHandler::handle(const Request& request) const {
         response.log_detail = "exception of unknown type";
     }
     response.route = std::string(route->path_template);
+    // Answers about leads carry personal data: no cache may keep them.
+    response.headers.push_back({"Cache-Control", "no-store"});
     return response;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstddef>
 #include <memory>
+#include <string_view>
 
 #include "adapters/http/api/auth.hpp"
 #include "adapters/http/message.hpp"
@@ -11,8 +13,16 @@ namespace leads::adapters::http {
 // Everything under /api/v1/tenant/leads: authentication, routing (404, 405 + Allow),
 // media type, JSON decoding into a command, one use case call, JSON encoding.
 // Blocking (the use cases hit storage): call it off the I/O threads. Thread-safe.
+// Request body limits (CONTRACT §2): the import route's, and every other route's.
+inline constexpr std::size_t kBodyLimit = 1024 * 1024;
+inline constexpr std::size_t kImportBodyLimit = 16 * 1024 * 1024;
+
 class ApiHandler {
   public:
+    // The largest body accepted for a method and (percent-encoded) path, routed exactly as
+    // handle() routes it: the routes and their limits are declared once, here.
+    static std::size_t body_limit(std::string_view method, std::string_view path);
+
     ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator);
     Response handle(const Request& request) const;
 

@@ -13,7 +13,6 @@ constexpr std::string_view kHealthz = "/healthz";
 constexpr std::string_view kReadyz = "/readyz";
 constexpr std::string_view kMetrics = "/metrics";
 constexpr std::string_view kOpenApi = "/api/v1/openapi.json";
-constexpr std::string_view kImport = "/api/v1/tenant/leads/import";
 
 constexpr std::array<std::string_view, 4> kOperationsPaths = {kHealthz, kReadyz, kMetrics, kOpenApi};
 
@@ -25,8 +24,7 @@ Response status_body(std::string_view status, std::string_view route) {
 }
 
 Response unavailable(std::string_view message) {
-    Response response = error_response(503, "unavailable", message);
-    response.headers.push_back({"Retry-After", "1"});
+    Response response = unavailable_response(message);
     response.route = std::string(kReadyz);
     return response;
 }
@@ -53,8 +51,8 @@ Response internal_error(std::string detail) {
 Router::Router(Endpoints endpoints, Metrics& metrics, const std::atomic<bool>& draining)
     : endpoints_(std::move(endpoints)), metrics_(metrics), draining_(draining) {}
 
-std::size_t Router::body_limit(std::string_view method, std::string_view path) {
-    return method == "POST" && path == kImport ? kImportBodyLimit : kBodyLimit;
+std::size_t Router::body_limit(std::string_view method, std::string_view path) const {
+    return endpoints_.body_limit ? endpoints_.body_limit(method, path) : kDefaultBodyLimit;
 }
 
 std::optional<Response> Router::try_inline(const Request& request) const {

@@ -13,14 +13,17 @@
 // The top of the routing tree: the operations endpoints, then everything else to the API.
 namespace leads::adapters::http {
 
-inline constexpr std::size_t kBodyLimit = 1024 * 1024;
-inline constexpr std::size_t kImportBodyLimit = 16 * 1024 * 1024;
+// The body limit of a request the Endpoints declare nothing for.
+inline constexpr std::size_t kDefaultBodyLimit = 1024 * 1024;
 
 // What the server serves. Both functions block (storage) and must be thread-safe.
 struct Endpoints {
     std::function<Response(const Request&)> api;        // everything not operational
     std::function<domain::Result<void>()> check_ready;  // GET /readyz
     std::string_view openapi_json = "{}";               // GET /api/v1/openapi.json (static storage)
+    // The largest body accepted for a method and (still percent-encoded) path: the API
+    // declares its routes' limits; unset, every request gets kDefaultBodyLimit.
+    std::function<std::size_t(std::string_view method, std::string_view path)> body_limit;
 };
 
 class Router {
@@ -34,8 +37,8 @@ class Router {
     // Blocking: /readyz and the API. Never throws: a failure is a 500 with log_detail.
     Response handle(const Request& request) const;
 
-    // The largest body accepted for this request line.
-    static std::size_t body_limit(std::string_view method, std::string_view path);
+    // The largest body accepted for this request line (Endpoints::body_limit).
+    std::size_t body_limit(std::string_view method, std::string_view path) const;
 
   private:
     Endpoints endpoints_;

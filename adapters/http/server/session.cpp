@@ -8,6 +8,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <limits>
 
 #include "adapters/http/envelope.hpp"
 #include "adapters/http/server/json_log.hpp"
@@ -30,10 +31,14 @@ constexpr std::chrono::seconds kLingerTime{1};
 
 std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
 
+std::string_view target_of(const bhttp::request<bhttp::string_body>& message) {
+    return origin_form({message.target().data(), message.target().size()});
+}
+
 Request to_request(bhttp::request<bhttp::string_body>&& message, std::string request_id) {
     Request request;
     request.method = std::string(message.method_string());
-    const std::string_view target(message.target().data(), message.target().size());
+    const std::string_view target = target_of(message);
     const auto question = target.find('?');
     request.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) request.query = std::string(target.substr(question + 1));
@@ -109,7 +114,7 @@ void Session::read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(host_.options().header_limit));
     // The route's own limit is applied once the request line is known (on_header).
-    parser_->body_limit(kImportBodyLimit);
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_at(deadline_);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, shared_from_this()));
@@ -132,8 +137,12 @@ void Session::on_header(beast::error_code ec, std::size_t) {
     if (exchange_.version != 10 && exchange_.version != 11) {
         return reject(400, "bad_request", "Only HTTP/1.0 and HTTP/1.1 are supported.");
     }
-    const std::string_view target(message.target().data(), message.target().size());
-    const auto limit = Router::body_limit(exchange_.method, path_of(target));
+    // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host; none has two.
+    const auto hosts = message.count(bhttp::field::host);
+    if (hosts > 1 || (hosts == 0 && exchange_.version == 11)) {
+        return reject(400, "bad_request", "The request must carry exactly one Host header.");
+    }
+    const auto limit = host_.router().body_limit(exchange_.method, path_of(target_of(message)));
     if (const auto length = parser_->content_length(); length && *length > limit) {
         return reject(413, "payload_too_large", "The request body is too large.");
     }
@@ -203,8 +212,7 @@ void Session::dispatch_request() {
     net::post(host_.workers(), [self = shared_from_this(), request = std::move(request), deadline]() mutable {
         Response response;
         if (Clock::now() > deadline) {
-            response = error_response(503, "unavailable", "The service is overloaded; retry later.");
-            response.headers.push_back({"Retry-After", "1"});
+            response = unavailable_response("The service is overloaded; retry later.");
             response.route = "overloaded";
         } else {
             log::RequestIdScope scope(request.request_id);
@@ -239,6 +247,7 @@ void Session::send(Response response) {
             }
         }
         out.set("X-Request-Id", exchange_.request_id);
+        out.set("X-Content-Type-Options", "nosniff");
         out.keep_alive(!close_after_response_);
         out.body() = std::move(response.body);
         // RFC 9110: no Content-Length on 1xx and 204 (and 304 would describe another body).
@@ -251,6 +260,7 @@ void Session::send(Response response) {
         response_ = std::make_unique<BeastResponse>(bhttp::status::internal_server_error, 11);
         response_->set(bhttp::field::content_type, response.content_type);
         response_->set("X-Request-Id", exchange_.request_id);
+        response_->set("X-Content-Type-Options", "nosniff");
         close_after_response_ = true;
         response_->keep_alive(false);
         response_->body() = response.body;

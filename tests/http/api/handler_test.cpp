@@ -852,3 +852,11 @@ TEST_CASE("the OpenAPI document is built in and covers every path", "[http][open
     CHECK(find(schemes, "bearerAuth") != nullptr);
     CHECK(find(schemes, "tenantHeader") != nullptr);
 }
+
+TEST_CASE("body limits: the import route's 16 MiB for POST, by the decoded path; 1 MiB elsewhere", "[http][limits]") {
+    CHECK(http::ApiHandler::body_limit("POST", "/api/v1/tenant/leads") == 1024 * 1024);
+    CHECK(http::ApiHandler::body_limit("POST", "/api/v1/tenant/leads/import") == 16 * 1024 * 1024);
+    CHECK(http::ApiHandler::body_limit("POST", "/api/v1/tenant/leads/%69mport") == 16 * 1024 * 1024);
+    CHECK(http::ApiHandler::body_limit("PATCH", "/api/v1/tenant/leads/import") == 1024 * 1024);
+    CHECK(http::ApiHandler::body_limit("POST", "/healthz") == 1024 * 1024);
+}

@@ -120,6 +120,10 @@ struct TestServer {
             return domain::Error::unavailable("stub storage down");
         };
         e.openapi_json = R"({"openapi":"3.1.0"})";
+        // The stub declares one large route, as the real API declares its import route.
+        e.body_limit = [](std::string_view method, std::string_view path) -> std::size_t {
+            return method == "POST" && path == "/api/v1/tenant/leads/import" ? 16 * 1024 * 1024 : 1024 * 1024;
+        };
         return e;
     }
 

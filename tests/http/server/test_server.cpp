@@ -315,7 +315,7 @@ TEST_CASE("A body over 1 MiB gets 413 payload_too_large", "[server][robustness]"
     require_still_serving(server.port());
 }
 
-TEST_CASE("The import route accepts up to 16 MiB", "[server][robustness]") {
+TEST_CASE("A route declared with a 16 MiB body limit accepts up to 16 MiB, others 1 MiB", "[server][robustness]") {
     TestServer server;
     const std::string body(3 * 1024 * 1024, 'z');
     auto response = http_request(server.port(), "POST", "/api/v1/tenant/leads/import", body);

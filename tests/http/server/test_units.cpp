@@ -10,6 +10,7 @@
 #include "adapters/http/server/metrics.hpp"
 #include "adapters/http/server/request_id.hpp"
 #include "adapters/http/server/router.hpp"
+#include "adapters/http/text.hpp"
 #include "tests/http/server/raw_client.hpp"
 
 namespace http = leads::adapters::http;
@@ -201,8 +202,25 @@ TEST_CASE_METHOD(RouterFixture, "Router: readiness is 503 while draining, livene
     CHECK(router.try_inline(request("GET", "/healthz"))->status == 200);
 }
 
-TEST_CASE("Router: body limits", "[units][router]") {
-    CHECK(http::Router::body_limit("POST", "/api/v1/tenant/leads") == 1024 * 1024);
-    CHECK(http::Router::body_limit("POST", "/api/v1/tenant/leads/import") == 16 * 1024 * 1024);
-    CHECK(http::Router::body_limit("PATCH", "/api/v1/tenant/leads/import") == 1024 * 1024);
+TEST_CASE("Router: body limits come from the endpoints, 1 MiB when they declare none", "[units][router]") {
+    http::Metrics metrics{"t"};
+    std::atomic<bool> draining{false};
+    http::Router undeclared(http::Endpoints{}, metrics, draining);
+    CHECK(undeclared.body_limit("POST", "/anything") == 1024 * 1024);
+    http::Endpoints declared;
+    declared.body_limit = [](std::string_view method, std::string_view path) -> std::size_t {
+        return method == "POST" && path == "/big" ? 7 : 3;
+    };
+    http::Router router(std::move(declared), metrics, draining);
+    CHECK(router.body_limit("POST", "/big") == 7);
+    CHECK(router.body_limit("GET", "/big") == 3);
+}
+
+TEST_CASE("origin_form: an absolute-form target keeps its path and query only", "[units][http11]") {
+    CHECK(http::origin_form("/a?b") == "/a?b");
+    CHECK(http::origin_form("http://host/a?b") == "/a?b");
+    CHECK(http::origin_form("HTTPS://host:8443/healthz") == "/healthz");
+    CHECK(http::origin_form("http://host") == "/");
+    CHECK(http::origin_form("http://host?x=1") == "?x=1");
+    CHECK(http::origin_form("*") == "*");
 }
