@@ -109,55 +109,6 @@ Result<ports::LeadKey> key_of(const ports::LeadRef& ref, std::optional<Workspace
     return ports::LeadKey{.tenant = ref.tenant, .id = std::move(*id), .workspace = std::move(workspace)};
 }
 
-std::string_view trim_ows(std::string_view text) {
-    const auto is_ows = [](char c) { return c == ' ' || c == '\t'; };
-    while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-bool is_etag_char(char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte == 0x21 || (byte >= 0x23 && byte <= 0x7E) || byte >= 0x80;
-}
-
-struct EntityTag {
-    bool weak = false;
-    std::string_view opaque;  // including the quotes
-};
-
-// #entity-tag (RFC 9110 §8.8.3, list syntax of §5.6.1); nullopt when malformed.
-std::optional<std::vector<EntityTag>> parse_entity_tags(std::string_view text) {
-    std::vector<EntityTag> tags;
-    std::size_t i = 0;
-    const auto skip_ows = [&] {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
-    };
-    while (true) {
-        // Empty list elements (",,") are allowed by the list syntax.
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == ',')) ++i;
-        if (i == text.size()) break;
-        EntityTag tag;
-        if (text.substr(i, 2) == "W/") {
-            tag.weak = true;
-            i += 2;
-        }
-        if (i >= text.size() || text[i] != '"') return std::nullopt;
-        std::size_t end = i + 1;
-        while (end < text.size() && text[end] != '"') {
-            if (!is_etag_char(text[end])) return std::nullopt;
-            ++end;
-        }
-        if (end == text.size()) return std::nullopt;
-        tag.opaque = text.substr(i, end - i + 1);
-        tags.push_back(tag);
-        i = end + 1;
-        skip_ows();
-        if (i < text.size() && text[i] != ',') return std::nullopt;
-    }
-    return tags;
-}
-
 // A row's first kMaxRowErrors issues, or (when it has none) the message that explains it.
 void add_row_errors(ports::ImportSummary& summary, std::size_t index, const std::vector<FieldIssue>& issues,
                     std::string_view message) {
@@ -172,15 +123,6 @@ void sort_by_index(std::vector<ports::ImportRowError>& errors) {
 }
 
 }  // namespace
-
-bool if_match_holds(std::string_view header, std::string_view current_etag) {
-    const std::string_view value = trim_ows(header);
-    if (value == "*") return true;
-    const auto tags = parse_entity_tags(value);
-    if (!tags) return false;
-    return std::any_of(tags->begin(), tags->end(),
-                       [&](const EntityTag& tag) { return !tag.weak && tag.opaque == current_etag; });
-}
 
 LeadService::LeadService(ports::LeadRepository& repository, ports::Clock& clock, ports::IdGenerator& ids)
     : repository_(repository), clock_(clock), ids_(ids) {}
@@ -244,7 +186,7 @@ Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& c
 
     const Timestamp now = clock_.now();
     auto stored = repository_.update(*key, [&](Lead& lead) -> Result<std::vector<Activity>> {
-        if (command.if_match && !if_match_holds(*command.if_match, domain::etag(lead))) {
+        if (command.expected_version && !command.expected_version->accepts(lead.version)) {
             return Error::precondition_failed();
         }
         return apply_changes(lead, *changes, now);

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <string_view>
 #include <vector>
 
 #include "ports/clock.hpp"
@@ -55,11 +54,5 @@ class LeadService final : public ports::LeadUseCases {
     ports::Clock& clock_;
     ports::IdGenerator& ids_;
 };
-
-// Whether an If-Match header value (RFC 9110 §13.1.1) holds for a lead whose current
-// strong ETag is current_etag: "*" matches any existing lead, otherwise one of the listed
-// entity tags must equal it by strong comparison (a weak tag W/"..." never matches).
-// A malformed value matches nothing.
-bool if_match_holds(std::string_view header, std::string_view current_etag);
 
 }  // namespace leads::app

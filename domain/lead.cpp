@@ -156,14 +156,6 @@ StatusChange move_status(Lead& lead, LeadStatus to, Timestamp now) {
     return change;
 }
 
-std::string etag(const Lead& lead) {
-    // Built in steps: GCC 12 reports a false -Wrestrict for "\"" + std::string + "\"".
-    std::string tag(1, '"');
-    tag += std::to_string(lead.version);
-    tag += '"';
-    return tag;
-}
-
 std::string search_text(const Lead& lead) {
     std::string names;
     for (const auto* part : {&lead.first_name, &lead.last_name}) {

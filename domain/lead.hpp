@@ -28,7 +28,7 @@ struct Lead {
     Attributes attributes;
     Timestamp created_at;
     Timestamp updated_at;
-    // Incremented by every change of the lead's own fields; the ETag is derived from it.
+    // Incremented by every change of the lead's own fields; the HTTP adapter derives the ETag from it.
     std::int64_t version = 1;
 };
 
@@ -99,9 +99,6 @@ Result<ChangeOutcome> apply_changes(Lead& lead, const LeadChanges& changes, Time
 
 // Moves the lead to a new status (automatic moves); bumps version and updated_at.
 StatusChange move_status(Lead& lead, LeadStatus to, Timestamp now);
-
-// Strong ETag of the lead's current version, quoted as HTTP wants it: "\"3\"".
-std::string etag(const Lead& lead);
 
 // The text search matches: email, then "first last", case-folded and separated by a
 // newline (which a search term can never contain), so a term matches within one of

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,9 +51,20 @@ struct CreateLeadCommand {
     domain::LeadInput lead;
 };
 
+// Which versions of a lead an update may apply to: any existing one, or one of those
+// listed (none listed: no version qualifies). The HTTP adapter makes it from If-Match.
+struct VersionCondition {
+    bool any = false;
+    std::vector<std::int64_t> versions;
+
+    bool accepts(std::int64_t version) const {
+        return any || std::find(versions.begin(), versions.end(), version) != versions.end();
+    }
+};
+
 struct UpdateLeadCommand {
     LeadRef ref;
-    std::optional<std::string> if_match;  // the raw If-Match header value
+    std::optional<VersionCondition> expected_version;  // absent: any version
     domain::LeadChangesInput changes;
 };
 
@@ -125,7 +137,7 @@ class LeadUseCases {
     virtual domain::Result<LeadDetails> create(const CreateLeadCommand& command) = 0;
     // NotFound for a malformed id, another tenant's lead or another workspace's lead.
     virtual domain::Result<LeadDetails> get(const LeadRef& ref) = 0;
-    // PreconditionFailed when if_match is given and differs from the lead's ETag.
+    // PreconditionFailed when expected_version is given and does not accept the lead's version.
     virtual domain::Result<LeadDetails> update(const UpdateLeadCommand& command) = 0;
     virtual domain::Result<void> remove(const LeadRef& ref) = 0;
     virtual domain::Result<domain::Activity> record_activity(const RecordActivityCommand& command) = 0;

@@ -6,6 +6,7 @@
 
 #include "adapters/http/api/decode.hpp"
 #include "adapters/http/api/encode.hpp"
+#include "adapters/http/api/preconditions.hpp"
 #include "adapters/http/api/query.hpp"
 #include "adapters/http/envelope.hpp"
 #include "adapters/http/text.hpp"
@@ -80,7 +81,7 @@ Response ok(int status, std::string body) {
 }
 
 Response with_etag(Response response, const domain::Lead& lead) {
-    response.headers.push_back({"ETag", domain::etag(lead)});
+    response.headers.push_back({"ETag", etag(lead.version)});
     return response;
 }
 
@@ -152,7 +153,7 @@ Response update_lead(const Call& call) {
     auto body = decode::parse_object(call.request.body, decode::body_limits());
     if (!body.object) return invalid_json(body.error);
     ports::UpdateLeadCommand command{call.ref(query), std::nullopt, {}};
-    if (auto if_match = call.request.header("if-match")) command.if_match = std::string(*if_match);
+    if (auto if_match = call.request.header("if-match")) command.expected_version = if_match_condition(*if_match);
     if (auto issues = decode::update_lead(*body.object, command); !issues.empty()) {
         return validation_failed(std::move(issues));
     }
