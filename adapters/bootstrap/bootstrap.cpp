@@ -103,7 +103,7 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     options.worker_threads = config.db_pool_size;
     options.read_timeout = config.read_timeout;
     options.idle_timeout = config.idle_timeout;
-    options.write_timeout = config.read_timeout;
+    options.write_timeout = config.write_timeout;
     options.shutdown_grace = config.shutdown_grace;
     options.handle_signals = overrides.handle_signals;
     options.version = std::string(version());

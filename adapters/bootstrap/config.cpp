@@ -26,7 +26,7 @@ struct Setting {
 
 // One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
 // (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
-constexpr std::array<Setting, 13> kSettings = {{
+constexpr std::array<Setting, 14> kSettings = {{
     {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
     {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
      "Storage: sqlite:PATH, postgresql://... or memory:"},
@@ -38,6 +38,8 @@ constexpr std::array<Setting, 13> kSettings = {{
      "Seconds in-flight requests get after SIGTERM"},
     {"LEADS_READ_TIMEOUT_S", "--read-timeout-s", "INT", "INT in [1 - 3600]", "30",
      "Seconds to receive a whole request"},
+    {"LEADS_WRITE_TIMEOUT_S", "--write-timeout-s", "INT", "INT in [1 - 3600]", "30",
+     "Seconds a client has to read a whole response"},
     {"LEADS_IDLE_TIMEOUT_S", "--idle-timeout-s", "INT", "INT in [1 - 3600]", "60",
      "Seconds a keep-alive connection may wait for its next request"},
     {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
@@ -137,6 +139,10 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
     auto read_timeout = integer(raw, "LEADS_READ_TIMEOUT_S", 30, 1, 3600);
     if (!read_timeout) return std::move(read_timeout).error();
     config.read_timeout = std::chrono::seconds(*read_timeout);
+
+    auto write_timeout = integer(raw, "LEADS_WRITE_TIMEOUT_S", 30, 1, 3600);
+    if (!write_timeout) return std::move(write_timeout).error();
+    config.write_timeout = std::chrono::seconds(*write_timeout);
 
     auto idle_timeout = integer(raw, "LEADS_IDLE_TIMEOUT_S", 60, 1, 3600);
     if (!idle_timeout) return std::move(idle_timeout).error();

@@ -24,6 +24,7 @@ struct Config {
     std::string log_level = "info";                                      // LEADS_LOG_LEVEL
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(20)};  // LEADS_SHUTDOWN_GRACE_S
     std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};    // LEADS_READ_TIMEOUT_S
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};   // LEADS_WRITE_TIMEOUT_S
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};    // LEADS_IDLE_TIMEOUT_S
     http::AuthMode auth_mode = http::AuthMode::Gateway;                  // LEADS_AUTH_MODE
     bool auth_mode_explicit = false;

@@ -26,6 +26,7 @@ TEST_CASE("Config: defaults", "[config]") {
     CHECK(config->log_level == "info");
     CHECK(config->shutdown_grace == std::chrono::seconds(20));
     CHECK(config->read_timeout == std::chrono::seconds(30));
+    CHECK(config->write_timeout == std::chrono::seconds(30));
     CHECK(config->idle_timeout == std::chrono::seconds(60));
     CHECK(config->auth_mode == AuthMode::Gateway);
     CHECK_FALSE(config->auth_mode_explicit);
@@ -43,6 +44,7 @@ TEST_CASE("Config: values are parsed", "[config]") {
                                                    {"LEADS_LOG_LEVEL", "WARN"},
                                                    {"LEADS_SHUTDOWN_GRACE_S", "0"},
                                                    {"LEADS_READ_TIMEOUT_S", "5"},
+                                                   {"LEADS_WRITE_TIMEOUT_S", "6"},
                                                    {"LEADS_IDLE_TIMEOUT_S", "7"},
                                                    {"LEADS_JWT_SECRET", std::string(32, 's')},
                                                    {"LEADS_JWT_ISSUER", "iss"},
@@ -56,6 +58,7 @@ TEST_CASE("Config: values are parsed", "[config]") {
     CHECK(config->log_level == "warn");
     CHECK(config->shutdown_grace == std::chrono::seconds(0));
     CHECK(config->read_timeout == std::chrono::seconds(5));
+    CHECK(config->write_timeout == std::chrono::seconds(6));
     CHECK(config->idle_timeout == std::chrono::seconds(7));
     CHECK(config->auth_mode == AuthMode::Jwt);  // a key is configured
     CHECK(config->jwt_issuer == "iss");
@@ -85,6 +88,7 @@ TEST_CASE("Config: bad values name their variable", "[config]") {
              {"LEADS_SHUTDOWN_GRACE_S", "-1"},
              {"LEADS_SHUTDOWN_GRACE_S", "3601"},
              {"LEADS_READ_TIMEOUT_S", "0"},
+             {"LEADS_WRITE_TIMEOUT_S", "0"},
              {"LEADS_IDLE_TIMEOUT_S", "99999999999999"},
              {"LEADS_AUTH_MODE", "none"},
              {"LEADS_JWT_SECRET", "31-bytes-31-bytes-31-bytes-31-b"},
