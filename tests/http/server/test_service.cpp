@@ -2,7 +2,6 @@
 // loopback port: the real ApiHandler and LeadService behind the Beast server.
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <random>
 #include <regex>
 #include <set>
 
@@ -10,6 +9,7 @@
 #include "adapters/http/server/server.hpp"
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "tests/http/server/server_fixture.hpp"
+#include "tests/support/random.hpp"
 
 using namespace leads::testing;
 using namespace std::chrono_literals;
@@ -80,10 +80,7 @@ struct Service {
     std::uint16_t port() const { return app->port(); }
 };
 
-std::string tenant() {
-    static std::mt19937_64 engine{std::random_device{}()};
-    return "t" + std::to_string(engine());
-}
+std::string tenant() { return leads::tests::random_tenant().value(); }
 
 std::string request(std::string_view method, std::string_view target, std::string_view tenant_id,
                     std::string_view body = {}) {
