@@ -94,6 +94,11 @@ bool is_valid_utf8(std::string_view text) {
     return true;
 }
 
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos) {
+    const auto decoded = utf8::decode(text, pos);
+    return decoded ? decoded->length : 0;
+}
+
 std::size_t code_point_count(std::string_view text) {
     std::size_t count = 0;
     for (char c : text) {

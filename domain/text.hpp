@@ -11,6 +11,10 @@ namespace leads::domain {
 
 bool is_valid_utf8(std::string_view text);
 
+// The length of the well-formed UTF-8 sequence starting at text[pos] (1 to 4), or 0 when
+// the bytes there are not one (the rules of is_valid_utf8).
+std::size_t utf8_sequence_length(std::string_view text, std::size_t pos);
+
 // Number of Unicode code points; the text must be valid UTF-8.
 std::size_t code_point_count(std::string_view text);
 

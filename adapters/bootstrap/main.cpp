@@ -10,9 +10,9 @@
 
 #include "adapters/bootstrap/bootstrap.hpp"
 #include "adapters/bootstrap/config.hpp"
-#include "adapters/bootstrap/logging.hpp"
-#include "adapters/http/server/json_log.hpp"
 #include "adapters/http/server/server.hpp"
+#include "adapters/logging/json_log.hpp"
+#include "adapters/logging/setup.hpp"
 
 namespace {
 
@@ -29,17 +29,17 @@ int run(int argc, char** argv) {
     const auto parsed = bootstrap::parse_command_line(argc, argv, std::cout, std::cerr);
     if (!parsed.config) return parsed.exit_code;
     const auto& config = *parsed.config;
-    bootstrap::setup_logging(config.log_level);
+    logging::setup_logging(config.log_level);
 
     if (config.command == bootstrap::Command::Migrate) {
         const auto migrated = bootstrap::migrate_storage(bootstrap::storage_options(config));
         if (!migrated) {
             std::cerr << "leads-api: migration failed: " << bootstrap::describe(migrated.error()) << "\n";
             spdlog::error(
-                http::log::Fields("migration failed").add("error", bootstrap::describe(migrated.error())).str());
+                logging::Fields("migration failed").add("error", bootstrap::describe(migrated.error())).str());
             return 1;
         }
-        spdlog::info(http::log::Fields("migrations applied").add("storage", storage_kind(config.database_url)).str());
+        spdlog::info(logging::Fields("migrations applied").add("storage", storage_kind(config.database_url)).str());
         return 0;
     }
 
@@ -56,11 +56,11 @@ int run(int argc, char** argv) {
     if (!application) {
         const auto& error = application.error();
         std::cerr << "leads-api: cannot start: " << bootstrap::describe(error) << "\n";
-        spdlog::error(http::log::Fields("cannot start").add("error", bootstrap::describe(error)).str());
+        spdlog::error(logging::Fields("cannot start").add("error", bootstrap::describe(error)).str());
         return exit_code_for(error);
     }
     auto& service = *application.value();
-    spdlog::info(http::log::Fields("listening")
+    spdlog::info(logging::Fields("listening")
                      .add("address", config.listen.host)
                      .add("port", static_cast<std::int64_t>(service.port()))
                      .add("version", bootstrap::version())

@@ -16,8 +16,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "adapters/http/server/json_log.hpp"
 #include "adapters/http/server/session.hpp"
+#include "adapters/logging/json_log.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -69,7 +69,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
         if (!acceptor_.is_open()) return;  // closed for shutdown
         if (ec) {
             // E.g. out of file descriptors: back off instead of spinning on the error.
-            spdlog::warn(log::Fields("accept failed").add("error", ec.message()).str());
+            spdlog::warn(logging::Fields("accept failed").add("error", ec.message()).str());
             retry_.expires_after(std::chrono::milliseconds(100));
             retry_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
                 if (!wait_ec && self->acceptor_.is_open()) self->accept();
@@ -148,7 +148,7 @@ struct Server::Impl final : SessionHost {
 
     void shutdown() {
         if (draining_.exchange(true)) return;
-        spdlog::info(log::Fields("shutting down")
+        spdlog::info(logging::Fields("shutting down")
                          .add("grace_ms", static_cast<std::int64_t>(options_.shutdown_grace.count()))
                          .str());
         net::post(ioc_, [this] {
@@ -180,7 +180,7 @@ struct Server::Impl final : SessionHost {
     void stop(std::string_view why) {
         bool expected = false;
         if (!stopped_.compare_exchange_strong(expected, true)) return;
-        spdlog::info(log::Fields("server stopped").add("reason", why).str());
+        spdlog::info(logging::Fields("server stopped").add("reason", why).str());
         ioc_.stop();
     }
 
@@ -188,7 +188,7 @@ struct Server::Impl final : SessionHost {
         signals_->async_wait([this](beast::error_code ec, int signal) {
             if (ec) return;
             if (!draining_.load()) {
-                spdlog::info(log::Fields("signal received").add("signal", static_cast<std::int64_t>(signal)).str());
+                spdlog::info(logging::Fields("signal received").add("signal", static_cast<std::int64_t>(signal)).str());
                 shutdown();
                 wait_for_signal();
             } else {
@@ -204,7 +204,7 @@ struct Server::Impl final : SessionHost {
                 ioc_.run();
                 return;
             } catch (const std::exception& e) {
-                spdlog::error(log::Fields("uncaught exception on an I/O thread").add("error", e.what()).str());
+                spdlog::error(logging::Fields("uncaught exception on an I/O thread").add("error", e.what()).str());
             } catch (...) {
                 spdlog::error("uncaught non-standard exception on an I/O thread");
             }

@@ -11,9 +11,9 @@
 #include <limits>
 
 #include "adapters/http/envelope.hpp"
-#include "adapters/http/server/json_log.hpp"
 #include "adapters/http/server/request_id.hpp"
 #include "adapters/http/text.hpp"
+#include "adapters/logging/json_log.hpp"
 
 namespace leads::adapters::http {
 namespace {
@@ -215,7 +215,7 @@ void Session::dispatch_request() {
             response = unavailable_response("The service is overloaded; retry later.");
             response.route = "overloaded";
         } else {
-            log::RequestIdScope scope(request.request_id);
+            logging::RequestIdScope scope(request.request_id);
             response = self->host_.router().handle(request);
         }
         auto executor = self->stream_.get_executor();
@@ -293,8 +293,8 @@ void Session::finish_exchange() {
     host_.metrics().observe(exchange_.method, exchange_.route, exchange_.status, elapsed);
 
     // The access log: the route template, never the raw path or query (ids, search terms).
-    log::RequestIdScope scope(exchange_.request_id);
-    log::Fields fields("request");
+    logging::RequestIdScope scope(exchange_.request_id);
+    logging::Fields fields("request");
     fields.add("method", Metrics::method_label(exchange_.method))
         .add("route", exchange_.route)
         .add("status", static_cast<std::int64_t>(exchange_.status))

@@ -15,13 +15,14 @@
 #include <vector>
 
 #include "adapters/http/envelope.hpp"
-#include "adapters/http/server/json_log.hpp"
 #include "adapters/http/server/server.hpp"
+#include "adapters/logging/json_log.hpp"
 #include "tests/http/server/raw_client.hpp"
 
 namespace leads::testing {
 
 namespace http = leads::adapters::http;
+namespace logging = leads::adapters::logging;
 
 // Stands in for the API: a few routes with observable state.
 //   POST /stub/items (body appended) → 201; GET /stub/items → the bodies joined by ","
@@ -136,7 +137,7 @@ class LogCapture {
   public:
     LogCapture() : previous_((quiet_logs(), spdlog::default_logger())) {
         auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
-        sink->set_formatter(http::log::make_json_formatter());
+        sink->set_formatter(logging::make_json_formatter());
         auto logger = std::make_shared<spdlog::logger>("capture", sink);
         logger->set_level(spdlog::level::trace);
         spdlog::set_default_logger(logger);

@@ -5,15 +5,16 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 
-#include "adapters/http/server/json_log.hpp"
 #include "adapters/http/server/listen_address.hpp"
 #include "adapters/http/server/metrics.hpp"
 #include "adapters/http/server/request_id.hpp"
 #include "adapters/http/server/router.hpp"
 #include "adapters/http/text.hpp"
+#include "adapters/logging/json_log.hpp"
 #include "tests/http/server/raw_client.hpp"
 
 namespace http = leads::adapters::http;
+namespace logging = leads::adapters::logging;
 using leads::testing::metric_value;
 
 TEST_CASE("Listen addresses: IPv4 and bracketed IPv6 literals with a port", "[units]") {
@@ -100,10 +101,10 @@ TEST_CASE("Metrics render Prometheus text", "[units][metrics]") {
 
 TEST_CASE("JSON log lines", "[units][log]") {
     std::string out;
-    http::log::append_json_string(out, "a\"b\\c\nd\x01\x7f\xc3\xa9\xff\xe2\x82");
+    logging::append_json_string(out, "a\"b\\c\nd\x01\x7f\xc3\xa9\xff\xe2\x82");
     CHECK(out == R"("a\"b\\c\nd\u0001\u007fé\ufffd\ufffd\ufffd")");
 
-    auto formatter = http::log::make_json_formatter();
+    auto formatter = logging::make_json_formatter();
     auto format = [&](std::string_view payload) {
         spdlog::details::log_msg msg("test", spdlog::level::warn, payload);
         spdlog::memory_buf_t buffer;
@@ -116,17 +117,17 @@ TEST_CASE("JSON log lines", "[units][log]") {
     CHECK(plain.back() == '\n');
     CHECK(plain.find("request_id") == std::string::npos);
     {
-        http::log::RequestIdScope scope("rid-1");
-        const auto structured = format(http::log::Fields("event").add("n", std::int64_t{3}).add("s", "x").str());
+        logging::RequestIdScope scope("rid-1");
+        const auto structured = format(logging::Fields("event").add("n", std::int64_t{3}).add("s", "x").str());
         CHECK(structured.find(R"("level":"warn","request_id":"rid-1","msg":"event","n":3,"s":"x"})") !=
               std::string::npos);
         {
-            http::log::RequestIdScope inner("rid-2");
-            CHECK(http::log::current_request_id() == "rid-2");
+            logging::RequestIdScope inner("rid-2");
+            CHECK(logging::current_request_id() == "rid-2");
         }
-        CHECK(http::log::current_request_id() == "rid-1");
+        CHECK(logging::current_request_id() == "rid-1");
     }
-    CHECK(http::log::current_request_id().empty());
+    CHECK(logging::current_request_id().empty());
 }
 
 namespace {

@@ -1,4 +1,4 @@
-#include "adapters/http/server/json_log.hpp"
+#include "adapters/logging/json_log.hpp"
 
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <ctime>
 
-namespace leads::adapters::http::log {
+#include "domain/text.hpp"
+
+namespace leads::adapters::logging {
 namespace {
 
 // Marks a payload made by Fields: the rest is a fragment of JSON members. The unit
@@ -15,31 +17,6 @@ namespace {
 constexpr char kFieldsMarker = '\x1f';
 
 thread_local std::string t_request_id;
-
-// Length of the valid UTF-8 sequence at text[i], or 0 when it is invalid.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char lead = byte(i);
-    std::size_t length = 0;
-    std::uint32_t min = 0;
-    std::uint32_t code = 0;
-    if (lead >= 0xc2 && lead <= 0xdf) {
-        length = 2, min = 0x80, code = lead & 0x1fu;
-    } else if (lead >= 0xe0 && lead <= 0xef) {
-        length = 3, min = 0x800, code = lead & 0x0fu;
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-        length = 4, min = 0x10000, code = lead & 0x07u;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k) {
-        if ((byte(i + k) & 0xc0u) != 0x80u) return 0;
-        code = (code << 6) | (byte(i + k) & 0x3fu);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
-    return length;
-}
 
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point time) {
     const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
@@ -135,7 +112,7 @@ void append_json_string(std::string& out, std::string_view text) {
             ++i;
             continue;
         }
-        if (const auto length = utf8_sequence_length(text, i); length > 0) {
+        if (const auto length = domain::utf8_sequence_length(text, i); length > 0) {
             out.append(text.substr(i, length));
             i += length;
         } else {
@@ -186,4 +163,4 @@ RequestIdScope::~RequestIdScope() { t_request_id = std::move(previous_); }
 
 std::string_view current_request_id() { return t_request_id; }
 
-}  // namespace leads::adapters::http::log
+}  // namespace leads::adapters::logging

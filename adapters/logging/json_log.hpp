@@ -11,7 +11,7 @@ class formatter;
 
 // Structured logging: every line on stdout is one JSON object
 // {"ts": "...Z", "level": "...", "request_id": "..."?, "msg": "...", ...fields}.
-namespace leads::adapters::http::log {
+namespace leads::adapters::logging {
 
 // Appends text as a JSON string literal (quoted, escaped; invalid UTF-8 bytes become U+FFFD).
 void append_json_string(std::string& out, std::string_view text);
@@ -49,4 +49,4 @@ class RequestIdScope {
 
 std::string_view current_request_id();
 
-}  // namespace leads::adapters::http::log
+}  // namespace leads::adapters::logging
