@@ -178,16 +178,8 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
                            "explicitly when a trusted gateway is the only way in");
     }
     if (config.auth_mode == http::AuthMode::Jwt) {
-        if (!config.jwt_secret.empty() && !config.jwt_public_key_file.empty()) {
-            return invalid("LEADS_JWT_SECRET", "set only one of LEADS_JWT_SECRET and LEADS_JWT_PUBLIC_KEY_FILE");
-        }
-        if (!has_key) {
-            return invalid("LEADS_AUTH_MODE", "is jwt, which needs LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE");
-        }
-        if (!config.jwt_secret.empty() && config.jwt_secret.size() < 32) {
-            return invalid("LEADS_JWT_SECRET",
-                           "must be at least 32 bytes long, got " + std::to_string(config.jwt_secret.size()));
-        }
+        auto checked = http::check_jwt_keys(config.jwt_secret, !config.jwt_public_key_file.empty());
+        if (!checked) return invalid(checked.error().details.at(0).field, checked.error().details.at(0).issue);
     }
     return config;
 }

@@ -266,14 +266,8 @@ domain::Result<std::shared_ptr<const Authenticator>> Authenticator::create(AuthS
 
     const bool has_secret = !settings.hs256_secret.empty();
     const bool has_key = !settings.public_key_pem.empty();
-    if (has_secret && has_key) {
-        return domain::Error::validation("LEADS_JWT_SECRET",
-                                         "set either LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE, not both");
-    }
+    if (auto checked = check_jwt_keys(settings.hs256_secret, has_key); !checked) return std::move(checked).error();
     if (has_secret) {
-        if (settings.hs256_secret.size() < kMinSecretLength) {
-            return domain::Error::validation("LEADS_JWT_SECRET", "must be at least 32 bytes long");
-        }
         std::string secret = std::move(settings.hs256_secret);
         return std::shared_ptr<const Authenticator>(std::make_shared<JwtAuthenticator>(
             JWT_ALG_HS256, std::move(secret), std::move(settings), std::move(clock)));
@@ -285,8 +279,23 @@ domain::Result<std::shared_ptr<const Authenticator>> Authenticator::create(AuthS
         return std::shared_ptr<const Authenticator>(
             std::make_shared<JwtAuthenticator>(*alg, std::move(pem), std::move(settings), std::move(clock)));
     }
-    return domain::Error::validation("LEADS_JWT_SECRET",
-                                     "jwt mode needs LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE");
+    return domain::Error::internal("check_jwt_keys let jwt mode through without a key");
+}
+
+domain::Result<void> check_jwt_keys(std::string_view secret, bool has_public_key) {
+    if (!secret.empty() && has_public_key) {
+        return domain::Error::validation("LEADS_JWT_SECRET",
+                                         "set only one of LEADS_JWT_SECRET and LEADS_JWT_PUBLIC_KEY_FILE");
+    }
+    if (secret.empty() && !has_public_key) {
+        return domain::Error::validation("LEADS_AUTH_MODE",
+                                         "is jwt, which needs LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE");
+    }
+    if (!secret.empty() && secret.size() < kMinSecretLength) {
+        return domain::Error::validation("LEADS_JWT_SECRET",
+                                         "must be at least 32 bytes long, got " + std::to_string(secret.size()));
+    }
+    return {};
 }
 
 }  // namespace leads::adapters::http

@@ -23,6 +23,10 @@ struct AuthSettings {
     std::optional<std::string> audience;
 };
 
+// The key rules of jwt mode, in one place (checked again by create): exactly one of a
+// secret and a public key, and a secret of at least 32 bytes. Validation names the variable.
+domain::Result<void> check_jwt_keys(std::string_view secret, bool has_public_key);
+
 // The time exp/nbf are checked against; tests substitute their own.
 using AuthClock = std::function<std::chrono::system_clock::time_point()>;
 

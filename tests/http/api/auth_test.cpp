@@ -398,7 +398,7 @@ TEST_CASE("settings that cannot work are refused at start-up, naming the variabl
         REQUIRE_FALSE(created.error().details.empty());
         return created.error().details.front().field;
     };
-    CHECK(refused(AuthSettings{}) == "LEADS_JWT_SECRET");
+    CHECK(refused(AuthSettings{}) == "LEADS_AUTH_MODE");  // jwt mode without a key
     CHECK(refused(AuthSettings{AuthMode::Jwt, std::string(31, 'x'), "", {}, {}}) == "LEADS_JWT_SECRET");
     CHECK(refused(AuthSettings{AuthMode::Jwt, kSecret, rsa_key().public_pem, {}, {}}) == "LEADS_JWT_SECRET");
     CHECK(refused(AuthSettings{AuthMode::Jwt, "", "not a pem", {}, {}}) == "LEADS_JWT_PUBLIC_KEY_FILE");
@@ -426,4 +426,17 @@ TEST_CASE("gateway mode trusts a well-formed X-Tenant-Id", "[auth][gateway]") {
     CHECK_FALSE(auth->authenticate(with({"tenant-a", "tenant-b"})));  // ambiguous
     // A bearer token means nothing in gateway mode.
     CHECK_FALSE(auth->authenticate(bearer(libjwt_token(JWT_ALG_HS256, kSecret, claims()))));
+}
+
+TEST_CASE("jwt key rules: exactly one key, a secret of 32 bytes or more", "[auth][config]") {
+    using leads::adapters::http::check_jwt_keys;
+    CHECK(check_jwt_keys(std::string(32, 's'), false).ok());
+    CHECK(check_jwt_keys("", true).ok());
+    const auto field_of = [](const leads::domain::Result<void>& result) {
+        REQUIRE_FALSE(result.ok());
+        return result.error().details.at(0).field;
+    };
+    CHECK(field_of(check_jwt_keys(std::string(31, 's'), false)) == "LEADS_JWT_SECRET");
+    CHECK(field_of(check_jwt_keys(std::string(32, 's'), true)) == "LEADS_JWT_SECRET");
+    CHECK(field_of(check_jwt_keys("", false)) == "LEADS_AUTH_MODE");
 }
