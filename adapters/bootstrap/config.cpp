@@ -8,6 +8,8 @@
 #include <ostream>
 #include <thread>
 
+#include "adapters/bootstrap/storage.hpp"
+
 #ifndef LEADS_VERSION
 #define LEADS_VERSION "0.0.0"
 #endif
@@ -88,8 +90,6 @@ std::string lower(std::string text) {
     return text;
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
 }  // namespace
 
 std::string_view version() { return LEADS_VERSION; }
@@ -105,11 +105,8 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
     }
 
     if (const auto url = get(raw, "LEADS_DATABASE_URL")) {
-        if (*url != "memory:" && !(starts_with(*url, "sqlite:") && url->size() > 7) &&
-            !starts_with(*url, "postgresql://") && !starts_with(*url, "postgres://")) {
-            // Not quoted back: a mistyped URL may carry a password.
-            return invalid("LEADS_DATABASE_URL", "must be sqlite:PATH, postgresql://... or memory:");
-        }
+        // Not quoted back: a mistyped URL may carry a password.
+        if (!backend_of(*url)) return invalid("LEADS_DATABASE_URL", std::string(kDatabaseUrlForms));
         config.database_url = *url;
     }
 

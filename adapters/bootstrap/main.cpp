@@ -10,6 +10,7 @@
 
 #include "adapters/bootstrap/bootstrap.hpp"
 #include "adapters/bootstrap/config.hpp"
+#include "adapters/bootstrap/storage.hpp"
 #include "adapters/http/server/server.hpp"
 #include "adapters/logging/json_log.hpp"
 #include "adapters/logging/setup.hpp"
@@ -19,7 +20,11 @@ namespace {
 using namespace leads::adapters;
 
 // The URL's scheme only: the rest may carry credentials.
-std::string_view storage_kind(std::string_view url) { return url.substr(0, url.find(':')); }
+// For the log: the backend, never the URL (it may carry a password).
+std::string_view storage_kind(std::string_view url) {
+    const auto backend = bootstrap::backend_of(url);
+    return backend ? bootstrap::backend_name(*backend) : "unknown";
+}
 
 int exit_code_for(const leads::domain::Error& error) {
     return error.kind == leads::domain::ErrorKind::Validation ? 2 : 1;

@@ -14,15 +14,6 @@
 namespace leads::adapters::bootstrap {
 namespace {
 
-enum class Backend { Memory, Sqlite, Postgres, Unknown };
-
-Backend backend_of(std::string_view url) {
-    if (url == "memory:") return Backend::Memory;
-    if (url.starts_with("sqlite:")) return Backend::Sqlite;
-    if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return Backend::Postgres;
-    return Backend::Unknown;
-}
-
 // Configuration mistakes read "invalid configuration" with the variable in the details.
 domain::Error configuration_error(domain::Error error) {
     if (error.kind == domain::ErrorKind::Validation) error.message = "invalid configuration";
@@ -30,8 +21,7 @@ domain::Error configuration_error(domain::Error error) {
 }
 
 domain::Error unknown() {
-    return configuration_error(
-        domain::Error::validation("LEADS_DATABASE_URL", "must be sqlite:PATH, postgresql://... or memory:"));
+    return configuration_error(domain::Error::validation("LEADS_DATABASE_URL", std::string(kDatabaseUrlForms)));
 }
 
 std::size_t pool_size(const StorageOptions& options) {
@@ -58,8 +48,29 @@ domain::Result<void> done(domain::Result<T> result) {
 
 }  // namespace
 
+std::optional<Backend> backend_of(std::string_view url) {
+    if (url == "memory:") return Backend::Memory;
+    if (url.starts_with("sqlite:") && url.size() > std::string_view("sqlite:").size()) return Backend::Sqlite;
+    if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return Backend::Postgres;
+    return std::nullopt;
+}
+
+std::string_view backend_name(Backend backend) {
+    switch (backend) {
+        case Backend::Memory:
+            return "memory";
+        case Backend::Sqlite:
+            return "sqlite";
+        case Backend::Postgres:
+            return "postgresql";
+    }
+    return "unknown";
+}
+
 domain::Result<std::shared_ptr<ports::LeadRepository>> open_storage(const StorageOptions& options) {
-    switch (backend_of(options.database_url)) {
+    const auto backend = backend_of(options.database_url);
+    if (!backend) return unknown();
+    switch (*backend) {
         case Backend::Memory:
             return std::shared_ptr<ports::LeadRepository>(std::make_shared<memory::InMemoryLeadRepository>());
         case Backend::Sqlite: {
@@ -74,14 +85,14 @@ domain::Result<std::shared_ptr<ports::LeadRepository>> open_storage(const Storag
             if (!opened) return configuration_error(std::move(opened).error());
             return opened;
         }
-        case Backend::Unknown:
-            break;
     }
     return unknown();
 }
 
 domain::Result<void> migrate_storage(const StorageOptions& options) {
-    switch (backend_of(options.database_url)) {
+    const auto backend = backend_of(options.database_url);
+    if (!backend) return unknown();
+    switch (*backend) {
         case Backend::Memory:
             return {};  // nothing persists, nothing to migrate
         case Backend::Sqlite: {
@@ -91,8 +102,6 @@ domain::Result<void> migrate_storage(const StorageOptions& options) {
         }
         case Backend::Postgres:
             return done(postgres::migrate_postgres(postgres_options(options)));
-        case Backend::Unknown:
-            break;
     }
     return unknown();
 }

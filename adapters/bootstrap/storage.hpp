@@ -2,13 +2,29 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/result.hpp"
 #include "ports/lead_repository.hpp"
 
 // Opens the storage named by LEADS_DATABASE_URL. The persistence adapters plug in here.
 namespace leads::adapters::bootstrap {
+
+// The backends LEADS_DATABASE_URL can name, by its scheme: the one place that knows them.
+enum class Backend { Memory, Sqlite, Postgres };
+
+// "memory:", "sqlite:PATH" (a non-empty path), "postgresql://…" or "postgres://…";
+// nullopt for anything else.
+std::optional<Backend> backend_of(std::string_view url);
+
+// The message for a URL backend_of does not know (the URL itself is never repeated: it
+// may carry a password).
+inline constexpr std::string_view kDatabaseUrlForms = "must be sqlite:PATH, postgresql://... or memory:";
+
+// "memory", "sqlite" or "postgresql", for logs.
+std::string_view backend_name(Backend backend);
 
 struct StorageOptions {
     std::string database_url = "sqlite:leads.db";  // "sqlite:PATH", "postgresql://...", "memory:"
