@@ -1,10 +1,14 @@
 #include "adapters/sqlite/sqlite_repository.hpp"
 
+#include <fcntl.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include "adapters/sql/migrations.hpp"
@@ -27,16 +31,50 @@ std::string connect_string(const std::string& path) {
     return "db=\"" + path + "\"";
 }
 
+// A new database file holds personal data: readable by its owner only. SQLite gives the
+// -wal and -shm files the database file's permissions.
+void create_private_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);  // EEXIST (or any failure) leaves the opening to SQLite
+}
+
+bool is_busy(const soci::sqlite3_soci_error& error) {
+    const int primary = error.result() & 0xff;
+    return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+// Switching a new database to WAL needs an exclusive lock, and SQLite answers BUSY at once
+// (without its busy handler) while another connection is opening the same new file: several
+// replicas or `migrate` runs starting together. Retried within the busy timeout.
+std::string enable_wal(soci::session& session, std::chrono::milliseconds busy_timeout) {
+    const auto give_up = std::chrono::steady_clock::now() + busy_timeout;
+    for (;;) {
+        try {
+            std::string mode;
+            session << "PRAGMA journal_mode = WAL", soci::into(mode);
+            return mode;
+        } catch (const soci::sqlite3_soci_error& error) {
+            if (!is_busy(error) || std::chrono::steady_clock::now() > give_up) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+}
+
 void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+    // A file the process may not write (permissions, a read-only mount) would serve reads
+    // and fail every write: refuse it at start-up instead.
+    if (sqlite_api::sqlite3_db_readonly(backend->conn_, "main") == 1) {
+        throw std::runtime_error("the SQLite database is read-only for this process");
+    }
     // Set through the C API: nothing is formatted into SQL.
     sqlite_api::sqlite3_busy_timeout(backend->conn_, static_cast<int>(busy_timeout.count()));
     // Tells a UNIQUE violation from other constraint failures.
     sqlite_api::sqlite3_extended_result_codes(backend->conn_, 1);
     session << "PRAGMA foreign_keys = ON";
-    std::string mode;
-    session << "PRAGMA journal_mode = WAL", soci::into(mode);
-    if (mode != "wal") throw std::runtime_error("the database cannot use write-ahead logging");
+    if (enable_wal(session, busy_timeout) != "wal") {
+        throw std::runtime_error("the database cannot use write-ahead logging");
+    }
     // With WAL, NORMAL loses no committed transaction on a crash of the process, only
     // possibly the last ones on a power failure, and skips an fsync per commit.
     session << "PRAGMA synchronous = NORMAL";
@@ -58,6 +96,7 @@ sql::Failure classify(const std::exception& error) {
         case SQLITE_CANTOPEN:                 // the file went away
         case SQLITE_IOERR:
         case SQLITE_FULL:
+        case SQLITE_READONLY:  // the file or its directory lost write permission: never a 500
             return sql::Failure::Unavailable;
         default:
             return sql::Failure::Other;
@@ -82,7 +121,9 @@ std::shared_ptr<sql::SessionPool> make_pool(const SqliteOptions& options) {
     sql::Backend backend{
         .name = "sqlite",
         .connect =
-            [path = connect_string(options.path), busy = options.busy_timeout](soci::session& session) {
+            [file = options.path, path = connect_string(options.path),
+             busy = options.busy_timeout](soci::session& session) {
+                create_private_file(file);
                 session.open(soci::sqlite3, path);
                 configure(session, busy);
             },

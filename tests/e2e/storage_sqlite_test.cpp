@@ -1,5 +1,7 @@
 // The real binary on SQLite: leads outlive a restart, `migrate` works, bad URLs stop it.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -13,6 +15,7 @@
 namespace leads::tests::e2e {
 
 using namespace leads::testing;
+using namespace std::chrono_literals;
 
 TEST_CASE("on SQLite, leads outlive a restart of the service", "[e2e][sqlite]") {
     TemporaryDirectory directory;
@@ -79,6 +82,48 @@ TEST_CASE("`migrate` creates the SQLite schema; a bad sqlite URL stops the servi
         const auto said = refused.out + refused.err;
         CHECK((said.find("LEADS_DATABASE_URL") != std::string::npos || said.find("unavailable") != std::string::npos));
     }
+}
+
+TEST_CASE("a new SQLite database file is readable by its owner only", "[e2e][sqlite]") {
+    TemporaryDirectory directory;
+    ::umask(022);  // the usual default: without care a new file would be world-readable
+    const auto migrated = run_to_exit(kBinary, {"migrate"}, service_env("sqlite:" + directory.file("private.db")));
+    REQUIRE(migrated.exit_code == 0);
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const auto path = directory.file(std::string("private.db") + suffix);
+        if (!std::filesystem::exists(path)) continue;  // -wal and -shm may be gone after a clean close
+        INFO(path);
+        const auto permissions = std::filesystem::status(path).permissions();
+        CHECK((permissions & (std::filesystem::perms::group_all | std::filesystem::perms::others_all)) ==
+              std::filesystem::perms::none);
+    }
+}
+
+TEST_CASE("a SQLite file the process may not write stops start-up with a clear message", "[e2e][sqlite]") {
+    // Root writes any file whatever its mode: the service runs as an unprivileged user here.
+    const char* runuser = ::access("/usr/sbin/runuser", X_OK) == 0 ? "/usr/sbin/runuser" : "/sbin/runuser";
+    if (::geteuid() != 0 || ::access(runuser, X_OK) != 0) {
+        WARN("needs root and runuser to run the service as another user: skipped");
+        return;
+    }
+    TemporaryDirectory directory;
+    std::filesystem::permissions(directory.path(),
+                                 std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                     std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                     std::filesystem::perms::others_exec);
+    const auto url = "sqlite:" + directory.file("readonly.db");
+    REQUIRE(run_to_exit(kBinary, {"migrate"}, service_env(url)).exit_code == 0);
+    // Readable by everyone, writable by root only; no WAL files left to share.
+    std::filesystem::permissions(directory.file("readonly.db"),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                     std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+    for (const char* suffix : {"-wal", "-shm"})
+        std::filesystem::remove(directory.file(std::string("readonly.db") + suffix));
+
+    const auto started = run_to_exit(runuser, {"-u", "nobody", "--", kBinary}, service_env(url), 20s);
+    INFO(started.out << started.err);
+    CHECK(started.exit_code != 0);
+    CHECK((started.out + started.err).find("read-only") != std::string::npos);
 }
 
 }  // namespace leads::tests::e2e
