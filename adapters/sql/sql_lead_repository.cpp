@@ -2,8 +2,10 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <functional>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -732,10 +734,17 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
     }
     using Outcome = ports::ImportOutcome;
     using Kind = ports::ImportOutcomeKind;
+    // Rows are written in email order (request order among equal emails, so a repeated
+    // email is still a duplicate of its first occurrence): two imports of overlapping
+    // emails then take their row locks in the same order and cannot deadlock.
+    std::vector<std::size_t> order(items.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return items[a].lead.email.value() < items[b].lead.email.value();
+    });
     return run<std::vector<Outcome>>(Access::Write, [&](Lease& lease) -> Result<std::vector<Outcome>> {
         Steps steps(lease, dialect_);
-        std::vector<Outcome> outcomes;
-        outcomes.reserve(items.size());
+        std::vector<Outcome> outcomes(items.size());
         std::map<std::string, long long> deltas;
         const std::string& tenant_id = tenant.value();
         const std::string& slug = workspace.value();
@@ -746,7 +755,9 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         }
         long long created_count = 0;
         long long next_check = kStatisticsCheck;
-        for (const auto& item : items) {
+        for (const std::size_t index : order) {
+            const ports::ImportItem& item = items[index];
+            Outcome& outcome = outcomes[index];
             if (!dialect_.row_estimate.empty() && created_count >= next_check) {
                 next_check *= 2;
                 if (steps.row_estimate() < created_count) lease.session() << dialect_.refresh_statistics;
@@ -762,13 +773,13 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             if (steps.insert_lead_if_new(*row, *created)) {
                 ++created_count;
                 deltas[row->status] += 1;
-                outcomes.push_back({Kind::Created, std::nullopt});
+                outcome = Outcome{Kind::Created, std::nullopt};
                 continue;
             }
             auto existing = steps.lead_by_email(tenant_id, slug, email, true);
             if (!existing) return Error::unavailable("the email kept changing hands; retry");
             if (!item.merge) {
-                outcomes.push_back({Kind::Skipped, std::nullopt});
+                outcome = Outcome{Kind::Skipped, std::nullopt};
                 continue;
             }
 
@@ -778,7 +789,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             auto entries = item.merge(lead);
             if (!entries) {
                 if (!is_row_error(entries.error())) return std::move(entries).error();
-                outcomes.push_back({Kind::Failed, entries.error()});
+                outcome = Outcome{Kind::Failed, entries.error()};
                 continue;
             }
             if (!same_identity(lead, *current)) return Error::internal("a mutation changed the identity of a lead");
@@ -792,7 +803,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
                     // taken email is looked for first (the constraint still has the last word).
                     auto holder = steps.lead_by_email(tenant_id, slug, merged->email, false);
                     if (holder && holder->id != merged->id) {
-                        outcomes.push_back({Kind::Failed, Error::duplicate_email(holder->id)});
+                        outcome = Outcome{Kind::Failed, Error::duplicate_email(holder->id)};
                         continue;
                     }
                 }
@@ -804,7 +815,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             }
             auto logged = steps.insert_activities(lead, *entries);
             if (!logged) return std::move(logged).error();
-            outcomes.push_back({Kind::Updated, std::nullopt});
+            outcome = Outcome{Kind::Updated, std::nullopt};
         }
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;

@@ -1,4 +1,5 @@
 // Repository contract: concurrent calls on one repository from many threads.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <latch>
@@ -177,6 +178,48 @@ TEST_CASE("threads racing to update the latest version each win one version, non
     for (const auto& [version, winners] : winners_per_version) {
         INFO("version " << version);
         CHECK(winners == 1);
+    }
+}
+
+TEST_CASE("two imports of the same emails in opposite orders both succeed", "[contract][concurrency][import]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    constexpr int kRounds = 5;
+    constexpr int kRows = 150;
+    for (int round = 0; round < kRounds; ++round) {
+        const auto workspace = slug("overlap-" + std::to_string(round));
+        std::vector<ports::ImportItem> forward;
+        std::vector<ports::ImportItem> backward;
+        for (int i = 0; i < kRows; ++i) {
+            const std::string address = "p" + std::to_string(i) + "@example.com";
+            for (auto* items : {&forward, &backward}) {
+                auto lead = make_lead(tenant, workspace, {.email = address});
+                items->push_back(ports::ImportItem{lead, created_entry(lead), {}});
+            }
+        }
+        std::reverse(backward.begin(), backward.end());
+        std::vector<domain::Result<std::vector<ports::ImportOutcome>>> results(2, std::vector<ports::ImportOutcome>{});
+        std::latch start(2);
+        std::thread first([&] {
+            start.arrive_and_wait();
+            results[0] = repository->import(tenant, workspace, forward);
+        });
+        std::thread second([&] {
+            start.arrive_and_wait();
+            results[1] = repository->import(tenant, workspace, backward);
+        });
+        first.join();
+        second.join();
+        int created = 0;
+        for (const auto& result : results) {
+            if (!result.ok()) FAIL("an import failed: " << describe(result.error()));
+            REQUIRE(result->size() == static_cast<std::size_t>(kRows));
+            for (const auto& outcome : *result) created += outcome.kind == ports::ImportOutcomeKind::Created ? 1 : 0;
+        }
+        CHECK(created == kRows);  // each email created once, skipped by the other import
+        auto page = repository->list(filter_for(tenant, workspace));
+        REQUIRE(page.ok());
+        CHECK(page->total == kRows);
     }
 }
 
