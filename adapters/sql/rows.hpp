@@ -1,0 +1,40 @@
+#pragma once
+
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+
+#include "domain/activity.hpp"
+#include "domain/lead.hpp"
+#include "domain/result.hpp"
+
+// Row mapping: leads and activity entries as the SQL adapters store them (column values as
+// SOCI exchanges them), and back; and the rules the repository applies to mutated rows.
+namespace leads::adapters::sql {
+
+// Column values as SOCI exchanges them.
+struct LeadRow {
+    std::string id, tenant, workspace, email, first_name, last_name, company, status, attributes, search_text;
+    soci::indicator first_name_ind = soci::i_null, last_name_ind = soci::i_null, company_ind = soci::i_null;
+    long long created_at = 0, updated_at = 0, version = 0;
+};
+
+struct ActivityRow {
+    std::string id, lead_id, type, campaign_id, data;
+    soci::indicator campaign_id_ind = soci::i_null;
+    long long ts = 0;
+};
+
+std::optional<std::string> optional_text(const std::string& value, soci::indicator indicator);
+void set_optional(std::string& value, soci::indicator& indicator, const std::optional<std::string>& source);
+long long millis(domain::Timestamp at);
+domain::Timestamp timestamp(long long ms);
+domain::Result<LeadRow> to_row(const domain::Lead& lead);
+domain::Result<domain::Lead> to_lead(const LeadRow& row);
+domain::Result<ActivityRow> to_row(const domain::Activity& activity, const domain::LeadId& lead_id);
+domain::Result<domain::Activity> to_activity(const ActivityRow& row);
+bool same_identity(const domain::Lead& a, const domain::Lead& b);
+bool is_row_error(const domain::Error& error);
+
+}  // namespace leads::adapters::sql

@@ -1,0 +1,330 @@
+#pragma once
+
+#include <soci/soci.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/sql/rows.hpp"
+#include "adapters/sql/session_pool.hpp"
+#include "adapters/sql/sql_lead_repository.hpp"
+
+// The statements the SQL repository is made of: the SQL text (built from constant
+// fragments only), what each binds, the per-connection cache of prepared statements, and
+// the steps the operations share. Included by sql_lead_repository.cpp only.
+namespace leads::adapters::sql {
+
+using Lease = SessionPool::Lease;
+using domain::Error;
+using domain::Result;
+
+// Everything a statement binds, by reference: a statement prepared once keeps pointing at
+// these, and each execution reads the values they hold at that moment.
+struct Buffers {
+    std::string tenant, workspace, id, email, status, pattern, match;
+    long long limit = 0, offset = 0, expected_version = 0, delta = 0, count = 0;
+    LeadRow lead;
+    ActivityRow activity;
+};
+
+class Prepared final : public CachedStatement {
+  public:
+    explicit Prepared(soci::session& session) : st(session) {}
+    Buffers b;
+    soci::statement st;
+};
+
+using Binder = std::function<void(soci::statement&, Buffers&)>;
+
+// The statement for this SQL on this connection, prepared (server-side on PostgreSQL) the
+// first time and reused afterwards. The SQL text is the cache key; it is always built
+// from constant fragments, never from values.
+inline Prepared& prepare(Lease& lease, const std::string& sql, const Binder& bind) {
+    auto& cache = lease.statements();
+    auto found = cache.find(sql);
+    if (found == cache.end()) {
+        auto prepared = std::make_unique<Prepared>(lease.session());
+        bind(prepared->st, prepared->b);
+        prepared->st.alloc();
+        prepared->st.prepare(sql);
+        prepared->st.define_and_bind();
+        found = cache.emplace(sql, std::move(prepared)).first;
+    }
+    return static_cast<Prepared&>(*found->second);
+}
+
+// Reads every remaining row so that the statement is finished: an SQLite statement left
+// mid-way would keep its read snapshot open while the connection sits in the pool.
+inline void drain(Prepared& prepared) {
+    while (prepared.st.fetch()) {
+    }
+}
+
+inline const std::string kLeadColumns =
+    "id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, created_at, updated_at, "
+    "version";
+
+inline void into_lead(soci::statement& st, LeadRow& r) {
+    st.exchange(soci::into(r.id));
+    st.exchange(soci::into(r.tenant));
+    st.exchange(soci::into(r.workspace));
+    st.exchange(soci::into(r.email));
+    st.exchange(soci::into(r.first_name, r.first_name_ind));
+    st.exchange(soci::into(r.last_name, r.last_name_ind));
+    st.exchange(soci::into(r.company, r.company_ind));
+    st.exchange(soci::into(r.status));
+    st.exchange(soci::into(r.attributes));
+    st.exchange(soci::into(r.created_at));
+    st.exchange(soci::into(r.updated_at));
+    st.exchange(soci::into(r.version));
+}
+
+inline void use_lead_fields(soci::statement& st, LeadRow& r) {
+    st.exchange(soci::use(r.email, "email"));
+    st.exchange(soci::use(r.first_name, r.first_name_ind, "first_name"));
+    st.exchange(soci::use(r.last_name, r.last_name_ind, "last_name"));
+    st.exchange(soci::use(r.company, r.company_ind, "company"));
+    st.exchange(soci::use(r.status, "status"));
+    st.exchange(soci::use(r.attributes, "attributes"));
+    st.exchange(soci::use(r.search_text, "search_text"));
+    st.exchange(soci::use(r.updated_at, "updated_at"));
+    st.exchange(soci::use(r.version, "version"));
+}
+
+inline const std::string kInsertLead =
+    "INSERT INTO leads (id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, "
+    "search_text, created_at, updated_at, version) VALUES (:id, :tenant, :workspace, :email, :first_name, :last_name, "
+    ":company, :status, :attributes, :search_text, :created_at, :updated_at, :version)";
+
+// The import's insert: an email taken meanwhile by another transaction is a no-op (0
+// rows) instead of an error that would abort the whole import on PostgreSQL.
+inline const std::string kInsertLeadIfNew = kInsertLead + " ON CONFLICT (tenant_id, workspace, email) DO NOTHING";
+
+inline void bind_insert_lead(soci::statement& st, Buffers& b) {
+    st.exchange(soci::use(b.lead.id, "id"));
+    st.exchange(soci::use(b.lead.tenant, "tenant"));
+    st.exchange(soci::use(b.lead.workspace, "workspace"));
+    st.exchange(soci::use(b.lead.created_at, "created_at"));
+    use_lead_fields(st, b.lead);
+}
+
+// The version check repeats the lock's guarantee in the statement itself.
+inline const std::string kUpdateLead =
+    "UPDATE leads SET email = :email, first_name = :first_name, last_name = :last_name, company = :company, "
+    "status = :status, attributes = :attributes, search_text = :search_text, updated_at = :updated_at, "
+    "version = :version WHERE tenant_id = :tenant AND id = :id AND version = :expected_version";
+
+inline void bind_update_lead(soci::statement& st, Buffers& b) {
+    st.exchange(soci::use(b.lead.tenant, "tenant"));
+    st.exchange(soci::use(b.lead.id, "id"));
+    st.exchange(soci::use(b.expected_version, "expected_version"));
+    use_lead_fields(st, b.lead);
+}
+
+inline const std::string kDeleteLead = "DELETE FROM leads WHERE tenant_id = :tenant AND id = :id";
+
+inline const std::string kInsertActivity =
+    "INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
+    "VALUES (:id, :tenant, :lead_id, :type, :ts, :campaign_id, :data)";
+
+inline void bind_insert_activity(soci::statement& st, Buffers& b) {
+    st.exchange(soci::use(b.activity.id, "id"));
+    st.exchange(soci::use(b.tenant, "tenant"));
+    st.exchange(soci::use(b.activity.lead_id, "lead_id"));
+    st.exchange(soci::use(b.activity.type, "type"));
+    st.exchange(soci::use(b.activity.ts, "ts"));
+    st.exchange(soci::use(b.activity.campaign_id, b.activity.campaign_id_ind, "campaign_id"));
+    st.exchange(soci::use(b.activity.data, "data"));
+}
+
+// PostgreSQL: the import's lead and its lead_created entry in one statement (one round
+// trip per new row); the entry is inserted only when the lead was.
+inline const std::string kInsertLeadAndActivityIfNew =
+    "WITH inserted AS (" + kInsertLeadIfNew +
+    " RETURNING id, tenant_id) INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
+    "SELECT CAST(:activity_id AS TEXT), tenant_id, id, CAST(:type AS TEXT), CAST(:ts AS BIGINT), "
+    "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted";
+
+inline void bind_insert_lead_and_activity(soci::statement& st, Buffers& b) {
+    bind_insert_lead(st, b);
+    st.exchange(soci::use(b.activity.id, "activity_id"));
+    st.exchange(soci::use(b.activity.type, "type"));
+    st.exchange(soci::use(b.activity.ts, "ts"));
+    st.exchange(soci::use(b.activity.campaign_id, b.activity.campaign_id_ind, "campaign_id"));
+    st.exchange(soci::use(b.activity.data, "data"));
+}
+
+inline const std::string kAddCount =
+    "INSERT INTO lead_counts (tenant_id, workspace, status, n) VALUES (:tenant, :workspace, :status, :delta) "
+    "ON CONFLICT (tenant_id, workspace, status) DO UPDATE SET n = lead_counts.n + excluded.n";
+
+inline void bind_tenant_id(soci::statement& st, Buffers& b) {
+    st.exchange(soci::use(b.tenant, "tenant"));
+    st.exchange(soci::use(b.id, "id"));
+}
+
+enum class SearchMode { None, Like, Trigram };
+
+inline std::string lead_filter(bool by_status, SearchMode mode) {
+    // With a trigram search the unary "+" keeps SQLite from driving the query by the
+    // workspace's list index (a scan of the whole workspace, which it prefers without
+    // ANALYZE statistics): the trigram index finds the few rows, the tenant filter checks them.
+    const std::string_view plus = mode == SearchMode::Trigram ? "+" : "";
+    std::string sql = " WHERE ";
+    sql.append(plus).append("tenant_id = :tenant AND ").append(plus).append("workspace = :workspace");
+    if (by_status) sql.append(" AND ").append(plus).append("status = :status");
+    // The trigram index narrows the rows down; LIKE then decides exactly.
+    if (mode == SearchMode::Trigram) sql += " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)";
+    if (mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
+    return sql;
+}
+
+inline Binder filter_binder(bool by_status, SearchMode mode, Binder rest) {
+    return [by_status, mode, rest = std::move(rest)](soci::statement& st, Buffers& b) {
+        rest(st, b);
+        st.exchange(soci::use(b.tenant, "tenant"));
+        st.exchange(soci::use(b.workspace, "workspace"));
+        if (by_status) st.exchange(soci::use(b.status, "status"));
+        if (mode == SearchMode::Trigram) st.exchange(soci::use(b.match, "match"));
+        if (mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
+    };
+}
+
+// --- Steps shared by the operations ----------------------------------------------------
+
+class Steps {
+  public:
+    Steps(Lease& lease, const Dialect& dialect) : lease_(lease), dialect_(dialect) {}
+
+    std::optional<LeadRow> lead_by_id(const std::string& tenant, const std::string& id, bool lock) {
+        static const std::string base = "SELECT " + kLeadColumns + " FROM leads WHERE tenant_id = :tenant AND id = :id";
+        auto& q = prepare(lease_, base + (lock ? dialect_.lock_rows : std::string()), [](auto& st, auto& b) {
+            into_lead(st, b.lead);
+            bind_tenant_id(st, b);
+        });
+        q.b.tenant = tenant;
+        q.b.id = id;
+        return fetch_lead(q);
+    }
+
+    std::optional<LeadRow> lead_by_email(const std::string& tenant, const std::string& workspace,
+                                         const std::string& email, bool lock) {
+        static const std::string base = "SELECT " + kLeadColumns +
+                                        " FROM leads WHERE tenant_id = :tenant AND workspace = :workspace AND "
+                                        "email = :email";
+        auto& q = prepare(lease_, base + (lock ? dialect_.lock_rows : std::string()), [](auto& st, auto& b) {
+            into_lead(st, b.lead);
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.workspace, "workspace"));
+            st.exchange(soci::use(b.email, "email"));
+        });
+        q.b.tenant = tenant;
+        q.b.workspace = workspace;
+        q.b.email = email;
+        return fetch_lead(q);
+    }
+
+    void insert_lead(const LeadRow& row) {
+        auto& q = prepare(lease_, kInsertLead, bind_insert_lead);
+        q.b.lead = row;
+        q.st.execute(true);
+    }
+
+    // Inserts the lead and its lead_created entry unless the email is taken (no error
+    // then: a failed statement would abort a whole import on PostgreSQL). Whether it did.
+    bool insert_lead_if_new(const LeadRow& row, const ActivityRow& created) {
+        if (dialect_.data_modifying_cte) {
+            auto& q = prepare(lease_, kInsertLeadAndActivityIfNew, bind_insert_lead_and_activity);
+            q.b.lead = row;
+            q.b.activity = created;
+            q.st.execute(true);
+            return q.st.get_affected_rows() == 1;
+        }
+        auto& q = prepare(lease_, kInsertLeadIfNew, bind_insert_lead);
+        q.b.lead = row;
+        q.st.execute(true);
+        if (q.st.get_affected_rows() != 1) return false;
+        insert_activity(row.tenant, created);
+        return true;
+    }
+
+    void insert_activity(const std::string& tenant, const ActivityRow& row) {
+        auto& q = prepare(lease_, kInsertActivity, bind_insert_activity);
+        q.b.tenant = tenant;
+        q.b.activity = row;
+        q.st.execute(true);
+    }
+
+    bool update_lead(const LeadRow& row, long long expected_version) {
+        auto& q = prepare(lease_, kUpdateLead, bind_update_lead);
+        q.b.lead = row;
+        q.b.expected_version = expected_version;
+        q.st.execute(true);
+        return q.st.get_affected_rows() == 1;
+    }
+
+    void delete_lead(const std::string& tenant, const std::string& id) {
+        auto& q = prepare(lease_, kDeleteLead, bind_tenant_id);
+        q.b.tenant = tenant;
+        q.b.id = id;
+        q.st.execute(true);
+    }
+
+    Result<void> insert_activities(const domain::Lead& lead, const std::vector<domain::Activity>& entries) {
+        for (const auto& entry : entries) {
+            auto row = to_row(entry, lead.id);
+            if (!row) return std::move(row).error();
+            insert_activity(lead.tenant.value(), *row);
+        }
+        return {};
+    }
+
+    // Applied last and in key order, so that two transactions never wait on each other's
+    // counter rows (no deadlock between concurrent writers of one workspace).
+    void add_counts(const std::string& tenant, const std::string& workspace,
+                    const std::map<std::string, long long>& deltas) {
+        for (const auto& [status, delta] : deltas) {
+            if (delta == 0) continue;
+            auto& q = prepare(lease_, kAddCount, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.workspace, "workspace"));
+                st.exchange(soci::use(b.status, "status"));
+                st.exchange(soci::use(b.delta, "delta"));
+            });
+            q.b.tenant = tenant;
+            q.b.workspace = workspace;
+            q.b.status = status;
+            q.b.delta = delta;
+            q.st.execute(true);
+        }
+    }
+
+    long long row_estimate() {
+        auto& q = prepare(lease_, dialect_.row_estimate, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
+        return single_count(q);
+    }
+
+    long long single_count(Prepared& q) {
+        q.b.count = 0;
+        q.st.execute(true);
+        long long count = q.b.count;
+        drain(q);
+        return count;
+    }
+
+  private:
+    static std::optional<LeadRow> fetch_lead(Prepared& q) {
+        std::optional<LeadRow> row;
+        if (q.st.execute(true)) row = q.b.lead;
+        drain(q);
+        return row;
+    }
+
+    Lease& lease_;
+    const Dialect& dialect_;
+};
+
+}  // namespace leads::adapters::sql
