@@ -1,7 +1,6 @@
 #include "adapters/memory/in_memory_lead_repository.hpp"
 
 #include <algorithm>
-#include <exception>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -11,6 +10,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "ports/lead_mutation.hpp"
 
 namespace leads::adapters::memory {
 
@@ -121,44 +122,20 @@ class Staging {
     std::map<std::string, std::vector<Activity>> activities_;
 };
 
-bool same_identity(const Lead& a, const Lead& b) {
-    return a.id == b.id && a.tenant == b.tenant && a.workspace == b.workspace && a.created_at == b.created_at;
-}
-
-// A mutation that throws is an internal error, as on the SQL backends: nothing is kept.
-Result<std::vector<Activity>> run_mutation(const ports::LeadMutation& mutate, Lead& lead) {
-    try {
-        return mutate(lead);
-    } catch (const std::exception& e) {
-        return Error::internal(std::string("a mutation threw: ") + e.what());
-    } catch (...) {
-        return Error::internal("a mutation threw a non-standard exception");
-    }
-}
-
 // Runs mutate on a copy of current and stages the outcome. Nothing is staged on error.
 Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::LeadMutation& mutate) {
-    Lead lead = current;
-    auto entries = run_mutation(mutate, lead);
-    if (!entries) return std::move(entries).error();
-    if (!same_identity(lead, current)) return Error::internal("a mutation changed the identity of a lead");
-    if (lead.version == current.version) {
-        // The port's contract: an unchanged version means the lead is not rewritten.
-        lead = current;
-    } else {
+    auto mutated = ports::apply_mutation(mutate, current);
+    if (!mutated) return std::move(mutated).error();
+    Lead& lead = mutated->lead;
+    if (mutated->rewrite) {
         if (!(lead.email == current.email)) {
             const auto holder = staging.holder(email_key(lead));
             if (holder && *holder != lead.id.value()) return Error::duplicate_email(*holder);
         }
         staging.put(lead, &current);
     }
-    staging.append(lead.id, std::move(entries).value());
-    return lead;
-}
-
-// Errors a merge may return for its own row; anything else aborts the whole import.
-bool is_row_error(const Error& error) {
-    return error.kind != domain::ErrorKind::Internal && error.kind != domain::ErrorKind::Unavailable;
+    staging.append(lead.id, std::move(mutated->entries));
+    return std::move(lead);
 }
 
 }  // namespace
@@ -284,7 +261,7 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(const d
         auto merged = stage_mutation(staging, *current, item.merge);
         if (merged) {
             outcomes.push_back({ports::ImportOutcomeKind::Updated, std::nullopt});
-        } else if (is_row_error(merged.error())) {
+        } else if (ports::is_row_error(merged.error())) {
             outcomes.push_back({ports::ImportOutcomeKind::Failed, merged.error()});
         } else {
             return std::move(merged).error();

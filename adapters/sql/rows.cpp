@@ -96,13 +96,4 @@ Result<domain::Activity> to_activity(const ActivityRow& row) {
     };
 }
 
-bool same_identity(const domain::Lead& a, const domain::Lead& b) {
-    return a.id == b.id && a.tenant == b.tenant && a.workspace == b.workspace && a.created_at == b.created_at;
-}
-
-// Errors a merge may return for its own row; anything else aborts the whole import.
-bool is_row_error(const Error& error) {
-    return error.kind != domain::ErrorKind::Internal && error.kind != domain::ErrorKind::Unavailable;
-}
-
 }  // namespace leads::adapters::sql

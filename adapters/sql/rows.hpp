@@ -10,7 +10,7 @@
 #include "domain/result.hpp"
 
 // Row mapping: leads and activity entries as the SQL adapters store them (column values as
-// SOCI exchanges them), and back; and the rules the repository applies to mutated rows.
+// SOCI exchanges them), and back.
 namespace leads::adapters::sql {
 
 // Column values as SOCI exchanges them.
@@ -34,7 +34,5 @@ domain::Result<LeadRow> to_row(const domain::Lead& lead);
 domain::Result<domain::Lead> to_lead(const LeadRow& row);
 domain::Result<ActivityRow> to_row(const domain::Activity& activity, const domain::LeadId& lead_id);
 domain::Result<domain::Activity> to_activity(const ActivityRow& row);
-bool same_identity(const domain::Lead& a, const domain::Lead& b);
-bool is_row_error(const domain::Error& error);
 
 }  // namespace leads::adapters::sql

@@ -17,6 +17,7 @@
 #include "adapters/sql/search_pattern.hpp"
 #include "adapters/sql/statements.hpp"
 #include "domain/text.hpp"
+#include "ports/lead_mutation.hpp"
 
 namespace leads::adapters::sql {
 
@@ -114,15 +115,13 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             auto current = to_lead(*current_row);
             if (!current) return current;
 
-            domain::Lead lead = *current;
-            auto entries = mutate(lead);
-            if (!entries) return std::move(entries).error();
-            if (!same_identity(lead, *current)) return Error::internal("a mutation changed the identity of a lead");
+            auto mutated = ports::apply_mutation(mutate, *current);
+            if (!mutated) return std::move(mutated).error();
+            domain::Lead& lead = mutated->lead;
+            auto& entries = mutated->entries;
 
             std::map<std::string, long long> deltas;
-            if (lead.version == current->version) {
-                lead = *current;  // not rewritten (the port's contract)
-            } else {
+            if (mutated->rewrite) {
                 auto row = to_row(lead);
                 if (!row) return std::move(row).error();
                 bool updated = false;
@@ -142,7 +141,7 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
                     deltas[std::string(domain::to_string(lead.status))] += 1;
                 }
             }
-            auto logged = steps.insert_activities(lead, *entries);
+            auto logged = steps.insert_activities(lead, entries);
             if (!logged) return std::move(logged).error();
             steps.add_counts(lead.tenant.value(), lead.workspace.value(), deltas);
             lease.commit();
@@ -365,17 +364,14 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
 
             auto current = to_lead(*existing);
             if (!current) return std::move(current).error();
-            domain::Lead lead = *current;
-            auto entries = item.merge(lead);
-            if (!entries) {
-                if (!is_row_error(entries.error())) return std::move(entries).error();
-                outcome = Outcome{Kind::Failed, entries.error()};
+            auto mutated = ports::apply_mutation(item.merge, *current);
+            if (!mutated) {
+                if (!ports::is_row_error(mutated.error())) return std::move(mutated).error();
+                outcome = Outcome{Kind::Failed, mutated.error()};
                 continue;
             }
-            if (!same_identity(lead, *current)) return Error::internal("a mutation changed the identity of a lead");
-            if (lead.version == current->version) {
-                lead = *current;
-            } else {
+            const domain::Lead& lead = mutated->lead;
+            if (mutated->rewrite) {
                 auto merged = to_row(lead);
                 if (!merged) return std::move(merged).error();
                 if (merged->email != existing->email) {
@@ -393,7 +389,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
                     deltas[merged->status] += 1;
                 }
             }
-            auto logged = steps.insert_activities(lead, *entries);
+            auto logged = steps.insert_activities(lead, mutated->entries);
             if (!logged) return std::move(logged).error();
             outcome = Outcome{Kind::Updated, std::nullopt};
         }
