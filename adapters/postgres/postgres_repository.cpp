@@ -13,6 +13,7 @@
 #include "adapters/sql/migrations.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
+#include "adapters/sql/statements.hpp"
 
 namespace leads::adapters::postgres {
 
@@ -166,8 +167,13 @@ Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptio
         .begin_write = "BEGIN",
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         .lock_rows = " FOR UPDATE",
-        .fts5_search = false,
-        .data_modifying_cte = true,
+        .trigram_filter = "",
+        // The entry is inserted only when the lead was (its email was free).
+        .insert_lead_and_activity =
+            "WITH inserted AS (" + sql::kInsertLeadIfNew +
+            " RETURNING id, tenant_id) INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
+            "SELECT CAST(:activity_id AS TEXT), tenant_id, id, CAST(:type AS TEXT), CAST(:ts AS BIGINT), "
+            "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},
         .row_estimate = "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = CAST('leads' AS regclass)",

@@ -169,7 +169,7 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key) {
 Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter) {
     SearchMode mode = SearchMode::None;
     if (filter.search) {
-        bool trigram = dialect_.fts5_search && domain::is_valid_utf8(*filter.search) &&
+        bool trigram = !dialect_.trigram_filter.empty() && domain::is_valid_utf8(*filter.search) &&
                        domain::code_point_count(*filter.search) >= kTrigramMinimum;
         mode = trigram ? SearchMode::Trigram : SearchMode::Like;
     }
@@ -187,7 +187,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 
         auto fetch_page = [&](std::vector<LeadRow>& rows) {
             auto& q = prepare(lease,
-                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(by_status, mode) +
+                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(by_status, mode, dialect_) +
                                   " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
                               filter_binder(by_status, mode, [](auto& st, auto& b) {
                                   into_lead(st, b.lead);
@@ -232,7 +232,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                 page.total = offset + fetched;
             } else {
                 auto& q = prepare(
-                    lease, "SELECT COUNT(*) FROM leads" + lead_filter(by_status, mode),
+                    lease, "SELECT COUNT(*) FROM leads" + lead_filter(by_status, mode, dialect_),
                     filter_binder(by_status, mode, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
                 set_filter(q.b);
                 page.total = steps.single_count(q);

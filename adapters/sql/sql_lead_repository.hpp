@@ -23,11 +23,14 @@ struct Dialect {
     // Appended to the SELECT of a lead about to be changed: " FOR UPDATE" on PostgreSQL;
     // empty on SQLite, whose write transaction already excludes every other writer.
     std::string lock_rows;
-    // SQLite: search terms of at least three code points use the leads_fts trigram index.
-    bool fts5_search = false;
-    // PostgreSQL: INSERT inside WITH, so an imported lead and its first entry take one
-    // round trip.
-    bool data_modifying_cte = false;
+    // A condition narrowing a search to candidate rows through a trigram index, binding
+    // :match (an FTS5 phrase); used for terms of at least three code points. Empty: none
+    // (PostgreSQL's pg_trgm index serves the LIKE itself).
+    std::string trigram_filter;
+    // One statement inserting an import's new lead (unless its email is taken) and its
+    // lead_created entry, bound as bind_insert_lead_and_activity binds; empty: two
+    // statements. PostgreSQL: INSERT inside WITH, one round trip per new row.
+    std::string insert_lead_and_activity;
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;

@@ -140,14 +140,7 @@ inline void bind_insert_activity(soci::statement& st, Buffers& b) {
     st.exchange(soci::use(b.activity.data, "data"));
 }
 
-// PostgreSQL: the import's lead and its lead_created entry in one statement (one round
-// trip per new row); the entry is inserted only when the lead was.
-inline const std::string kInsertLeadAndActivityIfNew =
-    "WITH inserted AS (" + kInsertLeadIfNew +
-    " RETURNING id, tenant_id) INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
-    "SELECT CAST(:activity_id AS TEXT), tenant_id, id, CAST(:type AS TEXT), CAST(:ts AS BIGINT), "
-    "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted";
-
+// The parameters Dialect::insert_lead_and_activity binds: the lead's, then its entry's.
 inline void bind_insert_lead_and_activity(soci::statement& st, Buffers& b) {
     bind_insert_lead(st, b);
     st.exchange(soci::use(b.activity.id, "activity_id"));
@@ -168,7 +161,7 @@ inline void bind_tenant_id(soci::statement& st, Buffers& b) {
 
 enum class SearchMode { None, Like, Trigram };
 
-inline std::string lead_filter(bool by_status, SearchMode mode) {
+inline std::string lead_filter(bool by_status, SearchMode mode, const Dialect& dialect) {
     // With a trigram search the unary "+" keeps SQLite from driving the query by the
     // workspace's list index (a scan of the whole workspace, which it prefers without
     // ANALYZE statistics): the trigram index finds the few rows, the tenant filter checks them.
@@ -177,7 +170,7 @@ inline std::string lead_filter(bool by_status, SearchMode mode) {
     sql.append(plus).append("tenant_id = :tenant AND ").append(plus).append("workspace = :workspace");
     if (by_status) sql.append(" AND ").append(plus).append("status = :status");
     // The trigram index narrows the rows down; LIKE then decides exactly.
-    if (mode == SearchMode::Trigram) sql += " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)";
+    if (mode == SearchMode::Trigram) sql += dialect.trigram_filter;
     if (mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
     return sql;
 }
@@ -236,8 +229,8 @@ class Steps {
     // Inserts the lead and its lead_created entry unless the email is taken (no error
     // then: a failed statement would abort a whole import on PostgreSQL). Whether it did.
     bool insert_lead_if_new(const LeadRow& row, const ActivityRow& created) {
-        if (dialect_.data_modifying_cte) {
-            auto& q = prepare(lease_, kInsertLeadAndActivityIfNew, bind_insert_lead_and_activity);
+        if (!dialect_.insert_lead_and_activity.empty()) {
+            auto& q = prepare(lease_, dialect_.insert_lead_and_activity, bind_insert_lead_and_activity);
             q.b.lead = row;
             q.b.activity = created;
             q.st.execute(true);

@@ -180,8 +180,9 @@ Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& 
         .begin_write = "BEGIN IMMEDIATE",
         .begin_read = "BEGIN",
         .lock_rows = "",
-        .fts5_search = true,
-        .data_modifying_cte = false,
+        // The trigram index narrows the rows down; LIKE then decides exactly.
+        .trigram_filter = " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)",
+        .insert_lead_and_activity = "",
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,
         .row_estimate = "",
