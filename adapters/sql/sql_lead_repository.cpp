@@ -38,6 +38,41 @@ bool visible(const LeadRow& row, const ports::LeadKey& key) {
     return !key.workspace || key.workspace->value() == row.workspace;
 }
 
+// An import row whose email is taken, in update mode: its merge applied to the holder
+// (locked by the caller's look-up). The row's outcome; an error aborts the whole import.
+Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, const ports::LeadMutation& merge,
+                                        std::map<std::string, long long>& deltas) {
+    using Kind = ports::ImportOutcomeKind;
+    auto current = to_lead(existing);
+    if (!current) return std::move(current).error();
+    auto mutated = ports::apply_mutation(merge, *current);
+    if (!mutated) {
+        if (!ports::is_row_error(mutated.error())) return std::move(mutated).error();
+        return ports::ImportOutcome{Kind::Failed, mutated.error()};
+    }
+    const domain::Lead& lead = mutated->lead;
+    if (mutated->rewrite) {
+        auto row = to_row(lead);
+        if (!row) return std::move(row).error();
+        if (row->email != existing.email) {
+            // A failed statement would abort the whole import on PostgreSQL, so a taken
+            // email is looked for first (the constraint still has the last word).
+            auto holder = steps.lead_by_email(existing.tenant, existing.workspace, row->email, false);
+            if (holder && holder->id != row->id) {
+                return ports::ImportOutcome{Kind::Failed, Error::duplicate_email(holder->id)};
+            }
+        }
+        if (!steps.update_lead(*row, current->version)) return Error::internal("lead changed while locked");
+        if (lead.status != current->status) {
+            deltas[existing.status] -= 1;
+            deltas[row->status] += 1;
+        }
+    }
+    auto logged = steps.insert_activities(lead, mutated->entries);
+    if (!logged) return std::move(logged).error();
+    return ports::ImportOutcome{Kind::Updated, std::nullopt};
+}
+
 }  // namespace
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
@@ -362,36 +397,9 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
                 continue;
             }
 
-            auto current = to_lead(*existing);
-            if (!current) return std::move(current).error();
-            auto mutated = ports::apply_mutation(item.merge, *current);
-            if (!mutated) {
-                if (!ports::is_row_error(mutated.error())) return std::move(mutated).error();
-                outcome = Outcome{Kind::Failed, mutated.error()};
-                continue;
-            }
-            const domain::Lead& lead = mutated->lead;
-            if (mutated->rewrite) {
-                auto merged = to_row(lead);
-                if (!merged) return std::move(merged).error();
-                if (merged->email != existing->email) {
-                    // A failed statement would abort the whole import on PostgreSQL, so a
-                    // taken email is looked for first (the constraint still has the last word).
-                    auto holder = steps.lead_by_email(tenant_id, slug, merged->email, false);
-                    if (holder && holder->id != merged->id) {
-                        outcome = Outcome{Kind::Failed, Error::duplicate_email(holder->id)};
-                        continue;
-                    }
-                }
-                if (!steps.update_lead(*merged, current->version)) return Error::internal("lead changed while locked");
-                if (lead.status != current->status) {
-                    deltas[existing->status] -= 1;
-                    deltas[merged->status] += 1;
-                }
-            }
-            auto logged = steps.insert_activities(lead, mutated->entries);
-            if (!logged) return std::move(logged).error();
-            outcome = Outcome{Kind::Updated, std::nullopt};
+            auto merged = merge_into(steps, *existing, item.merge, deltas);
+            if (!merged) return std::move(merged).error();
+            outcome = std::move(merged).value();
         }
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
