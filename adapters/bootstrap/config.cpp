@@ -7,6 +7,7 @@
 #include <charconv>
 #include <ostream>
 #include <thread>
+#include <tuple>
 
 #include "adapters/bootstrap/storage.hpp"
 
@@ -94,6 +95,44 @@ std::string lower(std::string text) {
 
 std::string_view version() { return LEADS_VERSION; }
 
+// The authentication settings (CONTRACT §1), once the listen address is known.
+domain::Result<void> resolve_auth(const RawSettings& raw, Config& config) {
+    config.jwt_secret = get(raw, "LEADS_JWT_SECRET").value_or("");
+    config.jwt_public_key_file = get(raw, "LEADS_JWT_PUBLIC_KEY_FILE").value_or("");
+    config.jwt_issuer = get(raw, "LEADS_JWT_ISSUER");
+    config.jwt_audience = get(raw, "LEADS_JWT_AUDIENCE");
+    const bool has_key = !config.jwt_secret.empty() || !config.jwt_public_key_file.empty();
+
+    if (const auto mode = get(raw, "LEADS_AUTH_MODE")) {
+        const auto normal = lower(*mode);
+        if (normal == "jwt") {
+            config.auth_mode = http::AuthMode::Jwt;
+        } else if (normal == "gateway") {
+            config.auth_mode = http::AuthMode::Gateway;
+        } else {
+            return invalid("LEADS_AUTH_MODE", "must be jwt or gateway, got " + show_value(*mode));
+        }
+        config.auth_mode_explicit = true;
+    } else {
+        config.auth_mode = has_key ? http::AuthMode::Jwt : http::AuthMode::Gateway;
+    }
+
+    if (config.auth_mode == http::AuthMode::Gateway && !config.auth_mode_explicit && !config.listen.is_loopback()) {
+        // CONTRACT §1: the implicit gateway mode trusts X-Tenant-Id, so only on loopback.
+        return invalid("LEADS_AUTH_MODE",
+                       "is unset and no JWT key is configured, so the service would trust X-Tenant-Id headers "
+                       "(gateway mode), which it does only on a loopback address, but LEADS_LISTEN is " +
+                           config.listen.to_string() +
+                           "; set LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE, or set LEADS_AUTH_MODE=gateway "
+                           "explicitly when a trusted gateway is the only way in");
+    }
+    if (config.auth_mode == http::AuthMode::Jwt) {
+        auto checked = http::check_jwt_keys(config.jwt_secret, !config.jwt_public_key_file.empty());
+        if (!checked) return invalid(checked.error().details.at(0).field, checked.error().details.at(0).issue);
+    }
+    return {};
+}
+
 domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_threads) {
     Config config;
 
@@ -129,55 +168,17 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
         config.log_level = normal;
     }
 
-    auto grace = integer(raw, "LEADS_SHUTDOWN_GRACE_S", 20, 0, 3600);
-    if (!grace) return std::move(grace).error();
-    config.shutdown_grace = std::chrono::seconds(*grace);
-
-    auto read_timeout = integer(raw, "LEADS_READ_TIMEOUT_S", 30, 1, 3600);
-    if (!read_timeout) return std::move(read_timeout).error();
-    config.read_timeout = std::chrono::seconds(*read_timeout);
-
-    auto write_timeout = integer(raw, "LEADS_WRITE_TIMEOUT_S", 30, 1, 3600);
-    if (!write_timeout) return std::move(write_timeout).error();
-    config.write_timeout = std::chrono::seconds(*write_timeout);
-
-    auto idle_timeout = integer(raw, "LEADS_IDLE_TIMEOUT_S", 60, 1, 3600);
-    if (!idle_timeout) return std::move(idle_timeout).error();
-    config.idle_timeout = std::chrono::seconds(*idle_timeout);
-
-    config.jwt_secret = get(raw, "LEADS_JWT_SECRET").value_or("");
-    config.jwt_public_key_file = get(raw, "LEADS_JWT_PUBLIC_KEY_FILE").value_or("");
-    config.jwt_issuer = get(raw, "LEADS_JWT_ISSUER");
-    config.jwt_audience = get(raw, "LEADS_JWT_AUDIENCE");
-    const bool has_key = !config.jwt_secret.empty() || !config.jwt_public_key_file.empty();
-
-    if (const auto mode = get(raw, "LEADS_AUTH_MODE")) {
-        const auto normal = lower(*mode);
-        if (normal == "jwt") {
-            config.auth_mode = http::AuthMode::Jwt;
-        } else if (normal == "gateway") {
-            config.auth_mode = http::AuthMode::Gateway;
-        } else {
-            return invalid("LEADS_AUTH_MODE", "must be jwt or gateway, got " + show_value(*mode));
-        }
-        config.auth_mode_explicit = true;
-    } else {
-        config.auth_mode = has_key ? http::AuthMode::Jwt : http::AuthMode::Gateway;
+    for (const auto& [name, fallback, min, field] :
+         {std::tuple{"LEADS_SHUTDOWN_GRACE_S", 20, 0, &Config::shutdown_grace},
+          std::tuple{"LEADS_READ_TIMEOUT_S", 30, 1, &Config::read_timeout},
+          std::tuple{"LEADS_WRITE_TIMEOUT_S", 30, 1, &Config::write_timeout},
+          std::tuple{"LEADS_IDLE_TIMEOUT_S", 60, 1, &Config::idle_timeout}}) {
+        auto seconds = integer(raw, name, fallback, min, 3600);
+        if (!seconds) return std::move(seconds).error();
+        config.*field = std::chrono::seconds(*seconds);
     }
 
-    if (config.auth_mode == http::AuthMode::Gateway && !config.auth_mode_explicit && !config.listen.is_loopback()) {
-        // CONTRACT §1: the implicit gateway mode trusts X-Tenant-Id, so only on loopback.
-        return invalid("LEADS_AUTH_MODE",
-                       "is unset and no JWT key is configured, so the service would trust X-Tenant-Id headers "
-                       "(gateway mode), which it does only on a loopback address, but LEADS_LISTEN is " +
-                           config.listen.to_string() +
-                           "; set LEADS_JWT_SECRET or LEADS_JWT_PUBLIC_KEY_FILE, or set LEADS_AUTH_MODE=gateway "
-                           "explicitly when a trusted gateway is the only way in");
-    }
-    if (config.auth_mode == http::AuthMode::Jwt) {
-        auto checked = http::check_jwt_keys(config.jwt_secret, !config.jwt_public_key_file.empty());
-        if (!checked) return invalid(checked.error().details.at(0).field, checked.error().details.at(0).issue);
-    }
+    if (auto auth = resolve_auth(raw, config); !auth) return std::move(auth).error();
     return config;
 }
 
