@@ -53,10 +53,10 @@ TEST_CASE("text round-trips byte for byte") {
 
     // Activity data and campaign ids too.
     domain::Activity note{
-        .id = activity_id(now()),
+        .id = activity_id(lead.created_at + std::chrono::milliseconds(1)),
         .lead_id = lead.id,
         .type = domain::ActivityType::Note,
-        .timestamp = now(),
+        .timestamp = lead.created_at + std::chrono::milliseconds(1),  // after lead_created, whatever the clock
         .campaign_id = std::string("cmp_ünï"),
         .data = {{"text", std::string("called — no answer ☎")}, {"n", 1.5}},
     };
