@@ -89,7 +89,9 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
             if (!authenticator) return std::move(authenticator).error();
             a.authenticator_ = std::move(authenticator.value());
         }
-        auto handler = std::make_shared<const http::ApiHandler>(*a.use_cases_, a.authenticator_);
+        auto fair_use = std::make_shared<http::FairUse>(http::FairUseOptions{
+            .rate = config.tenant_rate, .burst = config.tenant_burst, .max_searches = config.tenant_max_searches});
+        auto handler = std::make_shared<const http::ApiHandler>(*a.use_cases_, a.authenticator_, std::move(fair_use));
         a.api_ = handler;
         endpoints.api = [handler](const http::Request& request) { return handler->handle(request); };
     }

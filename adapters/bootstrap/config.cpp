@@ -29,7 +29,7 @@ struct Setting {
 
 // One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
 // (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
-constexpr std::array<Setting, 14> kSettings = {{
+constexpr std::array<Setting, 17> kSettings = {{
     {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
     {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
      "Storage: sqlite:PATH, postgresql://... or memory:"},
@@ -45,6 +45,12 @@ constexpr std::array<Setting, 14> kSettings = {{
      "Seconds a client has to read a whole response"},
     {"LEADS_IDLE_TIMEOUT_S", "--idle-timeout-s", "INT", "INT in [1 - 3600]", "60",
      "Seconds a keep-alive connection may wait for its next request"},
+    {"LEADS_TENANT_RATE", "--tenant-rate", "INT", "INT in [0 - 1000000]", "0",
+     "Requests per second per tenant and replica; 0: no budget"},
+    {"LEADS_TENANT_BURST", "--tenant-burst", "INT", "INT in [0 - 1000000]", "0",
+     "Requests a tenant may send at once within its budget; 0: the rate"},
+    {"LEADS_TENANT_MAX_SEARCHES", "--tenant-max-searches", "INT", "INT in [0 - 1024]", "",
+     "Searches one tenant runs at once; default half the workers (LEADS_DB_POOL_SIZE), 0: no cap"},
     {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
      "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
     {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
@@ -176,6 +182,16 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
         auto seconds = integer(raw, name, fallback, min, 3600);
         if (!seconds) return std::move(seconds).error();
         config.*field = std::chrono::seconds(*seconds);
+    }
+
+    for (const auto& [name, fallback, max, field] :
+         {std::tuple{"LEADS_TENANT_RATE", 0, 1'000'000, &Config::tenant_rate},
+          std::tuple{"LEADS_TENANT_BURST", 0, 1'000'000, &Config::tenant_burst},
+          std::tuple{"LEADS_TENANT_MAX_SEARCHES", std::max(1, config.db_pool_size / 2), 1024,
+                     &Config::tenant_max_searches}}) {
+        auto value = integer(raw, name, fallback, 0, max);
+        if (!value) return std::move(value).error();
+        config.*field = *value;
     }
 
     if (auto auth = resolve_auth(raw, config); !auth) return std::move(auth).error();

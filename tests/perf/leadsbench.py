@@ -155,6 +155,9 @@ class Server:
                 "LEADS_DATABASE_URL": database_url,
                 "LEADS_AUTH_MODE": "jwt",
                 "LEADS_JWT_SECRET": JWT_SECRET,
+                # The scenarios measure one tenant's throughput: no per-tenant search cap
+                # unless the environment sets one (CONTRACT §10).
+                "LEADS_TENANT_MAX_SEARCHES": os.environ.get("LEADS_TENANT_MAX_SEARCHES", "0"),
             }
         )
         env.update(extra_env or {})

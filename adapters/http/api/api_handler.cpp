@@ -1,6 +1,7 @@
 #include "adapters/http/api/api_handler.hpp"
 
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -73,6 +74,18 @@ Response failure(const domain::Error& error) {
     return response;
 }
 
+Response rate_limited(std::int64_t retry_after, std::string_view message) {
+    Response response = error_response(429, "rate_limited", message);
+    response.headers.push_back({"Retry-After", std::to_string(retry_after)});
+    return response;
+}
+
+void add_budget_headers(Response& response, const FairUse::Budget& budget) {
+    response.headers.push_back({"RateLimit-Limit", std::to_string(budget.limit)});
+    response.headers.push_back({"RateLimit-Remaining", std::to_string(budget.remaining)});
+    response.headers.push_back({"RateLimit-Reset", std::to_string(budget.reset)});
+}
+
 Response ok(int status, std::string body) {
     Response response;
     response.status = status;
@@ -98,6 +111,7 @@ struct Call {
     const domain::TenantId& tenant;
     const Request& request;
     const Route& route;
+    FairUse* fair_use;  // null: no limits
 
     ports::LeadRef ref(const QueryParameters& query) const {
         return ports::LeadRef{tenant, route.lead_id, query.text("workspace")};
@@ -115,6 +129,11 @@ Response list_leads(const Call& call) {
     auto issues = query.issues();
     if (!query.text("workspace")) issues.push_back({"workspace", "is required"});
     if (!issues.empty()) return validation_failed(std::move(issues));
+    // Searches are the expensive requests: a tenant runs only so many at once.
+    const std::optional<FairUse::SearchSlot> slot =
+        command.search && call.fair_use != nullptr ? call.fair_use->enter_search(call.tenant.value())
+                                                   : std::optional<FairUse::SearchSlot>(std::in_place, nullptr, "");
+    if (!slot) return rate_limited(1, "Too many searches are running for this tenant; retry later.");
 
     auto result = call.use_cases.list(command);
     if (!result) return failure(result.error());
@@ -238,23 +257,29 @@ std::size_t ApiHandler::body_limit(std::string_view method, std::string_view pat
     return route && allows(*route, method) ? route->body_limit : kBodyLimit;
 }
 
-ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator)
-    : use_cases_(use_cases), authenticator_(std::move(authenticator)) {}
+ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator,
+                       std::shared_ptr<FairUse> fair_use)
+    : use_cases_(use_cases), authenticator_(std::move(authenticator)), fair_use_(std::move(fair_use)) {}
 
 Response ApiHandler::handle(const Request& request) const {
     const auto route = match_route(request.path);
     if (!route) return error_response(404, "not_found", "No such route.");
 
     Response response;
+    std::optional<FairUse::Budget> budget;  // the tenant's request budget, when one is set
     try {
-        // Order: identity, then method, then media type, then query and body, then the use case.
+        // Order: identity, then the tenant's budget, then method, then media type, then query
+        // and body, then the use case.
         auto tenant = authenticator_->authenticate(request);
+        if (tenant && fair_use_ && fair_use_->has_budget()) budget = fair_use_->take(tenant->value());
         if (!tenant) {
             response = error_response(401, "unauthorized", "Missing or invalid credentials.");
             if (authenticator_->mode() == AuthMode::Jwt) {
                 response.headers.push_back(
                     {"WWW-Authenticate", tried_bearer(request) ? "Bearer error=\"invalid_token\"" : "Bearer"});
             }
+        } else if (budget && !budget->allowed) {
+            response = rate_limited(budget->retry_after, "This tenant is over its request budget; retry later.");
         } else if (!allows(*route, request.method)) {
             response = error_response(405, "method_not_allowed", "This method is not allowed on this path.");
             response.headers.push_back({"Allow", std::string(route->allow)});
@@ -262,7 +287,7 @@ Response ApiHandler::handle(const Request& request) const {
                    !is_json_media_type(request.header("content-type").value_or(""), request.method == "PATCH")) {
             response = error_response(415, "unsupported_media_type", "The body must be application/json.");
         } else {
-            response = dispatch(Call{use_cases_, *tenant, request, *route});
+            response = dispatch(Call{use_cases_, *tenant, request, *route, fair_use_.get()});
         }
     } catch (const std::exception& e) {
         response = error_response(500, "internal_error", "An internal error occurred.");
@@ -271,6 +296,7 @@ Response ApiHandler::handle(const Request& request) const {
         response = error_response(500, "internal_error", "An internal error occurred.");
         response.log_detail = "exception of unknown type";
     }
+    if (budget) add_budget_headers(response, *budget);
     response.route = std::string(route->path_template);
     // Answers about leads carry personal data: no cache may keep them.
     response.headers.push_back({"Cache-Control", "no-store"});

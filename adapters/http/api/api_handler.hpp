@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "adapters/http/api/auth.hpp"
+#include "adapters/http/api/fair_use.hpp"
 #include "adapters/http/message.hpp"
 #include "ports/lead_use_cases.hpp"
 
@@ -23,12 +24,15 @@ class ApiHandler {
     // handle() routes it: the routes and their limits are declared once, here.
     static std::size_t body_limit(std::string_view method, std::string_view path);
 
-    ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator);
+    // fair_use: the per-tenant budget and search cap (CONTRACT §10); null: none.
+    ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator,
+               std::shared_ptr<FairUse> fair_use = nullptr);
     Response handle(const Request& request) const;
 
   private:
     ports::LeadUseCases& use_cases_;
     std::shared_ptr<const Authenticator> authenticator_;
+    std::shared_ptr<FairUse> fair_use_;
 };
 
 // The OpenAPI 3.1 document of the contract (docs/openapi.json, built into the binary).

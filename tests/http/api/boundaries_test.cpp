@@ -247,3 +247,34 @@ TEST_CASE("body limits: the import route's 16 MiB for POST, by the decoded path;
     CHECK(http::ApiHandler::body_limit("PATCH", "/api/v1/tenant/leads/import") == 1024 * 1024);
     CHECK(http::ApiHandler::body_limit("POST", "/healthz") == 1024 * 1024);
 }
+
+TEST_CASE("fair use: over its budget a tenant gets 429 rate_limited with Retry-After; answers carry RateLimit-*",
+          "[http][fair-use]") {
+    leads::adapters::memory::InMemoryLeadRepository repository;
+    SteppingClock clock;
+    leads::adapters::system::RandomIdGenerator ids;
+    leads::app::LeadService service(repository, clock, ids);
+    http::ApiHandler api(
+        service, gateway(),
+        std::make_shared<http::FairUse>(http::FairUseOptions{.rate = 1, .burst = 2, .max_searches = 1}));
+    const std::string tenant = random_tenant();
+    const auto list = [&](const std::string& who) {
+        Request request;
+        request.method = "GET";
+        request.path = "/api/v1/tenant/leads";
+        request.query = "workspace=acme";
+        request.headers = {{"x-tenant-id", who}};
+        return api.handle(request);
+    };
+    const Response first = list(tenant);
+    CHECK(first.status == 200);
+    CHECK(header(first, "RateLimit-Limit") == "2");
+    CHECK(header(first, "RateLimit-Remaining") == "1");
+    CHECK(list(tenant).status == 200);
+    const Response refused = list(tenant);
+    CHECK(refused.status == 429);
+    expect_error(refused, "rate_limited");
+    CHECK(header(refused, "Retry-After") == "1");
+    CHECK(header(refused, "RateLimit-Remaining") == "0");
+    CHECK(list(random_tenant()).status == 200);  // another tenant has its own budget
+}

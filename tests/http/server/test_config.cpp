@@ -27,6 +27,8 @@ TEST_CASE("Config: defaults", "[config]") {
     CHECK(config->shutdown_grace == std::chrono::seconds(20));
     CHECK(config->read_timeout == std::chrono::seconds(30));
     CHECK(config->write_timeout == std::chrono::seconds(30));
+    CHECK(config->tenant_rate == 0);  // no budget unless set
+    CHECK(config->tenant_max_searches == config->db_pool_size / 2);
     CHECK(config->idle_timeout == std::chrono::seconds(60));
     CHECK(config->auth_mode == AuthMode::Gateway);
     CHECK_FALSE(config->auth_mode_explicit);
@@ -89,6 +91,8 @@ TEST_CASE("Config: bad values name their variable", "[config]") {
              {"LEADS_SHUTDOWN_GRACE_S", "3601"},
              {"LEADS_READ_TIMEOUT_S", "0"},
              {"LEADS_WRITE_TIMEOUT_S", "0"},
+             {"LEADS_TENANT_RATE", "-1"},
+             {"LEADS_TENANT_MAX_SEARCHES", "many"},
              {"LEADS_IDLE_TIMEOUT_S", "99999999999999"},
              {"LEADS_AUTH_MODE", "none"},
              {"LEADS_JWT_SECRET", "31-bytes-31-bytes-31-bytes-31-b"},
