@@ -106,6 +106,10 @@ TEST_CASE("a SQLite file the process may not write stops start-up with a clear m
         WARN("needs root and runuser to run the service as another user: skipped");
         return;
     }
+    if (run_to_exit(runuser, {"-u", "nobody", "--", kBinary, "--version"}, service_env("memory:")).exit_code != 0) {
+        WARN("the user nobody cannot run " << kBinary << " (a private checkout directory): skipped");
+        return;
+    }
     TemporaryDirectory directory;
     std::filesystem::permissions(directory.path(),
                                  std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
