@@ -50,7 +50,7 @@ constexpr std::array<Setting, 17> kSettings = {{
     {"LEADS_TENANT_BURST", "--tenant-burst", "INT", "INT in [0 - 1000000]", "0",
      "Requests a tenant may send at once within its budget; 0: the rate"},
     {"LEADS_TENANT_MAX_SEARCHES", "--tenant-max-searches", "INT", "INT in [0 - 1024]", "",
-     "Searches one tenant runs at once; default half the workers (LEADS_DB_POOL_SIZE), 0: no cap"},
+     "Searches one tenant runs at once, 0: no cap (default: half of LEADS_DB_POOL_SIZE)"},
     {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
      "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
     {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
@@ -224,6 +224,10 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::ostream&
         if (setting.variable == "LEADS_THREADS") {
             // Computed: this machine's number of CPUs.
             option->default_str(std::to_string(std::clamp(std::thread::hardware_concurrency(), 1u, 256u)));
+        }
+        if (setting.variable == "LEADS_TENANT_MAX_SEARCHES") {
+            // Computed: half the workers, here with the default pool size.
+            option->default_str(std::to_string(std::max(1, Config{}.db_pool_size / 2)));
         }
         if (!setting.allowed.empty()) {
             option->check(CLI::Validator([](std::string&) { return std::string(); }, std::string(setting.allowed)));
