@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "application/issues.hpp"
 #include "domain/text.hpp"
 
 namespace leads::app {
@@ -21,37 +22,7 @@ using domain::WorkspaceSlug;
 
 namespace {
 
-constexpr std::int64_t kDefaultLimit = 50;
-constexpr std::int64_t kMaxLimit = 200;
 constexpr std::size_t kMaxSearchLength = 200;
-
-// Collects every problem of a request so that one Validation error names them all.
-class Issues {
-  public:
-    void add(std::string field, std::string issue) { issues_.push_back({std::move(field), std::move(issue)}); }
-
-    void add(const Error& error) {
-        if (error.details.empty()) {
-            add("", error.message);
-            return;
-        }
-        issues_.insert(issues_.end(), error.details.begin(), error.details.end());
-    }
-
-    // The value, or nullopt with the error's issues recorded.
-    template <class T>
-    std::optional<T> take(Result<T> result) {
-        if (result.ok()) return std::move(result).value();
-        add(result.error());
-        return std::nullopt;
-    }
-
-    bool empty() const { return issues_.empty(); }
-    Error error() && { return Error::validation(std::move(issues_)); }
-
-  private:
-    std::vector<FieldIssue> issues_;
-};
 
 struct Paging {
     std::int64_t limit = kDefaultLimit;
@@ -60,10 +31,7 @@ struct Paging {
 
 Paging check_paging(std::optional<std::int64_t> limit, std::optional<std::int64_t> offset, Issues& issues) {
     Paging paging;
-    if (limit) {
-        if (*limit < 1 || *limit > kMaxLimit) issues.add("limit", "must be between 1 and 200");
-        paging.limit = *limit;
-    }
+    paging.limit = check_limit(limit, issues);
     if (offset) {
         if (*offset < 0) issues.add("offset", "must be at least 0");
         paging.offset = *offset;
@@ -137,6 +105,7 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
     }
     std::optional<std::string> search;
     if (query.search) search = check_search(*query.search, issues);
+    const std::optional<bool> do_not_contact = check_flag(query.do_not_contact, "do_not_contact", issues);
     const Paging paging = check_paging(query.limit, query.offset, issues);
     if (!issues.empty()) return std::move(issues).error();
 
@@ -145,7 +114,8 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
                                                    .status = status,
                                                    .search = std::move(search),
                                                    .limit = paging.limit,
-                                                   .offset = paging.offset});
+                                                   .offset = paging.offset,
+                                                   .do_not_contact = do_not_contact});
     if (!page) return std::move(page).error();
     const std::size_t count = page->items.size();
     return ports::LeadList{.items = std::move(page->items), .page = page_of(paging, count, page->total)};
@@ -162,6 +132,37 @@ Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& c
     Activity created = entry(lead.id, ActivityType::LeadCreated, now);
     if (auto stored = repository_.insert(lead, created); !stored) return std::move(stored).error();
     return ports::LeadDetails{.lead = std::move(lead), .activity = {std::move(created)}, .activity_total = 1};
+}
+
+Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& command) {
+    Issues issues;
+    auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
+    auto draft = issues.take(domain::validate_lead(command.lead));
+    if (!issues.empty()) return std::move(issues).error();
+
+    // One import row with on_duplicate=update: the same rules, the same transaction.
+    const Timestamp now = clock_.now();
+    ports::LeadMutation merge = [this, changes = domain::changes_from_draft(*draft), now](Lead& lead) {
+        return apply_changes(lead, changes, now);
+    };
+    Lead lead = domain::make_lead(std::move(*draft), ids_.new_lead_id(), command.tenant, *workspace, now);
+    Activity created = entry(lead.id, ActivityType::LeadCreated, now);
+    std::vector<ports::ImportItem> items;
+    items.push_back(
+        ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
+    auto outcomes = repository_.import(command.tenant, *workspace, items);
+    if (!outcomes) return std::move(outcomes).error();
+    if (outcomes->size() != 1) return Error::internal("the repository reported a wrong number of outcomes");
+    ports::ImportOutcome& outcome = outcomes->front();
+    if (outcome.kind == ports::ImportOutcomeKind::Failed) {
+        return outcome.error.value_or(Error::internal("the upsert could not be merged"));
+    }
+    if (!outcome.lead) return Error::internal("the repository did not return the upserted lead");
+    const ports::LeadKey key{.tenant = command.tenant, .id = outcome.lead->id, .workspace = std::nullopt};
+    auto details = this->details(key, std::move(*outcome.lead));
+    if (!details) return std::move(details).error();
+    return ports::UpsertedLead{.details = std::move(details).value(),
+                               .created = outcome.kind == ports::ImportOutcomeKind::Created};
 }
 
 Result<ports::LeadDetails> LeadService::get(const ports::LeadRef& ref) {
@@ -195,13 +196,20 @@ Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& c
     return details(*key, std::move(stored).value());
 }
 
-Result<void> LeadService::remove(const ports::LeadRef& ref) {
+Result<void> LeadService::remove(const ports::RemoveLeadCommand& command) {
     Issues issues;
-    auto workspace = check_ref_workspace(ref, issues);
+    auto workspace = check_ref_workspace(command.ref, issues);
+    const bool suppress = check_flag(command.suppress, "suppress", issues).value_or(false);
     if (!issues.empty()) return std::move(issues).error();
-    auto key = key_of(ref, std::move(workspace));
+    auto key = key_of(command.ref, std::move(workspace));
     if (!key) return std::move(key).error();
-    return repository_.remove(*key);
+
+    std::optional<domain::SuppressionDraft> suppression;
+    if (suppress) {
+        suppression = domain::SuppressionDraft{
+            .id = ids_.new_suppression_id(), .reason = domain::SuppressionReason::Erased, .created_at = clock_.now()};
+    }
+    return repository_.remove(*key, suppression);
 }
 
 Result<Activity> LeadService::record_activity(const ports::RecordActivityCommand& command) {

@@ -20,7 +20,8 @@ class LeadService final : public ports::LeadUseCases {
     domain::Result<ports::LeadDetails> create(const ports::CreateLeadCommand& command) override;
     domain::Result<ports::LeadDetails> get(const ports::LeadRef& ref) override;
     domain::Result<ports::LeadDetails> update(const ports::UpdateLeadCommand& command) override;
-    domain::Result<void> remove(const ports::LeadRef& ref) override;
+    domain::Result<ports::UpsertedLead> upsert(const ports::CreateLeadCommand& command) override;
+    domain::Result<void> remove(const ports::RemoveLeadCommand& command) override;
     domain::Result<domain::Activity> record_activity(const ports::RecordActivityCommand& command) override;
     domain::Result<ports::ActivityList> activity_history(const ports::ActivityHistoryQuery& query) override;
     domain::Result<ports::ImportSummary> import_leads(const ports::ImportCommand& command) override;

@@ -72,5 +72,6 @@ std::optional<PrefixedId<Tag>> PrefixedId<Tag>::parse(std::string_view raw) {
 
 template class PrefixedId<LeadIdTag>;
 template class PrefixedId<ActivityIdTag>;
+template class PrefixedId<SuppressionIdTag>;
 
 }  // namespace leads::domain

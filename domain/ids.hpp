@@ -64,10 +64,15 @@ struct LeadIdTag {
 struct ActivityIdTag {
     static constexpr std::string_view prefix = "act_";
 };
+struct SuppressionIdTag {
+    static constexpr std::string_view prefix = "sup_";
+};
 using LeadId = PrefixedId<LeadIdTag>;
 using ActivityId = PrefixedId<ActivityIdTag>;
+using SuppressionId = PrefixedId<SuppressionIdTag>;
 
 extern template class PrefixedId<LeadIdTag>;
 extern template class PrefixedId<ActivityIdTag>;
+extern template class PrefixedId<SuppressionIdTag>;
 
 }  // namespace leads::domain

@@ -30,6 +30,10 @@ struct Lead {
     Timestamp updated_at;
     // Incremented by every change of the lead's own fields; the HTTP adapter derives the ETag from it.
     std::int64_t version = 1;
+    // Read-only (CONTRACT §9): whether the email is on the tenant's suppression list, as
+    // the repository found it when it read the lead. Not one of the lead's own fields: it
+    // never changes the version, and writes ignore it.
+    bool do_not_contact = false;
 };
 
 // Unvalidated values as a client sent them (absent = nullopt).

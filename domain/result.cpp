@@ -10,13 +10,20 @@ Error Error::validation(std::vector<FieldIssue> issues) {
     return Error{ErrorKind::Validation, "The request is not valid.", std::move(issues), {}};
 }
 
-Error Error::not_found() { return Error{ErrorKind::NotFound, "The requested lead does not exist.", {}, {}}; }
+Error Error::not_found(std::string message) { return Error{ErrorKind::NotFound, std::move(message), {}, {}}; }
 
 Error Error::duplicate_email(std::string existing_id) {
     return Error{ErrorKind::Conflict,
                  "A lead with this email already exists in this workspace.",
                  {FieldIssue{"email", "is already used by another lead in this workspace"}},
                  std::move(existing_id)};
+}
+
+Error Error::suppressed() {
+    return Error{ErrorKind::Suppressed,
+                 "This email is on the tenant's suppression list: it must not be contacted.",
+                 {FieldIssue{"email", "suppressed"}},
+                 {}};
 }
 
 Error Error::precondition_failed() {

@@ -8,7 +8,7 @@
 namespace leads::domain {
 
 // What a caller branches on. The HTTP adapter maps each kind to a status in one place.
-enum class ErrorKind { Validation, NotFound, Conflict, PreconditionFailed, Unavailable, Internal };
+enum class ErrorKind { Validation, NotFound, Conflict, Suppressed, PreconditionFailed, Unavailable, Internal };
 
 struct FieldIssue {
     std::string field;
@@ -24,8 +24,10 @@ struct Error {
 
     static Error validation(std::string field, std::string issue);
     static Error validation(std::vector<FieldIssue> issues);
-    static Error not_found();
+    static Error not_found(std::string message = "The requested lead does not exist.");
     static Error duplicate_email(std::string existing_id);
+    // The email is on the tenant's suppression list (CONTRACT §9).
+    static Error suppressed();
     static Error precondition_failed();
     static Error unavailable(std::string message);
     static Error internal(std::string message);

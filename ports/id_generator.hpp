@@ -10,6 +10,7 @@ class IdGenerator {
     // Fresh, unguessable, never-repeated ids (at least 80 random bits each). Thread-safe.
     virtual domain::LeadId new_lead_id() = 0;
     virtual domain::ActivityId new_activity_id() = 0;
+    virtual domain::SuppressionId new_suppression_id() = 0;
 };
 
 }  // namespace leads::ports

@@ -10,6 +10,7 @@
 #include "domain/ids.hpp"
 #include "domain/lead.hpp"
 #include "domain/result.hpp"
+#include "domain/suppression.hpp"
 
 namespace leads::ports {
 
@@ -30,6 +31,8 @@ struct LeadFilter {
     std::optional<std::string> search;
     std::int64_t limit = 50;
     std::int64_t offset = 0;
+    // Only leads whose email is (true) or is not (false) on the tenant's suppression list.
+    std::optional<bool> do_not_contact = {};
 };
 
 struct LeadPage {
@@ -57,19 +60,21 @@ enum class ImportOutcomeKind { Created, Updated, Skipped, Failed };
 
 struct ImportOutcome {
     ImportOutcomeKind kind = ImportOutcomeKind::Skipped;
-    std::optional<domain::Error> error;  // set for Failed (the merge refused the row)
+    std::optional<domain::Error> error;  // set for Failed (the merge refused the row, or the email is suppressed)
+    std::optional<domain::Lead> lead;    // set for Created and Updated: the lead as stored
 };
 
 // The driven port every storage backend implements. Every call is scoped to the tenant
 // it names; nothing reaches another tenant's rows. Errors: NotFound, Conflict (duplicate
-// email, with the holder's id), PreconditionFailed (returned by a mutation), Unavailable
-// (the database cannot be reached in time), Internal.
+// email, with the holder's id), Suppressed (the email is on the tenant's suppression
+// list), PreconditionFailed (returned by a mutation), Unavailable (the database cannot be
+// reached in time), Internal. Every lead read carries do_not_contact as it is at that read.
 class LeadRepository {
   public:
     virtual ~LeadRepository() = default;
 
     // Stores a new lead and its lead_created entry atomically. Conflict when the email is
-    // already taken in (tenant, workspace).
+    // already taken in (tenant, workspace); Suppressed when it is on the tenant's list.
     virtual domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) = 0;
 
     virtual domain::Result<domain::Lead> find(const LeadKey& key) = 0;
@@ -77,11 +82,15 @@ class LeadRepository {
     // Loads the lead, runs mutate on it and stores the result and the returned entries in
     // one transaction; concurrent updates of one lead are serialised, so a version check
     // inside mutate is reliable. The lead is rewritten only when its version changed.
-    // Conflict when the new email is taken. Returns the stored lead.
+    // Conflict when the new email is taken, Suppressed when it is on the tenant's list.
+    // Returns the stored lead.
     virtual domain::Result<domain::Lead> update(const LeadKey& key, const LeadMutation& mutate) = 0;
 
-    // Erases the lead and all its activity. NotFound when absent.
-    virtual domain::Result<void> remove(const LeadKey& key) = 0;
+    // Erases the lead and all its activity; with suppress, adds its email to the tenant's
+    // suppression list in the same transaction (kept as it is when already there).
+    // NotFound when absent.
+    virtual domain::Result<void> remove(const LeadKey& key,
+                                        const std::optional<domain::SuppressionDraft>& suppress) = 0;
 
     virtual domain::Result<LeadPage> list(const LeadFilter& filter) = 0;
 
@@ -90,7 +99,8 @@ class LeadRepository {
 
     // Processes the items in order in one transaction: each one's email is looked up in
     // the workspace (including leads inserted by earlier items); a new email is
-    // inserted, a taken one skipped or merged. Any non-row error rolls everything back.
+    // inserted, a taken one skipped or merged; a suppressed one fails its row (Suppressed)
+    // whether or not a lead holds it. Any non-row error rolls everything back.
     virtual domain::Result<std::vector<ImportOutcome>> import(const domain::TenantId& tenant,
                                                               const domain::WorkspaceSlug& workspace,
                                                               const std::vector<ImportItem>& items) = 0;

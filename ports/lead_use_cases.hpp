@@ -29,8 +29,9 @@ struct ListLeadsQuery {
     std::string workspace;
     std::optional<std::string> status;
     std::optional<std::string> search;
-    std::optional<std::int64_t> limit;   // default 50, 1..200
-    std::optional<std::int64_t> offset;  // default 0, >= 0
+    std::optional<std::int64_t> limit;               // default 50, 1..200
+    std::optional<std::int64_t> offset;              // default 0, >= 0
+    std::optional<std::string> do_not_contact = {};  // "true" or "false"
 };
 
 struct LeadList {
@@ -62,6 +63,13 @@ struct VersionCondition {
     }
 };
 
+struct RemoveLeadCommand {
+    LeadRef ref;
+    // "true": also put the lead's email on the tenant's suppression list (reason erased),
+    // in the same transaction. Default "false".
+    std::optional<std::string> suppress = {};
+};
+
 struct UpdateLeadCommand {
     LeadRef ref;
     std::optional<VersionCondition> expected_version;  // absent: any version
@@ -75,6 +83,12 @@ struct LeadDetails {
     domain::Lead lead;
     std::vector<domain::Activity> activity;
     std::int64_t activity_total = 0;
+};
+
+// PUT /leads (CONTRACT §7): the lead as created (created) or as updated (!created).
+struct UpsertedLead {
+    LeadDetails details;
+    bool created = false;
 };
 
 struct RecordActivityCommand {
@@ -133,13 +147,16 @@ class LeadUseCases {
     virtual ~LeadUseCases() = default;
 
     virtual domain::Result<LeadList> list(const ListLeadsQuery& query) = 0;
-    // Conflict (duplicate email, with the holder's id).
+    // Conflict (duplicate email, with the holder's id); Suppressed.
     virtual domain::Result<LeadDetails> create(const CreateLeadCommand& command) = 0;
+    // Creates the lead, or applies the body to the workspace's lead holding the email as an
+    // import row with on_duplicate=update does. Suppressed.
+    virtual domain::Result<UpsertedLead> upsert(const CreateLeadCommand& command) = 0;
     // NotFound for a malformed id, another tenant's lead or another workspace's lead.
     virtual domain::Result<LeadDetails> get(const LeadRef& ref) = 0;
     // PreconditionFailed when expected_version is given and does not accept the lead's version.
     virtual domain::Result<LeadDetails> update(const UpdateLeadCommand& command) = 0;
-    virtual domain::Result<void> remove(const LeadRef& ref) = 0;
+    virtual domain::Result<void> remove(const RemoveLeadCommand& command) = 0;
     virtual domain::Result<domain::Activity> record_activity(const RecordActivityCommand& command) = 0;
     virtual domain::Result<ActivityList> activity_history(const ActivityHistoryQuery& query) = 0;
     // Validation only for the request as a whole (workspace, on_duplicate, row count);

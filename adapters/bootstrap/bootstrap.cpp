@@ -9,6 +9,7 @@
 #include "adapters/system/random_id_generator.hpp"
 #include "adapters/system/system_clock.hpp"
 #include "application/lead_service.hpp"
+#include "application/suppression_service.hpp"
 
 namespace leads::adapters::bootstrap {
 namespace {
@@ -65,18 +66,15 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     std::unique_ptr<Application> application(new Application());
     auto& a = *application;
 
-    if (overrides.use_cases) {
-        a.use_cases_ = overrides.use_cases;
-    } else {
-        auto opened = overrides.open_storage ? overrides.open_storage(storage_options(config))
-                                             : open_storage(storage_options(config));
-        if (!opened) return std::move(opened).error();
-        a.repository_ = std::move(opened.value());
-        a.clock_ = overrides.clock ? overrides.clock : std::make_shared<system::SystemClock>();
-        a.ids_ = overrides.ids ? overrides.ids : std::make_shared<system::RandomIdGenerator>();
-        // LeadService holds references: the Application owns what they refer to.
-        a.use_cases_ = std::make_shared<app::LeadService>(*a.repository_, *a.clock_, *a.ids_);
-    }
+    auto opened = overrides.open_storage ? overrides.open_storage(storage_options(config))
+                                         : open_storage(storage_options(config));
+    if (!opened) return std::move(opened).error();
+    a.repository_ = std::move(opened.value());
+    a.clock_ = overrides.clock ? overrides.clock : std::make_shared<system::SystemClock>();
+    a.ids_ = overrides.ids ? overrides.ids : std::make_shared<system::RandomIdGenerator>();
+    // The services hold references: the Application owns what they refer to.
+    a.use_cases_ = std::make_shared<app::LeadService>(*a.repository_, *a.clock_, *a.ids_);
+    a.suppressions_ = std::make_shared<app::SuppressionService>(*a.repository_, *a.clock_, *a.ids_);
 
     http::Endpoints endpoints;
     if (overrides.api) {
@@ -91,7 +89,8 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
         }
         auto fair_use = std::make_shared<http::FairUse>(http::FairUseOptions{
             .rate = config.tenant_rate, .burst = config.tenant_burst, .max_searches = config.tenant_max_searches});
-        auto handler = std::make_shared<const http::ApiHandler>(*a.use_cases_, a.authenticator_, std::move(fair_use));
+        auto handler = std::make_shared<const http::ApiHandler>(*a.use_cases_, *a.suppressions_, a.authenticator_,
+                                                                std::move(fair_use));
         a.api_ = handler;
         endpoints.api = [handler](const http::Request& request) { return handler->handle(request); };
     }

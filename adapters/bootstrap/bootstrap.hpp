@@ -12,8 +12,9 @@
 #include "domain/result.hpp"
 #include "ports/clock.hpp"
 #include "ports/id_generator.hpp"
-#include "ports/lead_repository.hpp"
 #include "ports/lead_use_cases.hpp"
+#include "ports/repository.hpp"
+#include "ports/suppression_use_cases.hpp"
 
 namespace leads::adapters::http {
 class Server;
@@ -25,12 +26,11 @@ class Server;
 namespace leads::adapters::bootstrap {
 
 struct Overrides {
-    std::function<domain::Result<std::shared_ptr<ports::LeadRepository>>(const StorageOptions&)> open_storage;
+    std::function<domain::Result<std::shared_ptr<ports::Repository>>(const StorageOptions&)> open_storage;
     std::shared_ptr<ports::Clock> clock;
     std::shared_ptr<ports::IdGenerator> ids;
-    std::shared_ptr<ports::LeadUseCases> use_cases;
     std::shared_ptr<const http::Authenticator> authenticator;
-    // Replaces the ApiHandler (everything under /api/v1/tenant/leads).
+    // Replaces the ApiHandler (everything under /api/v1/tenant/).
     std::function<http::Response(const http::Request&)> api;
     // Replaces register_storage_metrics (the database pool gauges): called once before start.
     std::function<void(http::Metrics&, ports::LeadRepository&)> register_metrics;
@@ -63,10 +63,11 @@ class Application {
     friend domain::Result<std::unique_ptr<Application>> bootstrap(const Config&, Overrides);
     Application() = default;
 
-    std::shared_ptr<ports::LeadRepository> repository_;
+    std::shared_ptr<ports::Repository> repository_;
     std::shared_ptr<ports::Clock> clock_;
     std::shared_ptr<ports::IdGenerator> ids_;
     std::shared_ptr<ports::LeadUseCases> use_cases_;
+    std::shared_ptr<ports::SuppressionUseCases> suppressions_;
     std::shared_ptr<const http::Authenticator> authenticator_;
     std::shared_ptr<const void> api_;  // the ApiHandler, kept alive for the server
     std::unique_ptr<http::Server> server_;

@@ -67,12 +67,12 @@ std::string_view backend_name(Backend backend) {
     return "unknown";
 }
 
-domain::Result<std::shared_ptr<ports::LeadRepository>> open_storage(const StorageOptions& options) {
+domain::Result<std::shared_ptr<ports::Repository>> open_storage(const StorageOptions& options) {
     const auto backend = backend_of(options.database_url);
     if (!backend) return unknown();
     switch (*backend) {
         case Backend::Memory:
-            return std::shared_ptr<ports::LeadRepository>(std::make_shared<memory::InMemoryLeadRepository>());
+            return std::shared_ptr<ports::Repository>(std::make_shared<memory::InMemoryLeadRepository>());
         case Backend::Sqlite: {
             auto sqlite_settings = sqlite_options(options);
             if (!sqlite_settings) return std::move(sqlite_settings).error();

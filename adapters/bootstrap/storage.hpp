@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "domain/result.hpp"
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 // Opens the storage named by LEADS_DATABASE_URL. The persistence adapters plug in here.
 namespace leads::adapters::bootstrap {
@@ -34,7 +34,7 @@ struct StorageOptions {
 
 // Validation (naming LEADS_DATABASE_URL) for a URL no backend understands; Unavailable
 // when the database cannot be reached. Applies pending migrations.
-domain::Result<std::shared_ptr<ports::LeadRepository>> open_storage(const StorageOptions& options);
+domain::Result<std::shared_ptr<ports::Repository>> open_storage(const StorageOptions& options);
 
 // Applies pending migrations and returns (the `migrate` sub-command).
 domain::Result<void> migrate_storage(const StorageOptions& options);

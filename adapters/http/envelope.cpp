@@ -76,7 +76,7 @@ Response error_response(const domain::Error& error) {
             return error_response(400, "validation_failed",
                                   error.message.empty() ? "The request is not valid." : error.message, error.details);
         case ErrorKind::NotFound:
-            return error_response(404, "not_found", "No such lead.");
+            return error_response(404, "not_found", error.message.empty() ? "No such resource." : error.message);
         case ErrorKind::Conflict: {
             Response response;
             response.status = 409;
@@ -84,6 +84,8 @@ Response error_response(const domain::Error& error) {
                                        error.existing_id);
             return response;
         }
+        case ErrorKind::Suppressed:
+            return error_response(409, "suppressed", error.message, error.details);
         case ErrorKind::PreconditionFailed:
             return error_response(412, "precondition_failed", "The lead has changed since the given ETag.");
         case ErrorKind::Unavailable:

@@ -1,6 +1,7 @@
 #include "adapters/http/text.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace leads::adapters::http {
 namespace {
@@ -47,6 +48,59 @@ std::string_view origin_form(std::string_view target) {
     }
     const std::size_t path = target.find_first_of("/?", authority);
     return path == std::string_view::npos ? std::string_view("/") : target.substr(path);
+}
+
+namespace {
+
+int base64url_value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+    if (text.size() % 4 == 1) return std::nullopt;
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t bits = 0;
+    int bit_count = 0;
+    for (char c : text) {
+        const int v = base64url_value(c);
+        if (v < 0) return std::nullopt;
+        bits = (bits << 6) | static_cast<std::uint32_t>(v);
+        bit_count += 6;
+        if (bit_count >= 8) {
+            bit_count -= 8;
+            out.push_back(static_cast<char>((bits >> bit_count) & 0xFFu));
+        }
+    }
+    if ((bits & ((1u << bit_count) - 1u)) != 0) return std::nullopt;
+    return out;
+}
+
+bool is_base64url_char(char c) { return base64url_value(c) >= 0; }
+
+std::string base64url_encode(std::string_view bytes) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    out.reserve((bytes.size() * 4 + 2) / 3);
+    std::uint32_t bits = 0;
+    int bit_count = 0;
+    for (const char c : bytes) {
+        bits = (bits << 8) | static_cast<unsigned char>(c);
+        bit_count += 8;
+        while (bit_count >= 6) {
+            bit_count -= 6;
+            out.push_back(kAlphabet[(bits >> bit_count) & 0x3Fu]);
+        }
+    }
+    if (bit_count > 0) out.push_back(kAlphabet[(bits << (6 - bit_count)) & 0x3Fu]);
+    return out;
 }
 
 }  // namespace leads::adapters::http

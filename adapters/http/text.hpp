@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,11 @@ std::string_view origin_form(std::string_view target);
 // most 64 bytes, cut at a code point boundary and marked with "...", so a hostile name
 // cannot make the error body huge.
 std::string echo_name(std::string_view name);
+
+// Unpadded base64url (RFC 4648 §5, as JWTs use it, RFC 7515 §2). Decoding is canonical:
+// unused trailing bits must be zero; nullopt for anything else.
+bool is_base64url_char(char c);
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64url_decode(std::string_view text);
 
 }  // namespace leads::adapters::http

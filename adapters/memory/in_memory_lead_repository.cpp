@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/crypto/email_hash.hpp"
 #include "ports/lead_mutation.hpp"
 
 namespace leads::adapters::memory {
@@ -45,16 +46,56 @@ void insert_sorted(std::vector<Activity>& list, Activity entry) {
 
 std::int64_t non_negative(std::int64_t value) { return value < 0 ? 0 : value; }
 
+// One tenant's suppression list: entries by email hash, and the walk order.
+struct SuppressionList {
+    std::unordered_map<std::string, domain::Suppression> by_hash;
+    std::set<OrderKey> order;                              // (created_at, id), oldest first
+    std::unordered_map<std::string, std::string> hash_of;  // id -> email hash
+
+    const domain::Suppression* find_id(const std::string& id) const {
+        const auto hash = hash_of.find(id);
+        return hash == hash_of.end() ? nullptr : &by_hash.at(hash->second);
+    }
+};
+
 struct Store {
     std::unordered_map<std::string, Lead> leads;                        // by id
     std::unordered_map<std::string, std::vector<Activity>> activities;  // by lead id, oldest first
     std::map<EmailKey, std::string> emails;                             // the id holding each email
     std::map<WorkspaceKey, std::set<OrderKey>> order;                   // oldest first
+    std::map<std::string, SuppressionList> suppressions;                // by tenant
 
     const Lead* visible_lead(const ports::LeadKey& key) const {
         const auto found = leads.find(key.id.value());
         if (found == leads.end() || !visible(found->second, key)) return nullptr;
         return &found->second;
+    }
+
+    bool suppressed(const domain::TenantId& tenant, const domain::Email& email) const {
+        const auto list = suppressions.find(tenant.value());
+        return list != suppressions.end() && list->second.by_hash.contains(crypto::email_hash(email));
+    }
+
+    // The lead as a read returns it: with do_not_contact as the list says now.
+    Lead as_read(Lead lead) const {
+        lead.do_not_contact = suppressed(lead.tenant, lead.email);
+        return lead;
+    }
+
+    ports::SuppressionAdded add_suppression(const domain::TenantId& tenant, const domain::Email& email,
+                                            const domain::SuppressionDraft& draft) {
+        SuppressionList& list = suppressions[tenant.value()];
+        std::string hash = crypto::email_hash(email);
+        if (const auto found = list.by_hash.find(hash); found != list.by_hash.end()) return {found->second, false};
+        domain::Suppression entry{.id = draft.id,
+                                  .tenant = tenant,
+                                  .email_hash = hash,
+                                  .reason = draft.reason,
+                                  .created_at = draft.created_at};
+        list.order.emplace(entry.created_at, entry.id.value());
+        list.hash_of.emplace(entry.id.value(), hash);
+        list.by_hash.emplace(std::move(hash), entry);
+        return {std::move(entry), true};
     }
 };
 
@@ -69,6 +110,8 @@ class Staging {
         if (const auto stored = base_.leads.find(id); stored != base_.leads.end()) return &stored->second;
         return nullptr;
     }
+
+    bool suppressed(const Lead& lead) const { return base_.suppressed(lead.tenant, lead.email); }
 
     std::optional<std::string> holder(const EmailKey& key) const {
         if (const auto staged = emails_.find(key); staged != emails_.end()) return staged->second;
@@ -131,6 +174,7 @@ Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::
         if (!(lead.email == current.email)) {
             const auto holder = staging.holder(email_key(lead));
             if (holder && *holder != lead.id.value()) return Error::duplicate_email(*holder);
+            if (staging.suppressed(lead)) return Error::suppressed();
         }
         staging.put(lead, &current);
     }
@@ -152,6 +196,7 @@ Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& cr
     std::unique_lock lock(mutex_);
     Store& store = state_->store;
     if (store.leads.contains(lead.id.value())) return Error::internal("lead id already in use");
+    if (store.suppressed(lead.tenant, lead.email)) return Error::suppressed();
     if (const auto holder = store.emails.find(email_key(lead)); holder != store.emails.end()) {
         return Error::duplicate_email(holder->second);
     }
@@ -166,7 +211,7 @@ Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
     std::shared_lock lock(mutex_);
     const Lead* lead = state_->store.visible_lead(key);
     if (lead == nullptr) return Error::not_found();
-    return *lead;
+    return state_->store.as_read(*lead);
 }
 
 Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate) {
@@ -178,14 +223,16 @@ Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const por
     auto stored = stage_mutation(staging, *current, mutate);
     if (!stored) return stored;
     std::move(staging).commit(store);
-    return stored;
+    return store.as_read(std::move(stored).value());
 }
 
-Result<void> InMemoryLeadRepository::remove(const ports::LeadKey& key) {
+Result<void> InMemoryLeadRepository::remove(const ports::LeadKey& key,
+                                            const std::optional<domain::SuppressionDraft>& suppress) {
     std::unique_lock lock(mutex_);
     Store& store = state_->store;
     const Lead* lead = store.visible_lead(key);
     if (lead == nullptr) return Error::not_found();
+    if (suppress) store.add_suppression(lead->tenant, lead->email, *suppress);
     const std::string id = lead->id.value();
     store.emails.erase(email_key(*lead));
     if (const auto order = store.order.find(workspace_key(*lead)); order != store.order.end()) {
@@ -209,7 +256,8 @@ Result<ports::LeadPage> InMemoryLeadRepository::list(const ports::LeadFilter& fi
         const Lead& lead = store.leads.at(position->second);
         if (filter.status && lead.status != *filter.status) continue;
         if (filter.search && domain::search_text(lead).find(*filter.search) == std::string::npos) continue;
-        if (page.total >= offset && page.items.size() < limit) page.items.push_back(lead);
+        if (filter.do_not_contact && store.suppressed(lead.tenant, lead.email) != *filter.do_not_contact) continue;
+        if (page.total >= offset && page.items.size() < limit) page.items.push_back(store.as_read(lead));
         ++page.total;
     }
     return page;
@@ -244,25 +292,29 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(const d
         if (!(item.lead.tenant == tenant) || !(item.lead.workspace == workspace)) {
             return Error::internal("an import item belongs to another workspace");
         }
+        if (staging.suppressed(item.lead)) {
+            outcomes.push_back({ports::ImportOutcomeKind::Failed, Error::suppressed(), std::nullopt});
+            continue;
+        }
         const auto holder = staging.holder(email_key(item.lead));
         if (!holder) {
             if (staging.lead(item.lead.id.value()) != nullptr) return Error::internal("lead id already in use");
             staging.put(item.lead, nullptr);
             staging.append(item.lead.id, {item.created});
-            outcomes.push_back({ports::ImportOutcomeKind::Created, std::nullopt});
+            outcomes.push_back({ports::ImportOutcomeKind::Created, std::nullopt, item.lead});
             continue;
         }
         if (!item.merge) {
-            outcomes.push_back({ports::ImportOutcomeKind::Skipped, std::nullopt});
+            outcomes.push_back({ports::ImportOutcomeKind::Skipped, std::nullopt, std::nullopt});
             continue;
         }
         const Lead* current = staging.lead(*holder);
         if (current == nullptr) return Error::internal("the email index names a missing lead");
         auto merged = stage_mutation(staging, *current, item.merge);
         if (merged) {
-            outcomes.push_back({ports::ImportOutcomeKind::Updated, std::nullopt});
+            outcomes.push_back({ports::ImportOutcomeKind::Updated, std::nullopt, std::move(merged).value()});
         } else if (ports::is_row_error(merged.error())) {
-            outcomes.push_back({ports::ImportOutcomeKind::Failed, merged.error()});
+            outcomes.push_back({ports::ImportOutcomeKind::Failed, merged.error(), std::nullopt});
         } else {
             return std::move(merged).error();
         }
@@ -272,5 +324,72 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(const d
 }
 
 Result<void> InMemoryLeadRepository::ping() { return {}; }
+
+Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(const domain::TenantId& tenant,
+                                                                        const domain::Email& email,
+                                                                        const domain::SuppressionDraft& draft) {
+    std::unique_lock lock(mutex_);
+    return state_->store.add_suppression(tenant, email, draft);
+}
+
+Result<domain::Suppression> InMemoryLeadRepository::find_suppression(const domain::TenantId& tenant,
+                                                                     const domain::Email& email) {
+    std::shared_lock lock(mutex_);
+    const Store& store = state_->store;
+    const auto list = store.suppressions.find(tenant.value());
+    if (list == store.suppressions.end()) return domain::no_such_suppression();
+    const auto entry = list->second.by_hash.find(crypto::email_hash(email));
+    if (entry == list->second.by_hash.end()) return domain::no_such_suppression();
+    return entry->second;
+}
+
+Result<domain::Suppression> InMemoryLeadRepository::find_suppression(const domain::TenantId& tenant,
+                                                                     const domain::SuppressionId& id) {
+    std::shared_lock lock(mutex_);
+    const Store& store = state_->store;
+    const auto list = store.suppressions.find(tenant.value());
+    if (list == store.suppressions.end()) return domain::no_such_suppression();
+    const domain::Suppression* entry = list->second.find_id(id.value());
+    if (entry == nullptr) return domain::no_such_suppression();
+    return *entry;
+}
+
+Result<ports::SuppressionPage> InMemoryLeadRepository::list_suppressions(
+    const domain::TenantId& tenant, std::int64_t limit, const std::optional<ports::SuppressionPosition>& after) {
+    std::shared_lock lock(mutex_);
+    const Store& store = state_->store;
+    ports::SuppressionPage page;
+    const auto list = store.suppressions.find(tenant.value());
+    if (list == store.suppressions.end()) return page;
+    const auto& order = list->second.order;
+    page.total = static_cast<std::int64_t>(order.size());
+    // Newest first: walk backwards from just below the position.
+    auto position = after
+                        ? std::make_reverse_iterator(order.lower_bound(OrderKey{after->created_at, after->id.value()}))
+                        : order.rbegin();
+    for (; position != order.rend(); ++position) {
+        if (static_cast<std::int64_t>(page.items.size()) == limit) {
+            page.has_more = true;
+            break;
+        }
+        page.items.push_back(*list->second.find_id(position->second));
+    }
+    return page;
+}
+
+Result<void> InMemoryLeadRepository::remove_suppression(const domain::TenantId& tenant,
+                                                        const domain::SuppressionId& id) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    const auto list = store.suppressions.find(tenant.value());
+    if (list == store.suppressions.end()) return domain::no_such_suppression();
+    const domain::Suppression* entry = list->second.find_id(id.value());
+    if (entry == nullptr) return domain::no_such_suppression();
+    list->second.order.erase(OrderKey{entry->created_at, entry->id.value()});
+    const std::string hash = entry->email_hash;
+    list->second.hash_of.erase(id.value());
+    list->second.by_hash.erase(hash);
+    return {};
+}
 
 }  // namespace leads::adapters::memory

@@ -3,15 +3,16 @@
 #include <memory>
 #include <shared_mutex>
 
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 namespace leads::adapters::memory {
 
-// ports::LeadRepository kept in process memory: nothing survives a restart. Thread-safe:
+// ports::LeadRepository and ports::SuppressionRepository kept in process memory: nothing
+// survives a restart. Thread-safe:
 // reads share a lock, writes (including a whole update with its mutation, and a whole
 // import) hold it exclusively, which serialises them. Mutations run under that lock and
 // must not call back into the repository.
-class InMemoryLeadRepository final : public ports::LeadRepository {
+class InMemoryLeadRepository final : public ports::Repository {
   public:
     InMemoryLeadRepository();
     ~InMemoryLeadRepository() override;
@@ -21,7 +22,8 @@ class InMemoryLeadRepository final : public ports::LeadRepository {
     domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override;
     domain::Result<domain::Lead> find(const ports::LeadKey& key) override;
     domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override;
-    domain::Result<void> remove(const ports::LeadKey& key) override;
+    domain::Result<void> remove(const ports::LeadKey& key,
+                                const std::optional<domain::SuppressionDraft>& suppress) override;
     domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
     domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
                                                    std::int64_t offset) override;
@@ -29,6 +31,17 @@ class InMemoryLeadRepository final : public ports::LeadRepository {
                                                              const domain::WorkspaceSlug& workspace,
                                                              const std::vector<ports::ImportItem>& items) override;
     domain::Result<void> ping() override;
+
+    domain::Result<ports::SuppressionAdded> add_suppression(const domain::TenantId& tenant, const domain::Email& email,
+                                                            const domain::SuppressionDraft& draft) override;
+    domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
+                                                         const domain::Email& email) override;
+    domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
+                                                         const domain::SuppressionId& id) override;
+    domain::Result<ports::SuppressionPage> list_suppressions(
+        const domain::TenantId& tenant, std::int64_t limit,
+        const std::optional<ports::SuppressionPosition>& after) override;
+    domain::Result<void> remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) override;
 
   private:
     struct State;

@@ -157,7 +157,7 @@ Result<std::string> parse_postgres_url(std::string_view url) {
     return conninfo;
 }
 
-Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptions& options) {
+Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& options) {
     auto conninfo = parse_postgres_url(options.url);
     if (!conninfo) return std::move(conninfo).error();
     auto pool = make_pool(std::move(conninfo).value(), options.pool_size, options.acquire_timeout);
@@ -181,7 +181,7 @@ Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptio
         .import_prologue = {},
         .import_epilogue = {},
     };
-    return std::shared_ptr<ports::LeadRepository>(
+    return std::shared_ptr<ports::Repository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));
 }
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "domain/result.hpp"
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 // The PostgreSQL backend: a pool of libpq connections that reconnect by themselves after
 // an outage.
@@ -29,7 +29,7 @@ domain::Result<std::string> parse_postgres_url(std::string_view url);
 
 // Connects, applies pending migrations, returns the repository. Validation for a bad URL;
 // Unavailable when the server cannot be reached.
-domain::Result<std::shared_ptr<ports::LeadRepository>> open_postgres(const PostgresOptions& options);
+domain::Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& options);
 
 // Applies pending migrations and returns the versions it applied.
 domain::Result<std::vector<long long>> migrate_postgres(const PostgresOptions& options);

@@ -76,7 +76,30 @@ const sql::Migration kLeadForeignKey{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kLeadForeignKey};
+// The suppression list (CONTRACT §9), and each lead's email hash, so that every lead read
+// says whether its email is listed with one probe of the list's primary key. Existing rows
+// are hashed by the server (sha256(), PostgreSQL 11+).
+const sql::Migration kSuppressions{
+    3,
+    "suppression list; leads.email_hash",
+    {
+        R"(CREATE TABLE suppressions (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            email_hash TEXT COLLATE "C" NOT NULL,
+            id TEXT COLLATE "C" NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'bounced', 'complained', 'erased', 'manual')),
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, email_hash),
+            CONSTRAINT suppressions_id_key UNIQUE (tenant_id, id)
+        ))",
+        "CREATE INDEX suppressions_newest ON suppressions (tenant_id, created_at DESC, id DESC)",
+        "ALTER TABLE leads ADD COLUMN email_hash TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+        "UPDATE leads SET email_hash = encode(sha256(convert_to(email, 'UTF8')), 'hex')",
+        "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial, kLeadForeignKey, kSuppressions};
 
 }  // namespace
 

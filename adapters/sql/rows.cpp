@@ -1,5 +1,6 @@
 #include "adapters/sql/rows.hpp"
 
+#include "adapters/crypto/email_hash.hpp"
 #include "adapters/sql/json_codec.hpp"
 
 namespace leads::adapters::sql {
@@ -35,6 +36,7 @@ Result<LeadRow> to_row(const domain::Lead& lead) {
     row.status = std::string(domain::to_string(lead.status));
     row.attributes = std::move(attributes).value();
     row.search_text = domain::search_text(lead);
+    row.email_hash = crypto::email_hash(lead.email);
     row.created_at = millis(lead.created_at);
     row.updated_at = millis(lead.updated_at);
     row.version = lead.version;
@@ -63,6 +65,7 @@ Result<domain::Lead> to_lead(const LeadRow& row) {
         .created_at = timestamp(row.created_at),
         .updated_at = timestamp(row.updated_at),
         .version = row.version,
+        .do_not_contact = row.do_not_contact != 0,
     };
 }
 
@@ -94,6 +97,18 @@ Result<domain::Activity> to_activity(const ActivityRow& row) {
         .campaign_id = optional_text(row.campaign_id, row.campaign_id_ind),
         .data = std::move(data).value(),
     };
+}
+
+Result<domain::Suppression> to_suppression(const SuppressionRow& row) {
+    auto id = domain::SuppressionId::parse(row.id);
+    auto tenant = domain::TenantId::parse(row.tenant);
+    auto reason = domain::parse_suppression_reason(row.reason);
+    if (!id || !tenant || !reason) return Error::internal("stored suppression is malformed");
+    return domain::Suppression{.id = *id,
+                               .tenant = *tenant,
+                               .email_hash = row.email_hash,
+                               .reason = *reason,
+                               .created_at = timestamp(row.created_at)};
 }
 
 }  // namespace leads::adapters::sql

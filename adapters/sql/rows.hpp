@@ -8,6 +8,7 @@
 #include "domain/activity.hpp"
 #include "domain/lead.hpp"
 #include "domain/result.hpp"
+#include "domain/suppression.hpp"
 
 // Row mapping: leads and activity entries as the SQL adapters store them (column values as
 // SOCI exchanges them), and back.
@@ -16,14 +17,21 @@ namespace leads::adapters::sql {
 // Column values as SOCI exchanges them.
 struct LeadRow {
     std::string id, tenant, workspace, email, first_name, last_name, company, status, attributes, search_text;
+    std::string email_hash;  // written with the email; the suppression list's key
     soci::indicator first_name_ind = soci::i_null, last_name_ind = soci::i_null, company_ind = soci::i_null;
     long long created_at = 0, updated_at = 0, version = 0;
+    int do_not_contact = 0;  // read only: computed by the SELECT
 };
 
 struct ActivityRow {
     std::string id, lead_id, type, campaign_id, data;
     soci::indicator campaign_id_ind = soci::i_null;
     long long ts = 0;
+};
+
+struct SuppressionRow {
+    std::string id, tenant, email_hash, reason;
+    long long created_at = 0;
 };
 
 std::optional<std::string> optional_text(const std::string& value, soci::indicator indicator);
@@ -34,5 +42,6 @@ domain::Result<LeadRow> to_row(const domain::Lead& lead);
 domain::Result<domain::Lead> to_lead(const LeadRow& row);
 domain::Result<ActivityRow> to_row(const domain::Activity& activity, const domain::LeadId& lead_id);
 domain::Result<domain::Activity> to_activity(const ActivityRow& row);
+domain::Result<domain::Suppression> to_suppression(const SuppressionRow& row);
 
 }  // namespace leads::adapters::sql

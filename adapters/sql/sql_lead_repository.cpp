@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/crypto/email_hash.hpp"
 #include "adapters/sql/json_codec.hpp"
 #include "adapters/sql/pool_stats.hpp"
 #include "adapters/sql/rows.hpp"
@@ -48,7 +49,7 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
     auto mutated = ports::apply_mutation(merge, *current);
     if (!mutated) {
         if (!ports::is_row_error(mutated.error())) return std::move(mutated).error();
-        return ports::ImportOutcome{Kind::Failed, mutated.error()};
+        return ports::ImportOutcome{Kind::Failed, mutated.error(), std::nullopt};
     }
     const domain::Lead& lead = mutated->lead;
     if (mutated->rewrite) {
@@ -59,7 +60,10 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
             // email is looked for first (the constraint still has the last word).
             auto holder = steps.lead_by_email(existing.tenant, existing.workspace, row->email, false);
             if (holder && holder->id != row->id) {
-                return ports::ImportOutcome{Kind::Failed, Error::duplicate_email(holder->id)};
+                return ports::ImportOutcome{Kind::Failed, Error::duplicate_email(holder->id), std::nullopt};
+            }
+            if (steps.suppressed(row->tenant, row->email_hash)) {
+                return ports::ImportOutcome{Kind::Failed, Error::suppressed(), std::nullopt};
             }
         }
         if (!steps.update_lead(*row, current->version)) return Error::internal("lead changed while locked");
@@ -70,7 +74,16 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
     }
     auto logged = steps.insert_activities(lead, mutated->entries);
     if (!logged) return std::move(logged).error();
-    return ports::ImportOutcome{Kind::Updated, std::nullopt};
+    return ports::ImportOutcome{Kind::Updated, std::nullopt, lead};
+}
+
+SuppressionRow suppression_row(const std::string& tenant, const std::string& hash,
+                               const domain::SuppressionDraft& draft) {
+    return SuppressionRow{.id = draft.id.value(),
+                          .tenant = tenant,
+                          .email_hash = hash,
+                          .reason = std::string(domain::to_string(draft.reason)),
+                          .created_at = millis(draft.created_at)};
 }
 
 }  // namespace
@@ -107,6 +120,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
             lease.begin(dialect_.begin_write);
+            if (steps.suppressed(row->tenant, row->email_hash)) return Error::suppressed();
             try {
                 steps.insert_lead(*row);
             } catch (const std::exception& e) {
@@ -171,6 +185,9 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
                     continue;
                 }
                 if (!updated) return Error::internal("lead changed while locked");
+                if (row->email != current_row->email && steps.suppressed(row->tenant, row->email_hash)) {
+                    return Error::suppressed();
+                }
                 if (lead.status != current->status) {
                     deltas[std::string(domain::to_string(current->status))] -= 1;
                     deltas[std::string(domain::to_string(lead.status))] += 1;
@@ -186,12 +203,14 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
     });
 }
 
-Result<void> SqlLeadRepository::remove(const ports::LeadKey& key) {
+Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
+                                       const std::optional<domain::SuppressionDraft>& suppress) {
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);
         auto row = steps.lead_by_id(key.tenant.value(), key.id.value(), true);
         if (!row || !visible(*row, key)) return Error::not_found();
+        if (suppress) steps.insert_suppression(suppression_row(row->tenant, crypto::sha256_hex(row->email), *suppress));
         // Activities go with it (ON DELETE CASCADE), and on SQLite its search index entry
         // (trigger).
         steps.delete_lead(row->tenant, row->id);
@@ -202,29 +221,29 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key) {
 }
 
 Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter) {
-    SearchMode mode = SearchMode::None;
+    FilterShape shape{.by_status = filter.status.has_value(), .do_not_contact = filter.do_not_contact};
     if (filter.search) {
         bool trigram = !dialect_.trigram_filter.empty() && domain::is_valid_utf8(*filter.search) &&
                        domain::code_point_count(*filter.search) >= kTrigramMinimum;
-        mode = trigram ? SearchMode::Trigram : SearchMode::Like;
+        shape.mode = trigram ? SearchMode::Trigram : SearchMode::Like;
     }
-    const bool by_status = filter.status.has_value();
+    const std::string where = lead_filter(shape, dialect_);
 
     return run<ports::LeadPage>(Access::Read, [&](Lease& lease) -> Result<ports::LeadPage> {
         Steps steps(lease, dialect_);
         auto set_filter = [&](Buffers& b) {
             b.tenant = filter.tenant.value();
             b.workspace = filter.workspace.value();
-            b.status = by_status ? std::string(domain::to_string(*filter.status)) : std::string();
-            if (mode != SearchMode::None) b.pattern = like_contains_pattern(*filter.search);
-            if (mode == SearchMode::Trigram) b.match = fts5_phrase(*filter.search);
+            b.status = shape.by_status ? std::string(domain::to_string(*filter.status)) : std::string();
+            if (shape.mode != SearchMode::None) b.pattern = like_contains_pattern(*filter.search);
+            if (shape.mode == SearchMode::Trigram) b.match = fts5_phrase(*filter.search);
         };
 
         auto fetch_page = [&](std::vector<LeadRow>& rows) {
             auto& q = prepare(lease,
-                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(by_status, mode, dialect_) +
+                              "SELECT " + kLeadColumns + " FROM leads" + where +
                                   " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
-                              filter_binder(by_status, mode, [](auto& st, auto& b) {
+                              filter_binder(shape, [](auto& st, auto& b) {
                                   into_lead(st, b.lead);
                                   st.exchange(soci::use(b.limit, "limit"));
                                   st.exchange(soci::use(b.offset, "offset"));
@@ -240,14 +259,14 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         lease.begin(dialect_.begin_read);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
-        if (mode == SearchMode::None) {
+        if (shape.counted()) {
             // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the
             // workspace.
             std::string sql =
                 "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
                 "workspace = :workspace";
-            if (by_status) sql += " AND status = :status";
-            auto& q = prepare(lease, sql, [by_status](auto& st, auto& b) {
+            if (shape.by_status) sql += " AND status = :status";
+            auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
                 st.exchange(soci::use(b.tenant, "tenant"));
                 st.exchange(soci::use(b.workspace, "workspace"));
@@ -257,18 +276,17 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             page.total = steps.single_count(q);
             if (filter.limit > 0 && filter.offset < page.total) fetch_page(rows);
         } else {
-            // A search costs the same twice (count, then page): the page comes first, and
-            // when it ends before the limit it already says how many rows match (same
-            // snapshot), which spares a selective search its second pass.
+            // A filtered count costs as much as the page: the page comes first, and when it
+            // ends before the limit it already says how many rows match (same snapshot),
+            // which spares a selective filter its second pass.
             const long long offset = std::max<long long>(filter.offset, 0);
             if (filter.limit > 0) fetch_page(rows);
             const auto fetched = static_cast<long long>(rows.size());
             if (filter.limit > 0 && fetched < filter.limit && (fetched > 0 || offset == 0)) {
                 page.total = offset + fetched;
             } else {
-                auto& q = prepare(
-                    lease, "SELECT COUNT(*) FROM leads" + lead_filter(by_status, mode, dialect_),
-                    filter_binder(by_status, mode, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
+                auto& q = prepare(lease, "SELECT COUNT(*) FROM leads" + where,
+                                  filter_binder(shape, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
                 set_filter(q.b);
                 page.total = steps.single_count(q);
             }
@@ -369,6 +387,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         }
         long long created_count = 0;
         long long next_check = kStatisticsCheck;
+        const bool check_suppressed = !items.empty() && steps.has_suppressions(tenant_id);
         for (const std::size_t index : order) {
             const ports::ImportItem& item = items[index];
             Outcome& outcome = outcomes[index];
@@ -384,16 +403,20 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             if (!row) return std::move(row).error();
             auto created = to_row(item.created, item.lead.id);
             if (!created) return std::move(created).error();
+            if (check_suppressed && steps.suppressed(tenant_id, row->email_hash)) {
+                outcome = Outcome{Kind::Failed, Error::suppressed(), std::nullopt};
+                continue;
+            }
             if (steps.insert_lead_if_new(*row, *created)) {
                 ++created_count;
                 deltas[row->status] += 1;
-                outcome = Outcome{Kind::Created, std::nullopt};
+                outcome = Outcome{Kind::Created, std::nullopt, item.lead};
                 continue;
             }
             auto existing = steps.lead_by_email(tenant_id, slug, email, true);
             if (!existing) return Error::unavailable("the email kept changing hands; retry");
             if (!item.merge) {
-                outcome = Outcome{Kind::Skipped, std::nullopt};
+                outcome = Outcome{Kind::Skipped, std::nullopt, std::nullopt};
                 continue;
             }
 
@@ -414,6 +437,109 @@ Result<void> SqlLeadRepository::ping() {
     return run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
         auto& q = prepare(lease, "SELECT 1", [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
         Steps(lease, dialect_).single_count(q);
+        return {};
+    });
+}
+
+Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(const domain::TenantId& tenant,
+                                                                   const domain::Email& email,
+                                                                   const domain::SuppressionDraft& draft) {
+    const SuppressionRow entry = suppression_row(tenant.value(), crypto::email_hash(email), draft);
+    return run<ports::SuppressionAdded>(Access::Write, [&](Lease& lease) -> Result<ports::SuppressionAdded> {
+        Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_write);
+        const bool created = steps.insert_suppression(entry);
+        auto stored =
+            created ? std::optional<SuppressionRow>(entry) : steps.suppression_by_hash(entry.tenant, entry.email_hash);
+        lease.commit();
+        if (!stored) return Error::unavailable("the suppression list changed meanwhile; retry");
+        auto suppression = to_suppression(*stored);
+        if (!suppression) return std::move(suppression).error();
+        return ports::SuppressionAdded{std::move(suppression).value(), created};
+    });
+}
+
+Result<domain::Suppression> SqlLeadRepository::find_suppression(const domain::TenantId& tenant,
+                                                                const domain::Email& email) {
+    return run<domain::Suppression>(Access::Read, [&](Lease& lease) -> Result<domain::Suppression> {
+        auto row = Steps(lease, dialect_).suppression_by_hash(tenant.value(), crypto::email_hash(email));
+        if (!row) return domain::no_such_suppression();
+        return to_suppression(*row);
+    });
+}
+
+Result<domain::Suppression> SqlLeadRepository::find_suppression(const domain::TenantId& tenant,
+                                                                const domain::SuppressionId& id) {
+    return run<domain::Suppression>(Access::Read, [&](Lease& lease) -> Result<domain::Suppression> {
+        auto row = Steps(lease, dialect_).suppression_by_id(tenant.value(), id.value());
+        if (!row) return domain::no_such_suppression();
+        return to_suppression(*row);
+    });
+}
+
+Result<ports::SuppressionPage> SqlLeadRepository::list_suppressions(
+    const domain::TenantId& tenant, std::int64_t limit, const std::optional<ports::SuppressionPosition>& after) {
+    return run<ports::SuppressionPage>(Access::Read, [&](Lease& lease) -> Result<ports::SuppressionPage> {
+        Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_read);
+        ports::SuppressionPage page;
+        auto& count =
+            prepare(lease, "SELECT COUNT(*) FROM suppressions WHERE tenant_id = :tenant", [](auto& st, auto& b) {
+                st.exchange(soci::into(b.count));
+                st.exchange(soci::use(b.tenant, "tenant"));
+            });
+        count.b.tenant = tenant.value();
+        page.total = steps.single_count(count);
+
+        // Keyset: the rows strictly after the position in (created_at desc, id desc) order;
+        // one more than the page says whether more follow.
+        const std::string sql = "SELECT " + kSuppressionColumns + " FROM suppressions WHERE tenant_id = :tenant" +
+                                (after ? " AND (created_at, id) < (:at, :id)" : "") +
+                                " ORDER BY created_at DESC, id DESC LIMIT :limit";
+        const bool keyset = after.has_value();
+        auto& q = prepare(lease, sql, [keyset](auto& st, auto& b) {
+            into_suppression(st, b.suppression);
+            st.exchange(soci::use(b.tenant, "tenant"));
+            if (keyset) {
+                st.exchange(soci::use(b.at, "at"));
+                st.exchange(soci::use(b.id, "id"));
+            }
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.tenant = tenant.value();
+        if (after) {
+            q.b.at = millis(after->created_at);
+            q.b.id = after->id.value();
+        }
+        q.b.limit = limit + 1;
+        std::vector<SuppressionRow> rows;
+        q.st.execute();
+        while (q.st.fetch()) rows.push_back(q.b.suppression);
+        lease.commit();
+
+        if (static_cast<std::int64_t>(rows.size()) > limit) {
+            page.has_more = true;
+            rows.resize(static_cast<std::size_t>(limit));
+        }
+        for (const auto& row : rows) {
+            auto entry = to_suppression(row);
+            if (!entry) return std::move(entry).error();
+            page.items.push_back(std::move(entry).value());
+        }
+        return page;
+    });
+}
+
+Result<void> SqlLeadRepository::remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) {
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        lease.begin(dialect_.begin_write);
+        auto& q = prepare(lease, "DELETE FROM suppressions WHERE tenant_id = :tenant AND id = :id", bind_tenant_id);
+        q.b.tenant = tenant.value();
+        q.b.id = id.value();
+        q.st.execute(true);
+        const bool removed = q.st.get_affected_rows() == 1;
+        lease.commit();
+        if (!removed) return domain::no_such_suppression();
         return {};
     });
 }

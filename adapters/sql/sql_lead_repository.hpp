@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "adapters/sql/session_pool.hpp"
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 // The LeadRepository both SQL backends share: same tables, same statements; what differs
 // is named in Dialect.
@@ -50,14 +50,15 @@ struct Dialect {
     std::vector<std::string> import_epilogue;
 };
 
-class SqlLeadRepository final : public ports::LeadRepository {
+class SqlLeadRepository final : public ports::Repository {
   public:
     SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect);
 
     domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override;
     domain::Result<domain::Lead> find(const ports::LeadKey& key) override;
     domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override;
-    domain::Result<void> remove(const ports::LeadKey& key) override;
+    domain::Result<void> remove(const ports::LeadKey& key,
+                                const std::optional<domain::SuppressionDraft>& suppress) override;
     domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
     domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
                                                    std::int64_t offset) override;
@@ -65,6 +66,17 @@ class SqlLeadRepository final : public ports::LeadRepository {
                                                              const domain::WorkspaceSlug& workspace,
                                                              const std::vector<ports::ImportItem>& items) override;
     domain::Result<void> ping() override;
+
+    domain::Result<ports::SuppressionAdded> add_suppression(const domain::TenantId& tenant, const domain::Email& email,
+                                                            const domain::SuppressionDraft& draft) override;
+    domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
+                                                         const domain::Email& email) override;
+    domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
+                                                         const domain::SuppressionId& id) override;
+    domain::Result<ports::SuppressionPage> list_suppressions(
+        const domain::TenantId& tenant, std::int64_t limit,
+        const std::optional<ports::SuppressionPosition>& after) override;
+    domain::Result<void> remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) override;
 
     const std::shared_ptr<SessionPool>& pool() const { return pool_; }
 

@@ -24,10 +24,11 @@ using domain::Result;
 // Everything a statement binds, by reference: a statement prepared once keeps pointing at
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
-    std::string tenant, workspace, id, email, status, pattern, match;
-    long long limit = 0, offset = 0, expected_version = 0, delta = 0, count = 0;
+    std::string tenant, workspace, id, email, status, pattern, match, hash;
+    long long limit = 0, offset = 0, expected_version = 0, delta = 0, count = 0, at = 0;
     LeadRow lead;
     ActivityRow activity;
+    SuppressionRow suppression;
 };
 
 class Prepared final : public CachedStatement {
@@ -63,9 +64,16 @@ inline void drain(Prepared& prepared) {
     }
 }
 
+// Whether the lead's email is on its tenant's suppression list, as a column of every lead
+// read (an index probe of suppressions' primary key). An integer on both databases.
+inline const std::string kDoNotContact =
+    "CASE WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = leads.tenant_id AND s.email_hash = "
+    "leads.email_hash) THEN 1 ELSE 0 END";
+
 inline const std::string kLeadColumns =
     "id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, created_at, updated_at, "
-    "version";
+    "version, " +
+    kDoNotContact;
 
 inline void into_lead(soci::statement& st, LeadRow& r) {
     st.exchange(soci::into(r.id));
@@ -80,6 +88,7 @@ inline void into_lead(soci::statement& st, LeadRow& r) {
     st.exchange(soci::into(r.created_at));
     st.exchange(soci::into(r.updated_at));
     st.exchange(soci::into(r.version));
+    st.exchange(soci::into(r.do_not_contact));
 }
 
 inline void use_lead_fields(soci::statement& st, LeadRow& r) {
@@ -90,14 +99,15 @@ inline void use_lead_fields(soci::statement& st, LeadRow& r) {
     st.exchange(soci::use(r.status, "status"));
     st.exchange(soci::use(r.attributes, "attributes"));
     st.exchange(soci::use(r.search_text, "search_text"));
+    st.exchange(soci::use(r.email_hash, "email_hash"));
     st.exchange(soci::use(r.updated_at, "updated_at"));
     st.exchange(soci::use(r.version, "version"));
 }
 
 inline const std::string kInsertLead =
     "INSERT INTO leads (id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, "
-    "search_text, created_at, updated_at, version) VALUES (:id, :tenant, :workspace, :email, :first_name, :last_name, "
-    ":company, :status, :attributes, :search_text, :created_at, :updated_at, :version)";
+    "search_text, email_hash, created_at, updated_at, version) VALUES (:id, :tenant, :workspace, :email, :first_name, "
+    ":last_name, :company, :status, :attributes, :search_text, :email_hash, :created_at, :updated_at, :version)";
 
 // The import's insert: an email taken meanwhile by another transaction is a no-op (0
 // rows) instead of an error that would abort the whole import on PostgreSQL.
@@ -114,8 +124,9 @@ inline void bind_insert_lead(soci::statement& st, Buffers& b) {
 // The version check repeats the lock's guarantee in the statement itself.
 inline const std::string kUpdateLead =
     "UPDATE leads SET email = :email, first_name = :first_name, last_name = :last_name, company = :company, "
-    "status = :status, attributes = :attributes, search_text = :search_text, updated_at = :updated_at, "
-    "version = :version WHERE tenant_id = :tenant AND id = :id AND version = :expected_version";
+    "status = :status, attributes = :attributes, search_text = :search_text, email_hash = :email_hash, "
+    "updated_at = :updated_at, version = :version WHERE tenant_id = :tenant AND id = :id AND version = "
+    ":expected_version";
 
 inline void bind_update_lead(soci::statement& st, Buffers& b) {
     st.exchange(soci::use(b.lead.tenant, "tenant"));
@@ -161,30 +172,64 @@ inline void bind_tenant_id(soci::statement& st, Buffers& b) {
 
 enum class SearchMode { None, Like, Trigram };
 
-inline std::string lead_filter(bool by_status, SearchMode mode, const Dialect& dialect) {
+// Which rows a list reads: its SQL differs by these, its values are bound.
+struct FilterShape {
+    bool by_status = false;
+    SearchMode mode = SearchMode::None;
+    std::optional<bool> do_not_contact;
+
+    // The total is kept per (tenant, workspace, status) in lead_counts.
+    bool counted() const { return mode == SearchMode::None && !do_not_contact; }
+};
+
+inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect) {
     // With a trigram search the unary "+" keeps SQLite from driving the query by the
     // workspace's list index (a scan of the whole workspace, which it prefers without
     // ANALYZE statistics): the trigram index finds the few rows, the tenant filter checks them.
-    const std::string_view plus = mode == SearchMode::Trigram ? "+" : "";
+    const std::string_view plus = shape.mode == SearchMode::Trigram ? "+" : "";
     std::string sql = " WHERE ";
     sql.append(plus).append("tenant_id = :tenant AND ").append(plus).append("workspace = :workspace");
-    if (by_status) sql.append(" AND ").append(plus).append("status = :status");
+    if (shape.by_status) sql.append(" AND ").append(plus).append("status = :status");
     // The trigram index narrows the rows down; LIKE then decides exactly.
-    if (mode == SearchMode::Trigram) sql += dialect.trigram_filter;
-    if (mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
+    if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
+    if (shape.mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
+    if (shape.do_not_contact) sql += std::string(" AND ") + kDoNotContact + (*shape.do_not_contact ? " = 1" : " = 0");
     return sql;
 }
 
-inline Binder filter_binder(bool by_status, SearchMode mode, Binder rest) {
-    return [by_status, mode, rest = std::move(rest)](soci::statement& st, Buffers& b) {
+inline Binder filter_binder(const FilterShape& shape, Binder rest) {
+    return [shape, rest = std::move(rest)](soci::statement& st, Buffers& b) {
         rest(st, b);
         st.exchange(soci::use(b.tenant, "tenant"));
         st.exchange(soci::use(b.workspace, "workspace"));
-        if (by_status) st.exchange(soci::use(b.status, "status"));
-        if (mode == SearchMode::Trigram) st.exchange(soci::use(b.match, "match"));
-        if (mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
+        if (shape.by_status) st.exchange(soci::use(b.status, "status"));
+        if (shape.mode == SearchMode::Trigram) st.exchange(soci::use(b.match, "match"));
+        if (shape.mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
     };
 }
+
+// --- The suppression list ------------------------------------------------------------------
+
+inline const std::string kSuppressionColumns = "id, tenant_id, email_hash, reason, created_at";
+
+inline void into_suppression(soci::statement& st, SuppressionRow& r) {
+    st.exchange(soci::into(r.id));
+    st.exchange(soci::into(r.tenant));
+    st.exchange(soci::into(r.email_hash));
+    st.exchange(soci::into(r.reason));
+    st.exchange(soci::into(r.created_at));
+}
+
+// An email already listed keeps its entry (0 rows).
+inline const std::string kInsertSuppression =
+    "INSERT INTO suppressions (tenant_id, email_hash, id, reason, created_at) VALUES (:tenant, :hash, :id, :reason, "
+    ":at) ON CONFLICT (tenant_id, email_hash) DO NOTHING";
+
+inline const std::string kSuppressionByHash =
+    "SELECT " + kSuppressionColumns + " FROM suppressions WHERE tenant_id = :tenant AND email_hash = :hash";
+
+inline const std::string kSuppressionById =
+    "SELECT " + kSuppressionColumns + " FROM suppressions WHERE tenant_id = :tenant AND id = :id";
 
 // --- Steps shared by the operations ----------------------------------------------------
 
@@ -295,6 +340,58 @@ class Steps {
         }
     }
 
+    // Whether the tenant lists the email hash.
+    bool suppressed(const std::string& tenant, const std::string& hash) {
+        return suppression_by_hash(tenant, hash).has_value();
+    }
+
+    // Whether the tenant lists anything at all: an import skips its per-row look-ups when not.
+    bool has_suppressions(const std::string& tenant) {
+        auto& q =
+            prepare(lease_, "SELECT COUNT(*) FROM (SELECT 1 FROM suppressions WHERE tenant_id = :tenant LIMIT 1) x",
+                    [](auto& st, auto& b) {
+                        st.exchange(soci::into(b.count));
+                        st.exchange(soci::use(b.tenant, "tenant"));
+                    });
+        q.b.tenant = tenant;
+        return single_count(q) > 0;
+    }
+
+    std::optional<SuppressionRow> suppression_by_hash(const std::string& tenant, const std::string& hash) {
+        auto& q = prepare(lease_, kSuppressionByHash, [](auto& st, auto& b) {
+            into_suppression(st, b.suppression);
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.hash, "hash"));
+        });
+        q.b.tenant = tenant;
+        q.b.hash = hash;
+        return fetch_suppression(q);
+    }
+
+    std::optional<SuppressionRow> suppression_by_id(const std::string& tenant, const std::string& id) {
+        auto& q = prepare(lease_, kSuppressionById, [](auto& st, auto& b) {
+            into_suppression(st, b.suppression);
+            bind_tenant_id(st, b);
+        });
+        q.b.tenant = tenant;
+        q.b.id = id;
+        return fetch_suppression(q);
+    }
+
+    // Whether the entry was added (false: the hash was already listed).
+    bool insert_suppression(const SuppressionRow& row) {
+        auto& q = prepare(lease_, kInsertSuppression, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.suppression.tenant, "tenant"));
+            st.exchange(soci::use(b.suppression.email_hash, "hash"));
+            st.exchange(soci::use(b.suppression.id, "id"));
+            st.exchange(soci::use(b.suppression.reason, "reason"));
+            st.exchange(soci::use(b.suppression.created_at, "at"));
+        });
+        q.b.suppression = row;
+        q.st.execute(true);
+        return q.st.get_affected_rows() == 1;
+    }
+
     long long row_estimate() {
         auto& q = prepare(lease_, dialect_.row_estimate, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
         return single_count(q);
@@ -309,6 +406,13 @@ class Steps {
     }
 
   private:
+    static std::optional<SuppressionRow> fetch_suppression(Prepared& q) {
+        std::optional<SuppressionRow> row;
+        if (q.st.execute(true)) row = q.b.suppression;
+        drain(q);
+        return row;
+    }
+
     static std::optional<LeadRow> fetch_lead(Prepared& q) {
         std::optional<LeadRow> row;
         if (q.st.execute(true)) row = q.b.lead;

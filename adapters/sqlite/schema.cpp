@@ -97,7 +97,30 @@ const sql::Migration kDeferredSearchIndex{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kDeferredSearchIndex};
+// The suppression list (CONTRACT §9), and each lead's email hash, so that every lead read
+// says whether its email is listed with one probe of the list's primary key. The hash of
+// existing rows comes from leads_sha256_hex, a function every connection registers.
+const sql::Migration kSuppressions{
+    3,
+    "suppression list; leads.email_hash",
+    {
+        R"(CREATE TABLE suppressions (
+            tenant_id TEXT NOT NULL,
+            email_hash TEXT NOT NULL,
+            id TEXT NOT NULL,
+            reason TEXT NOT NULL CHECK (reason IN ('unsubscribed', 'bounced', 'complained', 'erased', 'manual')),
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, email_hash),
+            UNIQUE (tenant_id, id)
+        ) WITHOUT ROWID)",
+        "CREATE INDEX suppressions_newest ON suppressions (tenant_id, created_at DESC, id DESC)",
+        "ALTER TABLE leads ADD COLUMN email_hash TEXT NOT NULL DEFAULT ''",
+        "UPDATE leads SET email_hash = leads_sha256_hex(email)",
+        "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial, kDeferredSearchIndex, kSuppressions};
 
 }  // namespace
 

@@ -6,11 +6,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <utility>
 
+#include "adapters/crypto/email_hash.hpp"
 #include "adapters/sql/migrations.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
@@ -60,6 +62,20 @@ std::string enable_wal(soci::session& session, std::chrono::milliseconds busy_ti
     }
 }
 
+// leads_sha256_hex(text): what migration 3 hashes existing emails with (schema.cpp).
+void sha256_hex_function(sqlite_api::sqlite3_context* context, int /*argc*/, sqlite_api::sqlite3_value** argv) {
+    const auto* text = sqlite_api::sqlite3_value_text(argv[0]);
+    if (text == nullptr) {
+        sqlite_api::sqlite3_result_null(context);
+        return;
+    }
+    const auto size = static_cast<std::size_t>(sqlite_api::sqlite3_value_bytes(argv[0]));
+    const std::string hash = crypto::sha256_hex(std::string_view(reinterpret_cast<const char*>(text), size));
+    // SQLITE_TRANSIENT (SQLite copies the text), spelled out: the macro casts an int.
+    const auto transient = reinterpret_cast<sqlite_api::sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));
+    sqlite_api::sqlite3_result_text(context, hash.data(), static_cast<int>(hash.size()), transient);
+}
+
 void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
     auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
     // A file the process may not write (permissions, a read-only mount) would serve reads
@@ -71,6 +87,11 @@ void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
     sqlite_api::sqlite3_busy_timeout(backend->conn_, static_cast<int>(busy_timeout.count()));
     // Tells a UNIQUE violation from other constraint failures.
     sqlite_api::sqlite3_extended_result_codes(backend->conn_, 1);
+    if (sqlite_api::sqlite3_create_function_v2(backend->conn_, "leads_sha256_hex", 1,
+                                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                               sha256_hex_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
+        throw std::runtime_error("the SQLite function leads_sha256_hex could not be registered");
+    }
     session << "PRAGMA foreign_keys = ON";
     if (enable_wal(session, busy_timeout) != "wal") {
         throw std::runtime_error("the database cannot use write-ahead logging");
@@ -172,7 +193,7 @@ Result<std::string> parse_sqlite_url(std::string_view url) {
     return std::string(path);
 }
 
-Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& options) {
+Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& options) {
     auto pool = make_pool(options);
     auto applied = migrate(*pool);
     if (!applied) return std::move(applied).error();
@@ -195,7 +216,7 @@ Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& 
                 "DELETE FROM leads_fts_deferred",
             },
     };
-    return std::shared_ptr<ports::LeadRepository>(
+    return std::shared_ptr<ports::Repository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));
 }
 

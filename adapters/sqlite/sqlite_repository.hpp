@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "domain/result.hpp"
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 // The SQLite backend: one database file, opened in WAL mode by a small pool of
 // connections (many readers, one writer at a time).
@@ -29,7 +29,7 @@ domain::Result<std::string> parse_sqlite_url(std::string_view url);
 
 // Opens the database and applies pending migrations. Unavailable when the file cannot be
 // opened or stays locked.
-domain::Result<std::shared_ptr<ports::LeadRepository>> open_sqlite(const SqliteOptions& options);
+domain::Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& options);
 
 // Applies pending migrations and returns the versions it applied (empty when the schema
 // was up to date).

@@ -73,4 +73,9 @@ domain::ActivityId RandomIdGenerator::new_activity_id() {
     return domain::ActivityId::generate(id.at, id.entropy);
 }
 
+domain::SuppressionId RandomIdGenerator::new_suppression_id() {
+    const Next id = next();
+    return domain::SuppressionId::generate(id.at, id.entropy);
+}
+
 }  // namespace leads::adapters::system

@@ -17,6 +17,7 @@ class RandomIdGenerator final : public ports::IdGenerator {
   public:
     domain::LeadId new_lead_id() override;
     domain::ActivityId new_activity_id() override;
+    domain::SuppressionId new_suppression_id() override;
 
   private:
     struct Next {

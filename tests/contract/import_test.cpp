@@ -296,7 +296,7 @@ TEST_CASE("search finds what an import wrote, by its final text", "[contract][im
     CHECK(renamed.first_name == std::optional<std::string>("Afterwards"));
     CHECK(found("afterwards") == std::vector<std::string>{"created@example.com"});
     CHECK(found("marchbanks").empty());
-    require_ok(repository->remove(key_of(twice)));
+    require_ok(repository->remove(key_of(twice), std::nullopt));
     CHECK(found("newenshaw").empty());
 }
 

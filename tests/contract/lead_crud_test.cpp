@@ -123,7 +123,7 @@ TEST_CASE("another tenant cannot see or touch a lead", "[contract][tenancy]") {
           })).kind == ErrorKind::NotFound);
     CHECK_FALSE(ran);
     CHECK(error_of(repository->activities(foreign, 50, 0)).kind == ErrorKind::NotFound);
-    CHECK(error_of(repository->remove(foreign)).kind == ErrorKind::NotFound);
+    CHECK(error_of(repository->remove(foreign, std::nullopt)).kind == ErrorKind::NotFound);
     CHECK(value_of(repository->list({stranger, slug("acme"), {}, {}, 50, 0})).total == 0);
 
     check_same_lead(value_of(repository->find(key_of(lead))), lead);
@@ -151,7 +151,7 @@ TEST_CASE("tenants are independent with the same workspace slug and email", "[co
     // B's lead is unreachable through A's id space, and A's changes leave B alone.
     CHECK(error_of(repository->find(key_for(tenant_a, b))).kind == ErrorKind::NotFound);
     CHECK(value_of(repository->update(key_of(a), [](Lead& lead) { return bump(lead, "A2"); })).first_name == "A2");
-    require_ok(repository->remove(key_of(a)));
+    require_ok(repository->remove(key_of(a), std::nullopt));
     check_same_lead(value_of(repository->find(key_of(b))), b);
 
     // The email is now free for A again but still taken for B.
@@ -173,11 +173,11 @@ TEST_CASE("a key with a workspace narrows the lookup to that workspace", "[contr
     CHECK(error_of(repository->find(elsewhere)).kind == ErrorKind::NotFound);
     CHECK(error_of(repository->update(elsewhere, [](Lead& l) { return bump(l, "X"); })).kind == ErrorKind::NotFound);
     CHECK(error_of(repository->activities(elsewhere, 50, 0)).kind == ErrorKind::NotFound);
-    CHECK(error_of(repository->remove(elsewhere)).kind == ErrorKind::NotFound);
+    CHECK(error_of(repository->remove(elsewhere, std::nullopt)).kind == ErrorKind::NotFound);
     check_same_lead(value_of(repository->find(key_of(lead))), lead);
 
     CHECK(value_of(repository->update(key_in(lead, "acme"), [](Lead& l) { return bump(l, "Y"); })).first_name == "Y");
-    require_ok(repository->remove(key_in(lead, "acme")));
+    require_ok(repository->remove(key_in(lead, "acme"), std::nullopt));
 }
 
 TEST_CASE("a missing lead is not found", "[contract]") {
@@ -186,7 +186,7 @@ TEST_CASE("a missing lead is not found", "[contract]") {
     CHECK(error_of(repository->find(key_of(ghost))).kind == ErrorKind::NotFound);
     CHECK(error_of(repository->update(key_of(ghost), no_change)).kind == ErrorKind::NotFound);
     CHECK(error_of(repository->activities(key_of(ghost), 50, 0)).kind == ErrorKind::NotFound);
-    CHECK(error_of(repository->remove(key_of(ghost))).kind == ErrorKind::NotFound);
+    CHECK(error_of(repository->remove(key_of(ghost), std::nullopt)).kind == ErrorKind::NotFound);
 }
 
 TEST_CASE("a duplicate email in the workspace is a conflict naming the holder", "[contract][insert]") {
@@ -371,10 +371,10 @@ TEST_CASE("remove erases the lead and its activity and frees the email", "[contr
                          })
                 .ok());
 
-    require_ok(repository->remove(key_of(lead)));
+    require_ok(repository->remove(key_of(lead), std::nullopt));
     CHECK(error_of(repository->find(key_of(lead))).kind == ErrorKind::NotFound);
     CHECK(error_of(repository->activities(key_of(lead), 50, 0)).kind == ErrorKind::NotFound);
-    CHECK(error_of(repository->remove(key_of(lead))).kind == ErrorKind::NotFound);
+    CHECK(error_of(repository->remove(key_of(lead), std::nullopt)).kind == ErrorKind::NotFound);
     const auto listed = value_of(repository->list({tenant, slug("acme"), {}, {}, 50, 0}));
     CHECK(listed.total == 1);
     CHECK(ids_of(listed.items) == std::vector<std::string>{neighbour.id.value()});

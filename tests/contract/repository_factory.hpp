@@ -2,7 +2,7 @@
 
 #include <memory>
 
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 namespace leads::tests {
 
@@ -11,6 +11,6 @@ namespace leads::tests {
 // suite never assumes the storage is empty and keeps each test in a fresh random tenant.
 // A backend that cannot run here (no database configured) may std::exit(77) from it:
 // ctest reports that as skipped.
-std::shared_ptr<ports::LeadRepository> make_repository();
+std::shared_ptr<ports::Repository> make_repository();
 
 }  // namespace leads::tests

@@ -31,9 +31,9 @@ TEST_CASE("totals follow inserts, status changes and deletes") {
     };
     REQUIRE(repository->update(key_of(leads[0]), to_replied).ok());
     REQUIRE(repository->update(key_of(leads[1]), to_replied).ok());
-    REQUIRE(repository->remove(key_of(leads[1])).ok());
-    REQUIRE(repository->remove(key_of(leads[2])).ok());
-    CHECK(repository->remove(key_of(leads[2])).error().kind == ErrorKind::NotFound);
+    REQUIRE(repository->remove(key_of(leads[1]), std::nullopt).ok());
+    REQUIRE(repository->remove(key_of(leads[2]), std::nullopt).ok());
+    CHECK(repository->remove(key_of(leads[2]), std::nullopt).error().kind == ErrorKind::NotFound);
 
     auto total = [&](const domain::WorkspaceSlug& ws, std::optional<domain::LeadStatus> status) {
         auto filter = filter_for(tenant, ws);

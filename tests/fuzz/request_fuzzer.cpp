@@ -15,6 +15,7 @@
 #include "adapters/system/random_id_generator.hpp"
 #include "adapters/system/system_clock.hpp"
 #include "application/lead_service.hpp"
+#include "application/suppression_service.hpp"
 
 namespace {
 
@@ -28,9 +29,11 @@ struct World {
     leads::adapters::system::SystemClock clock;
     leads::adapters::system::RandomIdGenerator ids;
     leads::app::LeadService service{repository, clock, ids};
-    http::ApiHandler gateway_api{service, *http::Authenticator::create(http::AuthSettings{})};
-    http::ApiHandler jwt_api{service, *http::Authenticator::create(http::AuthSettings{
-                                          http::AuthMode::Jwt, std::string(32, 'k'), "", "issuer", "audience"})};
+    leads::app::SuppressionService suppressions{repository, clock, ids};
+    http::ApiHandler gateway_api{service, suppressions, *http::Authenticator::create(http::AuthSettings{})};
+    http::ApiHandler jwt_api{service, suppressions,
+                             *http::Authenticator::create(http::AuthSettings{http::AuthMode::Jwt, std::string(32, 'k'),
+                                                                             "", "issuer", "audience"})};
     std::string lead_id;
 
     World() {

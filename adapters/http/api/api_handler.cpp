@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "adapters/http/api/cursor.hpp"
 #include "adapters/http/api/decode.hpp"
 #include "adapters/http/api/encode.hpp"
 #include "adapters/http/api/preconditions.hpp"
@@ -15,17 +16,18 @@
 namespace leads::adapters::http {
 namespace {
 
-enum class RouteId { Leads, Import, Lead, LeadActivity };
+enum class RouteId { Leads, Import, Lead, LeadActivity, Suppressions, Suppression };
 
 struct Route {
     RouteId id;
     std::string_view path_template;  // for metrics and logs
     std::string_view allow;          // the methods it answers
     std::size_t body_limit;          // for the methods it answers
-    std::string lead_id;             // decoded {id}, for the id routes
+    std::string resource_id;         // decoded {id}, for the id routes
 };
 
 constexpr std::string_view kLeadsPath = "/api/v1/tenant/leads";
+constexpr std::string_view kSuppressionsPath = "/api/v1/tenant/suppressions";
 
 // "import" is a fixed segment: /leads/import is the import route for every method, so
 // GET /leads/import is 405, never a lookup of a lead called "import".
@@ -33,8 +35,16 @@ std::optional<Route> match_route(std::string_view path) {
     auto segments = split_path(path);
     if (!segments || segments->size() < 4) return std::nullopt;
     const auto& s = *segments;
-    if (s[0] != "api" || s[1] != "v1" || s[2] != "tenant" || s[3] != "leads") return std::nullopt;
-    if (s.size() == 4) return Route{RouteId::Leads, kLeadsPath, "GET, POST", kBodyLimit, {}};
+    if (s[0] != "api" || s[1] != "v1" || s[2] != "tenant") return std::nullopt;
+    if (s[3] == "suppressions") {
+        if (s.size() == 4) return Route{RouteId::Suppressions, kSuppressionsPath, "GET, POST", kBodyLimit, {}};
+        if (s.size() == 5 && !s[4].empty()) {
+            return Route{RouteId::Suppression, "/api/v1/tenant/suppressions/{id}", "GET, DELETE", kBodyLimit, s[4]};
+        }
+        return std::nullopt;
+    }
+    if (s[3] != "leads") return std::nullopt;
+    if (s.size() == 4) return Route{RouteId::Leads, kLeadsPath, "GET, POST, PUT", kBodyLimit, {}};
     if (s[4].empty()) return std::nullopt;
     if (s.size() == 5) {
         if (s[4] == "import") {
@@ -105,27 +115,37 @@ bool tried_bearer(const Request& request) {
     return iequals(authorization.substr(0, authorization.find(' ')), "bearer");
 }
 
+Response no_content() {
+    Response response;
+    response.status = 204;
+    response.content_type.clear();
+    return response;
+}
+
 // The context every handler gets: the caller's tenant and the matched route.
 struct Call {
     ports::LeadUseCases& use_cases;
+    ports::SuppressionUseCases& suppressions;
     const domain::TenantId& tenant;
     const Request& request;
     const Route& route;
     FairUse* fair_use;  // null: no limits
 
     ports::LeadRef ref(const QueryParameters& query) const {
-        return ports::LeadRef{tenant, route.lead_id, query.text("workspace")};
+        return ports::LeadRef{tenant, route.resource_id, query.text("workspace")};
     }
 };
 
 Response list_leads(const Call& call) {
-    auto query = QueryParameters::parse(call.request.query, {"workspace", "status", "search", "limit", "offset"});
+    auto query = QueryParameters::parse(call.request.query,
+                                        {"workspace", "status", "search", "do_not_contact", "limit", "offset"});
     ports::ListLeadsQuery command{call.tenant,
                                   query.text("workspace").value_or(""),
                                   query.text("status"),
                                   query.text("search"),
                                   query.integer("limit"),
-                                  query.integer("offset")};
+                                  query.integer("offset"),
+                                  query.text("do_not_contact")};
     auto issues = query.issues();
     if (!query.text("workspace")) issues.push_back({"workspace", "is required"});
     if (!issues.empty()) return validation_failed(std::move(issues));
@@ -157,6 +177,25 @@ Response create_lead(const Call& call) {
     return response;
 }
 
+// PUT /leads: 201 + Location when the email was new in the workspace, else 200.
+Response upsert_lead(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::CreateLeadCommand command{call.tenant, {}, {}};
+    if (auto issues = decode::create_lead(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+
+    auto result = call.use_cases.upsert(command);
+    if (!result) return failure(result.error());
+    const domain::Lead& lead = result->details.lead;
+    Response response = with_etag(ok(result->created ? 201 : 200, encode::lead_details(result->details)), lead);
+    if (result->created) response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + lead.id.value()});
+    return response;
+}
+
 Response get_lead(const Call& call) {
     auto query = QueryParameters::parse(call.request.query, {"workspace"});
     if (!query.issues().empty()) return validation_failed(query.issues());
@@ -183,15 +222,12 @@ Response update_lead(const Call& call) {
 }
 
 Response delete_lead(const Call& call) {
-    auto query = QueryParameters::parse(call.request.query, {"workspace"});
+    auto query = QueryParameters::parse(call.request.query, {"workspace", "suppress"});
     if (!query.issues().empty()) return validation_failed(query.issues());
 
-    auto result = call.use_cases.remove(call.ref(query));
+    auto result = call.use_cases.remove(ports::RemoveLeadCommand{call.ref(query), query.text("suppress")});
     if (!result) return failure(result.error());
-    Response response;
-    response.status = 204;
-    response.content_type.clear();
-    return response;
+    return no_content();
 }
 
 Response activity_history(const Call& call) {
@@ -234,11 +270,74 @@ Response import_leads(const Call& call) {
     return ok(200, encode::import_summary(*result));
 }
 
+// POST /suppressions: 201 with the new entry, or 200 with the one already listed.
+Response add_suppression(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::AddSuppressionCommand command{call.tenant, {}, std::nullopt};
+    if (auto issues = decode::add_suppression(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+
+    auto result = call.suppressions.add(command);
+    if (!result) return failure(result.error());
+    return ok(result->created ? 201 : 200, encode::suppression(result->entry));
+}
+
+// GET /suppressions: one entry by ?email=, or a newest-first page (limit, cursor).
+Response list_suppressions(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"email", "limit", "cursor"});
+    const auto limit = query.integer("limit");
+    auto issues = query.issues();
+    if (const auto email = query.text("email")) {
+        if (query.text("limit") || query.text("cursor")) {
+            issues.push_back({"email", "cannot be combined with limit or cursor"});
+        }
+        if (!issues.empty()) return validation_failed(std::move(issues));
+        auto result = call.suppressions.find(call.tenant, *email);
+        if (!result) return failure(result.error());
+        return ok(200, encode::suppression(*result));
+    }
+    ports::ListSuppressionsQuery command{call.tenant, limit, std::nullopt};
+    if (const auto raw = query.text("cursor")) {
+        command.after = cursor::decode_suppression(*raw);
+        if (!command.after) issues.push_back({"cursor", "is not a cursor of this list"});
+    }
+    if (!issues.empty()) return validation_failed(std::move(issues));
+
+    auto result = call.suppressions.list(command);
+    if (!result) return failure(result.error());
+    std::optional<std::string> next;
+    if (result->next) next = cursor::encode_suppression(*result->next);
+    return ok(200, encode::suppression_list(*result, next));
+}
+
+Response suppression_entry(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    const ports::SuppressionRef ref{call.tenant, call.route.resource_id};
+    if (call.request.method == "DELETE") {
+        auto removed = call.suppressions.remove(ref);
+        if (!removed) return failure(removed.error());
+        return no_content();
+    }
+    auto result = call.suppressions.get(ref);
+    if (!result) return failure(result.error());
+    return ok(200, encode::suppression(*result));
+}
+
 Response dispatch(const Call& call) {
     const std::string_view method = call.request.method;
     switch (call.route.id) {
         case RouteId::Leads:
+            if (method == "PUT") return upsert_lead(call);
             return method == "GET" ? list_leads(call) : create_lead(call);
+        case RouteId::Suppressions:
+            return method == "GET" ? list_suppressions(call) : add_suppression(call);
+        case RouteId::Suppression:
+            return suppression_entry(call);
         case RouteId::Import:
             return import_leads(call);
         case RouteId::Lead:
@@ -257,9 +356,12 @@ std::size_t ApiHandler::body_limit(std::string_view method, std::string_view pat
     return route && allows(*route, method) ? route->body_limit : kBodyLimit;
 }
 
-ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator,
-                       std::shared_ptr<FairUse> fair_use)
-    : use_cases_(use_cases), authenticator_(std::move(authenticator)), fair_use_(std::move(fair_use)) {}
+ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
+                       std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use)
+    : use_cases_(use_cases),
+      suppressions_(suppressions),
+      authenticator_(std::move(authenticator)),
+      fair_use_(std::move(fair_use)) {}
 
 Response ApiHandler::handle(const Request& request) const {
     const auto route = match_route(request.path);
@@ -283,11 +385,11 @@ Response ApiHandler::handle(const Request& request) const {
         } else if (!allows(*route, request.method)) {
             response = error_response(405, "method_not_allowed", "This method is not allowed on this path.");
             response.headers.push_back({"Allow", std::string(route->allow)});
-        } else if ((request.method == "POST" || request.method == "PATCH") &&
+        } else if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
                    !is_json_media_type(request.header("content-type").value_or(""), request.method == "PATCH")) {
             response = error_response(415, "unsupported_media_type", "The body must be application/json.");
         } else {
-            response = dispatch(Call{use_cases_, *tenant, request, *route, fair_use_.get()});
+            response = dispatch(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get()});
         }
     } catch (const std::exception& e) {
         response = error_response(500, "internal_error", "An internal error occurred.");
@@ -298,7 +400,7 @@ Response ApiHandler::handle(const Request& request) const {
     }
     if (budget) add_budget_headers(response, *budget);
     response.route = std::string(route->path_template);
-    // Answers about leads carry personal data: no cache may keep them.
+    // Answers about leads and the suppression list carry personal data: no cache may keep them.
     response.headers.push_back({"Cache-Control", "no-store"});
     return response;
 }

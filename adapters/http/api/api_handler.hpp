@@ -8,10 +8,11 @@
 #include "adapters/http/api/fair_use.hpp"
 #include "adapters/http/message.hpp"
 #include "ports/lead_use_cases.hpp"
+#include "ports/suppression_use_cases.hpp"
 
 namespace leads::adapters::http {
 
-// Everything under /api/v1/tenant/leads: authentication, routing (404, 405 + Allow),
+// Everything under /api/v1/tenant/ (leads, suppressions): authentication, routing (404, 405 + Allow),
 // media type, JSON decoding into a command, one use case call, JSON encoding.
 // Blocking (the use cases hit storage): call it off the I/O threads. Thread-safe.
 // Request body limits (CONTRACT §2): the import route's, and every other route's.
@@ -25,12 +26,13 @@ class ApiHandler {
     static std::size_t body_limit(std::string_view method, std::string_view path);
 
     // fair_use: the per-tenant budget and search cap (CONTRACT §10); null: none.
-    ApiHandler(ports::LeadUseCases& use_cases, std::shared_ptr<const Authenticator> authenticator,
-               std::shared_ptr<FairUse> fair_use = nullptr);
+    ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
+               std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use = nullptr);
     Response handle(const Request& request) const;
 
   private:
     ports::LeadUseCases& use_cases_;
+    ports::SuppressionUseCases& suppressions_;
     std::shared_ptr<const Authenticator> authenticator_;
     std::shared_ptr<FairUse> fair_use_;
 };

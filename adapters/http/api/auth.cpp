@@ -34,36 +34,6 @@ std::optional<std::string_view> single_header(const Request& request, std::strin
     return found;
 }
 
-int base64url_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
-    return -1;
-}
-
-// Unpadded base64url (RFC 7515 §2), canonical: unused trailing bits must be zero.
-std::optional<std::string> base64url_decode(std::string_view text) {
-    if (text.size() % 4 == 1) return std::nullopt;
-    std::string out;
-    out.reserve(text.size() * 3 / 4);
-    std::uint32_t bits = 0;
-    int bit_count = 0;
-    for (char c : text) {
-        const int v = base64url_value(c);
-        if (v < 0) return std::nullopt;
-        bits = (bits << 6) | static_cast<std::uint32_t>(v);
-        bit_count += 6;
-        if (bit_count >= 8) {
-            bit_count -= 8;
-            out.push_back(static_cast<char>((bits >> bit_count) & 0xFFu));
-        }
-    }
-    if ((bits & ((1u << bit_count) - 1u)) != 0) return std::nullopt;
-    return out;
-}
-
 std::optional<json::ParseResult> parse_part(std::string_view encoded, std::size_t max_depth) {
     auto decoded = base64url_decode(encoded);
     if (!decoded) return std::nullopt;
@@ -168,7 +138,7 @@ class JwtAuthenticator final : public Authenticator {
         while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
         if (text.empty() || text.size() > kMaxTokenLength) return std::nullopt;
         const bool charset_ok =
-            std::all_of(text.begin(), text.end(), [](char c) { return c == '.' || base64url_value(c) >= 0; });
+            std::all_of(text.begin(), text.end(), [](char c) { return c == '.' || is_base64url_char(c); });
         if (!charset_ok) return std::nullopt;
         return std::string(text);
     }

@@ -199,6 +199,23 @@ Issues create_lead(const json::Object& body, ports::CreateLeadCommand& command) 
     return issues;
 }
 
+Issues add_suppression(const json::Object& body, ports::AddSuppressionCommand& command) {
+    Issues issues;
+    bool has_email = false;
+    for (const auto& [key, value] : body) {
+        if (key == "email") {
+            has_email = true;
+            read_string(value, key, command.email, issues);
+        } else if (key == "reason") {
+            read_optional_string(value, key, command.reason, issues);
+        } else {
+            add(issues, echo_name(key), kUnknown);
+        }
+    }
+    if (!has_email) add(issues, "email", kRequired);
+    return issues;
+}
+
 Issues update_lead(const json::Object& body, ports::UpdateLeadCommand& command) {
     Issues issues;
     domain::LeadChangesInput& changes = command.changes;

@@ -7,6 +7,7 @@
 #include "adapters/http/api/json.hpp"
 #include "domain/result.hpp"
 #include "ports/lead_use_cases.hpp"
+#include "ports/suppression_use_cases.hpp"
 
 // Request bodies → commands. Only shape is checked here (JSON types, known fields,
 // required fields); the values themselves are validated by the use cases. Issues name
@@ -30,6 +31,7 @@ ObjectBody parse_object(std::string_view body, const json::Limits& limits);
 std::vector<domain::FieldIssue> create_lead(const json::Object& body, ports::CreateLeadCommand& command);
 std::vector<domain::FieldIssue> update_lead(const json::Object& body, ports::UpdateLeadCommand& command);
 std::vector<domain::FieldIssue> record_activity(const json::Object& body, ports::RecordActivityCommand& command);
+std::vector<domain::FieldIssue> add_suppression(const json::Object& body, ports::AddSuppressionCommand& command);
 // Request-level issues only; a row's own issues go into its ImportRow::decode_issues.
 std::vector<domain::FieldIssue> import_leads(const json::Object& body, ports::ImportCommand& command);
 

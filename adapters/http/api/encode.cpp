@@ -63,10 +63,25 @@ void lead_members(Writer& w, const domain::Lead& lead) {
     string(w, domain::to_string(lead.status));
     key(w, "attributes");
     attributes(w, lead.attributes);
+    key(w, "do_not_contact");
+    w.Bool(lead.do_not_contact);
     key(w, "created_at");
     string(w, domain::format_rfc3339(lead.created_at));
     key(w, "updated_at");
     string(w, domain::format_rfc3339(lead.updated_at));
+}
+
+void suppression_entry(Writer& w, const domain::Suppression& entry) {
+    w.StartObject();
+    key(w, "id");
+    string(w, entry.id.value());
+    key(w, "email_hash");
+    string(w, entry.email_hash);
+    key(w, "reason");
+    string(w, domain::to_string(entry.reason));
+    key(w, "created_at");
+    string(w, domain::format_rfc3339(entry.created_at));
+    w.EndObject();
 }
 
 void activity_entry(Writer& w, const domain::Activity& entry) {
@@ -187,6 +202,32 @@ std::string import_summary(const ports::ImportSummary& summary) {
             w.EndObject();
         },
         kNoTail);
+}
+
+std::string suppression(const domain::Suppression& entry) {
+    return envelope([&](Writer& w) { suppression_entry(w, entry); }, kNoTail);
+}
+
+std::string suppression_list(const ports::SuppressionList& list, const std::optional<std::string>& next_cursor) {
+    return envelope(
+        [&](Writer& w) {
+            w.StartArray();
+            for (const auto& entry : list.items) suppression_entry(w, entry);
+            w.EndArray();
+        },
+        [&](Writer& w) {
+            key(w, "pagination");
+            w.StartObject();
+            key(w, "total");
+            w.Int64(list.total);
+            key(w, "limit");
+            w.Int64(list.limit);
+            key(w, "has_more");
+            w.Bool(list.has_more);
+            key(w, "next_cursor");
+            optional_string(w, next_cursor);
+            w.EndObject();
+        });
 }
 
 }  // namespace leads::adapters::http::encode

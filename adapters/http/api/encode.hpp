@@ -4,6 +4,7 @@
 
 #include "domain/activity.hpp"
 #include "ports/lead_use_cases.hpp"
+#include "ports/suppression_use_cases.hpp"
 
 // Results → success envelopes {"success": true, "data": ..., "pagination": ...}, written
 // with RapidJSON's Writer (in .cpp only).
@@ -19,5 +20,10 @@ std::string activity(const domain::Activity& entry);
 std::string activity_list(const ports::ActivityList& list);
 // data = {"created", "updated", "skipped", "errors": [{"index", "field", "issue"}]}.
 std::string import_summary(const ports::ImportSummary& summary);
+
+// data = {"id", "email_hash", "reason", "created_at"}.
+std::string suppression(const domain::Suppression& entry);
+// data = [entry, ...], + pagination {"total", "limit", "has_more", "next_cursor"}.
+std::string suppression_list(const ports::SuppressionList& list, const std::optional<std::string>& next_cursor);
 
 }  // namespace leads::adapters::http::encode

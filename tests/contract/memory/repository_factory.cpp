@@ -6,7 +6,7 @@ namespace leads::tests {
 
 // One repository for the whole run, like the SQL backends' shared database: the suite
 // must not depend on starting empty.
-std::shared_ptr<ports::LeadRepository> make_repository() {
+std::shared_ptr<ports::Repository> make_repository() {
     static const auto shared = std::make_shared<adapters::memory::InMemoryLeadRepository>();
     return shared;
 }

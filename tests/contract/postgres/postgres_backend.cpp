@@ -27,7 +27,7 @@ std::string conninfo(const std::string& url) {
 
 class PostgresBackend final : public SqlBackend {
   public:
-    std::shared_ptr<ports::LeadRepository> repository() override {
+    std::shared_ptr<ports::Repository> repository() override {
         std::lock_guard lock(mutex_);
         if (!shared_) {
             auto opened = open(postgres_url(), 8, std::chrono::milliseconds(10000));
@@ -45,8 +45,8 @@ class PostgresBackend final : public SqlBackend {
         return with_database(postgres_url(), name);
     }
 
-    domain::Result<std::shared_ptr<ports::LeadRepository>> open(const std::string& database, std::size_t pool_size,
-                                                                std::chrono::milliseconds acquire_timeout) override {
+    domain::Result<std::shared_ptr<ports::Repository>> open(const std::string& database, std::size_t pool_size,
+                                                            std::chrono::milliseconds acquire_timeout) override {
         return adapters::postgres::open_postgres(
             {.url = database, .pool_size = pool_size, .acquire_timeout = acquire_timeout});
     }
@@ -62,7 +62,7 @@ class PostgresBackend final : public SqlBackend {
 
   private:
     std::mutex mutex_;
-    std::shared_ptr<ports::LeadRepository> shared_;
+    std::shared_ptr<ports::Repository> shared_;
 };
 
 }  // namespace

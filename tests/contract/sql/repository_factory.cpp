@@ -5,6 +5,6 @@
 
 namespace leads::tests {
 
-std::shared_ptr<ports::LeadRepository> make_repository() { return contract::sql_backend().repository(); }
+std::shared_ptr<ports::Repository> make_repository() { return contract::sql_backend().repository(); }
 
 }  // namespace leads::tests

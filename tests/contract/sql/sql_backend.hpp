@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "domain/result.hpp"
-#include "ports/lead_repository.hpp"
+#include "ports/repository.hpp"
 
 namespace leads::tests::contract {
 
@@ -16,10 +16,10 @@ class SqlBackend {
   public:
     virtual ~SqlBackend() = default;
     // The repository over the database every generic contract test shares.
-    virtual std::shared_ptr<ports::LeadRepository> repository() = 0;
+    virtual std::shared_ptr<ports::Repository> repository() = 0;
     // A new, empty database; returns what open() and migrate() take.
     virtual std::string fresh_database() = 0;
-    virtual domain::Result<std::shared_ptr<ports::LeadRepository>> open(
+    virtual domain::Result<std::shared_ptr<ports::Repository>> open(
         const std::string& database, std::size_t pool_size,
         // Generous: the load tests assert "no errors", and a busy CI machine running
         // sanitizer builds in parallel must not turn a slow lease into one.

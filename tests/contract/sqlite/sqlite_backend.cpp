@@ -20,7 +20,7 @@ class SqliteBackend final : public SqlBackend {
   public:
     ~SqliteBackend() override { shared_.reset(); }  // before the directory goes
 
-    std::shared_ptr<ports::LeadRepository> repository() override {
+    std::shared_ptr<ports::Repository> repository() override {
         std::lock_guard lock(mutex_);
         if (!shared_) {
             auto opened = open(directory_.file("shared.db"), 8, std::chrono::milliseconds(10000));
@@ -32,8 +32,8 @@ class SqliteBackend final : public SqlBackend {
 
     std::string fresh_database() override { return directory_.file("db-" + std::to_string(++databases_) + ".db"); }
 
-    domain::Result<std::shared_ptr<ports::LeadRepository>> open(const std::string& database, std::size_t pool_size,
-                                                                std::chrono::milliseconds acquire_timeout) override {
+    domain::Result<std::shared_ptr<ports::Repository>> open(const std::string& database, std::size_t pool_size,
+                                                            std::chrono::milliseconds acquire_timeout) override {
         return adapters::sqlite::open_sqlite(
             {.path = database, .pool_size = pool_size, .acquire_timeout = acquire_timeout});
     }
@@ -51,7 +51,7 @@ class SqliteBackend final : public SqlBackend {
     TemporaryDirectory directory_{"leads-contract"};
     std::atomic<int> databases_{0};
     std::mutex mutex_;
-    std::shared_ptr<ports::LeadRepository> shared_;
+    std::shared_ptr<ports::Repository> shared_;
 };
 
 }  // namespace

@@ -31,7 +31,7 @@ TEST_CASE("identity: 401 without a valid tenant, before anything else", "[http][
     settings.hs256_secret = std::string(40, 's');
     auto jwt = http::Authenticator::create(settings);
     REQUIRE(jwt.ok());
-    http::ApiHandler handler(api.service, *jwt);
+    http::ApiHandler handler(api.service, api.suppressions, *jwt);
     Request request;
     request.method = "GET";
     request.path = "/api/v1/tenant/leads";
@@ -60,7 +60,8 @@ TEST_CASE("routing: 404 for unknown paths, 405 with Allow for wrong methods", "[
     for (const char* path :
          {"/", "/api", "/api/v1/tenant", "/api/v1/tenant/lead", "/api/v1/tenant/leads/",
           "/api/v1/tenant/leads/x/activity/y", "/api/v1/tenant/leads/x/notes", "/api/v1/tenant/leads//activity",
-          "/api/v2/tenant/leads", "/API/v1/tenant/leads", "/api/v1/tenant/leads/%zz", "/healthz"}) {
+          "/api/v2/tenant/leads", "/API/v1/tenant/leads", "/api/v1/tenant/leads/%zz", "/healthz",
+          "/api/v1/tenant/suppressions/", "/api/v1/tenant/suppressions/sup_x/y"}) {
         CAPTURE(path);
         Response r = api.call("GET", path);
         CHECK(r.status == 404);
@@ -76,14 +77,16 @@ TEST_CASE("routing: 404 for unknown paths, 405 with Allow for wrong methods", "[
         CHECK(r.route == route);
         expect_error(r, "method_not_allowed");
     };
-    expect_405("DELETE", "/api/v1/tenant/leads", "GET, POST", "/api/v1/tenant/leads");
-    expect_405("PUT", "/api/v1/tenant/leads", "GET, POST", "/api/v1/tenant/leads");
+    expect_405("DELETE", "/api/v1/tenant/leads", "GET, POST, PUT", "/api/v1/tenant/leads");
+    expect_405("PATCH", "/api/v1/tenant/leads", "GET, POST, PUT", "/api/v1/tenant/leads");
     expect_405("GET", "/api/v1/tenant/leads/import", "POST", "/api/v1/tenant/leads/import");
     expect_405("PATCH", "/api/v1/tenant/leads/import", "POST", "/api/v1/tenant/leads/import");
     expect_405("POST", "/api/v1/tenant/leads/lead_x", "GET, PATCH, DELETE", "/api/v1/tenant/leads/{id}");
     expect_405("PUT", "/api/v1/tenant/leads/lead_x", "GET, PATCH, DELETE", "/api/v1/tenant/leads/{id}");
     expect_405("DELETE", "/api/v1/tenant/leads/lead_x/activity", "GET, POST", "/api/v1/tenant/leads/{id}/activity");
     expect_405("HEAD", "/api/v1/tenant/leads/lead_x/activity", "GET, POST", "/api/v1/tenant/leads/{id}/activity");
+    expect_405("DELETE", "/api/v1/tenant/suppressions", "GET, POST", "/api/v1/tenant/suppressions");
+    expect_405("PATCH", "/api/v1/tenant/suppressions/sup_x", "GET, DELETE", "/api/v1/tenant/suppressions/{id}");
 
     // Segments are percent-decoded before matching.
     CHECK(api.call("GET", "/api/v1/tenant/le%61ds?workspace=acme").status == 200);
@@ -156,7 +159,10 @@ class FailingUseCases final : public leads::ports::LeadUseCases {
     leads::domain::Result<leads::ports::LeadDetails> update(const leads::ports::UpdateLeadCommand&) override {
         return fail<leads::ports::LeadDetails>();
     }
-    leads::domain::Result<void> remove(const leads::ports::LeadRef&) override {
+    leads::domain::Result<leads::ports::UpsertedLead> upsert(const leads::ports::CreateLeadCommand&) override {
+        return fail<leads::ports::UpsertedLead>();
+    }
+    leads::domain::Result<void> remove(const leads::ports::RemoveLeadCommand&) override {
         auto r = fail<int>();
         return std::move(r).error();
     }
@@ -195,7 +201,8 @@ TEST_CASE("failures below the handler: 500 without internals, 503 with Retry-Aft
     for (auto mode : {FailingUseCases::Mode::Throw, FailingUseCases::Mode::ThrowOther, FailingUseCases::Mode::Internal,
                       FailingUseCases::Mode::Unavailable}) {
         FailingUseCases failing(mode);
-        http::ApiHandler handler(failing, gateway());
+        Api spare;  // its suppression list: the failing use cases are the leads'
+        http::ApiHandler handler(failing, spare.suppressions, gateway());
         for (const auto& [method, target] : calls) {
             CAPTURE(static_cast<int>(mode), method, target);
             Request request;
@@ -254,8 +261,9 @@ TEST_CASE("fair use: over its budget a tenant gets 429 rate_limited with Retry-A
     SteppingClock clock;
     leads::adapters::system::RandomIdGenerator ids;
     leads::app::LeadService service(repository, clock, ids);
+    leads::app::SuppressionService suppressions(repository, clock, ids);
     http::ApiHandler api(
-        service, gateway(),
+        service, suppressions, gateway(),
         std::make_shared<http::FairUse>(http::FairUseOptions{.rate = 1, .burst = 2, .max_searches = 1}));
     const std::string tenant = random_tenant();
     const auto list = [&](const std::string& who) {

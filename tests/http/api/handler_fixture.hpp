@@ -14,6 +14,7 @@
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "adapters/system/random_id_generator.hpp"
 #include "application/lead_service.hpp"
+#include "application/suppression_service.hpp"
 #include "tests/support/random.hpp"
 
 namespace http = leads::adapters::http;
@@ -105,7 +106,8 @@ struct Api {
     SteppingClock clock;
     leads::adapters::system::RandomIdGenerator ids;
     leads::app::LeadService service{repository, clock, ids};
-    http::ApiHandler handler{service, gateway()};
+    leads::app::SuppressionService suppressions{repository, clock, ids};
+    http::ApiHandler handler{service, suppressions, gateway()};
     std::string tenant = random_tenant();
 
     Response call(std::string method, std::string target, std::string body = {}, std::vector<http::Header> headers = {},

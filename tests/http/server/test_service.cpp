@@ -10,6 +10,7 @@
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "tests/http/server/server_fixture.hpp"
 #include "tests/support/random.hpp"
+#include "tests/support/switchable_repository.hpp"
 
 using namespace leads::testing;
 using namespace std::chrono_literals;
@@ -19,36 +20,10 @@ namespace domain = leads::domain;
 
 namespace {
 
-// The memory repository whose ping can be made to fail (storage down).
-class SwitchableRepository final : public ports::LeadRepository {
-  public:
-    std::atomic<bool> down{false};
-
-    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override {
-        return inner_.insert(lead, created);
-    }
-    domain::Result<domain::Lead> find(const ports::LeadKey& key) override { return inner_.find(key); }
-    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override {
-        return inner_.update(key, mutate);
-    }
-    domain::Result<void> remove(const ports::LeadKey& key) override { return inner_.remove(key); }
-    domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override { return inner_.list(filter); }
-    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
-                                                   std::int64_t offset) override {
-        return inner_.activities(key, limit, offset);
-    }
-    domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
-                                                             const domain::WorkspaceSlug& workspace,
-                                                             const std::vector<ports::ImportItem>& items) override {
-        return inner_.import(tenant, workspace, items);
-    }
-    domain::Result<void> ping() override {
-        if (down.load()) return domain::Error::unavailable("connection refused (test)");
-        return inner_.ping();
-    }
-
-  private:
-    leads::adapters::memory::InMemoryLeadRepository inner_;
+// The memory repository behind a switch that fails every call (storage down).
+struct SwitchableMemory {
+    leads::adapters::memory::InMemoryLeadRepository memory;
+    leads::tests::SwitchableRepository switchable{memory};
 };
 
 bootstrap::Config test_config() {
@@ -62,16 +37,17 @@ bootstrap::Config test_config() {
 }
 
 struct Service {
-    std::shared_ptr<SwitchableRepository> repository = std::make_shared<SwitchableRepository>();
+    std::shared_ptr<SwitchableMemory> storage = std::make_shared<SwitchableMemory>();
+    leads::tests::SwitchableRepository* repository = &storage->switchable;
     std::unique_ptr<bootstrap::Application> app;
 
     explicit Service(bootstrap::Config config = test_config()) {
         quiet_logs();
         bootstrap::Overrides overrides;
         overrides.open_storage =
-            [repo = repository](
-                const bootstrap::StorageOptions&) -> domain::Result<std::shared_ptr<ports::LeadRepository>> {
-            return std::shared_ptr<ports::LeadRepository>(repo);
+            [storage =
+                 storage](const bootstrap::StorageOptions&) -> domain::Result<std::shared_ptr<ports::Repository>> {
+            return std::shared_ptr<ports::Repository>(storage, &storage->switchable);
         };
         auto started = bootstrap::bootstrap(config, std::move(overrides));
         if (!started) throw std::runtime_error("bootstrap failed: " + started.error().message);
@@ -263,7 +239,11 @@ TEST_CASE("Service: every error code it answers is one the OpenAPI document list
     std::vector<std::optional<HttpResponse>> responses;
     responses.push_back(http_request(service.port(), "GET", leads + "?workspace=acme"));
     responses.push_back(http_request(service.port(), "GET", "/no/such/path"));
-    responses.push_back(http_request(service.port(), "PUT", leads, {}, as_t));
+    responses.push_back(http_request(service.port(), "DELETE", leads, {}, as_t));
+    REQUIRE(
+        http_request(service.port(), "POST", "/api/v1/tenant/suppressions", R"({"email":"gone@example.com"})", as_t));
+    responses.push_back(
+        http_request(service.port(), "POST", leads, R"({"workspace_slug":"acme","email":"gone@example.com"})", as_t));
     responses.push_back(http_request(service.port(), "POST", leads, "{", as_t));
     responses.push_back(http_request(service.port(), "POST", leads, "{}", as_t));
     responses.push_back(

@@ -45,6 +45,10 @@ class SequentialIds final : public ports::IdGenerator {
         const auto [at, entropy] = next();
         return domain::ActivityId::generate(at, entropy);
     }
+    domain::SuppressionId new_suppression_id() override {
+        const auto [at, entropy] = next();
+        return domain::SuppressionId::generate(at, entropy);
+    }
 
   private:
     std::pair<domain::Timestamp, domain::Entropy> next() {

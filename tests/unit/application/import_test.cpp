@@ -262,7 +262,7 @@ TEST_CASE("check_ready follows the repository, and storage errors pass through",
     CHECK(error_of(f.service.get(f.ref(created.lead))).kind == ErrorKind::Unavailable);
     CHECK(error_of(f.service.create({f.tenant, "acme", email_only("x@example.com")})).kind == ErrorKind::Unavailable);
     CHECK(error_of(f.service.update(f.update_of(created.lead, {}))).kind == ErrorKind::Unavailable);
-    CHECK(error_of(f.service.remove(f.ref(created.lead))).kind == ErrorKind::Unavailable);
+    CHECK(error_of(f.service.remove({f.ref(created.lead)})).kind == ErrorKind::Unavailable);
     CHECK(error_of(f.service.record_activity(f.activity_of(created.lead, "note"))).kind == ErrorKind::Unavailable);
     CHECK(error_of(f.service.activity_history({f.ref(created.lead), {}, {}})).kind == ErrorKind::Unavailable);
     CHECK(error_of(f.service.import_leads({f.tenant, "acme", {}, {row("y@example.com")}})).kind ==

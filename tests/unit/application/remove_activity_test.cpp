@@ -17,7 +17,7 @@ TEST_CASE("remove erases the lead and frees its email", "[remove][tenancy]") {
 
     CHECK(f.service.remove({f.tenant, id, "acme"}).ok());
     CHECK(error_of(f.service.get(f.ref(created.lead))).kind == ErrorKind::NotFound);
-    CHECK(error_of(f.service.remove(f.ref(created.lead))).kind == ErrorKind::NotFound);
+    CHECK(error_of(f.service.remove({f.ref(created.lead)})).kind == ErrorKind::NotFound);
     CHECK(error_of(f.service.activity_history({f.ref(created.lead), {}, {}})).kind == ErrorKind::NotFound);
 
     const auto again = f.create("jane@example.com", "acme");

@@ -8,6 +8,8 @@
 
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "application/lead_service.hpp"
+#include "application/suppression_service.hpp"
+#include "tests/support/switchable_repository.hpp"
 #include "tests/unit/application/fakes.hpp"
 
 // What the use-case tests share: LeadService over the in-memory repository (behind a
@@ -25,50 +27,7 @@ using domain::Result;
 using domain::TenantId;
 using namespace std::chrono_literals;
 
-// Passes every call through, or fails every call with Unavailable while `down` is set.
-class SwitchableRepository final : public ports::LeadRepository {
-  public:
-    explicit SwitchableRepository(ports::LeadRepository& inner) : inner_(inner) {}
-    bool down = false;
-
-    Result<void> insert(const Lead& lead, const Activity& created) override {
-        if (down) return Error::unavailable("down");
-        return inner_.insert(lead, created);
-    }
-    Result<Lead> find(const ports::LeadKey& key) override {
-        if (down) return Error::unavailable("down");
-        return inner_.find(key);
-    }
-    Result<Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override {
-        if (down) return Error::unavailable("down");
-        return inner_.update(key, mutate);
-    }
-    Result<void> remove(const ports::LeadKey& key) override {
-        if (down) return Error::unavailable("down");
-        return inner_.remove(key);
-    }
-    Result<ports::LeadPage> list(const ports::LeadFilter& filter) override {
-        if (down) return Error::unavailable("down");
-        return inner_.list(filter);
-    }
-    Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
-                                           std::int64_t offset) override {
-        if (down) return Error::unavailable("down");
-        return inner_.activities(key, limit, offset);
-    }
-    Result<std::vector<ports::ImportOutcome>> import(const TenantId& tenant, const domain::WorkspaceSlug& workspace,
-                                                     const std::vector<ports::ImportItem>& items) override {
-        if (down) return Error::unavailable("down");
-        return inner_.import(tenant, workspace, items);
-    }
-    Result<void> ping() override {
-        if (down) return Error::unavailable("down");
-        return inner_.ping();
-    }
-
-  private:
-    ports::LeadRepository& inner_;
-};
+using tests::SwitchableRepository;
 
 struct Fixture {
     adapters::memory::InMemoryLeadRepository memory;
@@ -76,6 +35,7 @@ struct Fixture {
     tests::FakeClock clock;
     tests::SequentialIds ids;
     app::LeadService service{repository, clock, ids};
+    app::SuppressionService suppressions{repository, clock, ids};
     TenantId tenant = tests::random_tenant();
     TenantId other_tenant = tests::random_tenant();
 

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ports/repository.hpp"
+
+namespace leads::tests {
+
+// Passes every call through, or fails every call with Unavailable while `down` is set.
+class SwitchableRepository final : public ports::Repository {
+  public:
+    explicit SwitchableRepository(ports::Repository& inner) : inner_(inner) {}
+    std::atomic<bool> down{false};
+
+    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.insert(lead, created);
+    }
+    domain::Result<domain::Lead> find(const ports::LeadKey& key) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.find(key);
+    }
+    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.update(key, mutate);
+    }
+    domain::Result<void> remove(const ports::LeadKey& key,
+                                const std::optional<domain::SuppressionDraft>& suppress) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.remove(key, suppress);
+    }
+    domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.list(filter);
+    }
+    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
+                                                   std::int64_t offset) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.activities(key, limit, offset);
+    }
+    domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
+                                                             const domain::WorkspaceSlug& workspace,
+                                                             const std::vector<ports::ImportItem>& items) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.import(tenant, workspace, items);
+    }
+    domain::Result<void> ping() override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.ping();
+    }
+    domain::Result<ports::SuppressionAdded> add_suppression(const domain::TenantId& tenant, const domain::Email& email,
+                                                            const domain::SuppressionDraft& draft) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.add_suppression(tenant, email, draft);
+    }
+    domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
+                                                         const domain::Email& email) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.find_suppression(tenant, email);
+    }
+    domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
+                                                         const domain::SuppressionId& id) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.find_suppression(tenant, id);
+    }
+    domain::Result<ports::SuppressionPage> list_suppressions(
+        const domain::TenantId& tenant, std::int64_t limit,
+        const std::optional<ports::SuppressionPosition>& after) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.list_suppressions(tenant, limit, after);
+    }
+    domain::Result<void> remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.remove_suppression(tenant, id);
+    }
+
+  private:
+    ports::Repository& inner_;
+};
+
+}  // namespace leads::tests
