@@ -60,6 +60,11 @@ class PostgresBackend final : public SqlBackend {
         return read_migrations(session);
     }
 
+    void execute(const std::string& database, const std::vector<std::string>& statements) override {
+        soci::session session(soci::postgresql, conninfo(database));
+        for (const auto& statement : statements) session << statement;
+    }
+
   private:
     std::mutex mutex_;
     std::shared_ptr<ports::Repository> shared_;

@@ -27,6 +27,8 @@ class SqlBackend {
     virtual domain::Result<std::vector<long long>> migrate(const std::string& database) = 0;
     // Rows of schema_migrations, read directly.
     virtual std::vector<long long> recorded_migrations(const std::string& database) = 0;
+    // Runs each statement directly (outside the repository), to set up what a test needs.
+    virtual void execute(const std::string& database, const std::vector<std::string>& statements) = 0;
 };
 
 // Defined by each SQL backend's executable. Exits with 77 (skipped) when its database is

@@ -44,6 +44,37 @@ TEST_CASE("migrations applied twice change nothing the second time") {
     CHECK(b.recorded_migrations(database) == *first);
 }
 
+TEST_CASE("migration 3 hashes the emails of leads stored before it, so old leads are matched by the suppression list") {
+    auto& b = sql_backend();
+    const auto database = b.fresh_database();
+    const auto tenant = random_tenant();
+    const domain::Lead lead = [&] {
+        auto repository = b.open(database, 2);
+        REQUIRE(repository.ok());
+        return add_lead(**repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    }();
+    // Back to the schema before migration 3, with the lead still stored.
+    b.execute(database, {"DROP INDEX leads_email_hash", "ALTER TABLE leads DROP COLUMN email_hash",
+                         "DROP TABLE suppressions", "DELETE FROM schema_migrations WHERE version = 3"});
+    const auto applied = b.migrate(database);
+    REQUIRE(applied.ok());
+    CHECK(*applied == std::vector<long long>{3});
+
+    auto repository = b.open(database, 2);
+    REQUIRE(repository.ok());
+    CHECK_FALSE(value_of((*repository)->find(key_of(lead))).do_not_contact);
+    const auto added =
+        (*repository)
+            ->add_suppression(
+                tenant, email("jane@example.com"),
+                {.id = domain::SuppressionId::generate(at(0), random_entropy()), .reason = {}, .created_at = at(0)});
+    REQUIRE(added.ok());
+    CHECK(value_of((*repository)->find(key_of(lead))).do_not_contact);
+    auto filter = filter_for(tenant, slug("acme"));
+    filter.do_not_contact = true;
+    CHECK(value_of((*repository)->list(filter)).total == 1);
+}
+
 TEST_CASE("migrations run by several threads at once are applied exactly once") {
     auto& b = sql_backend();
     auto database = b.fresh_database();

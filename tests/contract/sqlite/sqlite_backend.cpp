@@ -47,6 +47,11 @@ class SqliteBackend final : public SqlBackend {
         return read_migrations(session);
     }
 
+    void execute(const std::string& database, const std::vector<std::string>& statements) override {
+        soci::session session(soci::sqlite3, database);
+        for (const auto& statement : statements) session << statement;
+    }
+
   private:
     TemporaryDirectory directory_{"leads-contract"};
     std::atomic<int> databases_{0};
