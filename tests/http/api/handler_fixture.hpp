@@ -178,12 +178,13 @@ inline bool has_detail(const std::vector<Detail>& details, std::string_view fiel
 
 inline void check_lead_shape(const json::Object& lead) {
     for (const char* field : {"id", "workspace_slug", "email", "first_name", "last_name", "company", "status",
-                              "attributes", "created_at", "updated_at"}) {
+                              "attributes", "do_not_contact", "created_at", "updated_at"}) {
         INFO(field);
         CHECK(find(lead, field) != nullptr);
     }
     CHECK(str(at(lead, "id")).rfind("lead_", 0) == 0);
     CHECK(at(lead, "attributes").as_object());
+    CHECK(at(lead, "do_not_contact").as_bool());
     CHECK(is_rfc3339_millis(str(at(lead, "created_at"))));
     CHECK(is_rfc3339_millis(str(at(lead, "updated_at"))));
 }
