@@ -17,7 +17,7 @@ namespace leads::tests::e2e {
 using namespace leads::testing;
 using namespace std::chrono_literals;
 
-TEST_CASE("on SQLite, leads outlive a restart of the service", "[e2e][sqlite]") {
+TEST_CASE("on SQLite, leads and the suppression list outlive a restart of the service", "[e2e][sqlite]") {
     TemporaryDirectory directory;
     const auto url = "sqlite:" + directory.file("leads.db");
     const auto tenant = random_tenant().value();
@@ -40,6 +40,16 @@ TEST_CASE("on SQLite, leads outlive a restart of the service", "[e2e][sqlite]") 
         REQUIRE(duplicate);
         CHECK(duplicate->status == 409);
         CHECK(duplicate->body.find(location.substr(location.rfind('/') + 1)) != std::string::npos);
+        // Erased and suppressed: the person must not come back after the restart.
+        auto erased = http_request(*port, "POST", "/api/v1/tenant/leads",
+                                   R"({"workspace_slug":"acme","email":"gone@example.com"})",
+                                   {{"X-Tenant-Id", tenant}, {"Content-Type", kJson}});
+        REQUIRE(erased);
+        REQUIRE(erased->status == 201);
+        auto removed = http_request(*port, "DELETE", erased->header("location").value_or("") + "?suppress=true", {},
+                                    {{"X-Tenant-Id", tenant}});
+        REQUIRE(removed);
+        CHECK(removed->status == 204);
         service.signal(SIGTERM);
         CHECK(service.wait_exit() == 0);
     }
@@ -58,6 +68,13 @@ TEST_CASE("on SQLite, leads outlive a restart of the service", "[e2e][sqlite]") 
     CHECK(fetched->body.find(R"("email":"ann@example.com")") != std::string::npos);
     CHECK(fetched->body.find(R"("attributes":{"n":12,"t":"Zoë 🙂","x":12.0})") != std::string::npos);
     CHECK(fetched->body.find(R"("activity_total":1)") != std::string::npos);
+    CHECK(fetched->body.find(R"("do_not_contact":false)") != std::string::npos);
+    auto returned =
+        http_request(*port, "POST", "/api/v1/tenant/leads", R"({"workspace_slug":"other","email":"Gone@example.com"})",
+                     {{"X-Tenant-Id", tenant}, {"Content-Type", kJson}});
+    REQUIRE(returned);
+    CHECK(returned->status == 409);
+    CHECK(returned->body.find(R"("code":"suppressed")") != std::string::npos);
     auto listed =
         http_request(*port, "GET", "/api/v1/tenant/leads?workspace=acme&search=ann", {}, {{"X-Tenant-Id", tenant}});
     REQUIRE(listed);
