@@ -227,7 +227,7 @@ ParseOutcome parse_command_line(int argc, const char* const* argv, std::ostream&
         }
         if (setting.variable == "LEADS_TENANT_MAX_SEARCHES") {
             // Computed: half the workers, here with the default pool size.
-            option->default_str(std::to_string(std::max(1, Config{}.db_pool_size / 2)));
+            option->default_str(std::to_string(std::max(1, kDefaultDbPoolSize / 2)));
         }
         if (!setting.allowed.empty()) {
             option->check(CLI::Validator([](std::string&) { return std::string(); }, std::string(setting.allowed)));

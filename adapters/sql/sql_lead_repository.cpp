@@ -256,12 +256,8 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             while (q.st.fetch()) rows.push_back(std::move(q.b.lead));
         };
 
-        lease.begin(dialect_.begin_read);
-        ports::LeadPage page;
-        std::vector<LeadRow> rows;
-        if (shape.counted()) {
-            // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the
-            // workspace.
+        // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the workspace.
+        auto counted_total = [&] {
             std::string sql =
                 "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
                 "workspace = :workspace";
@@ -273,7 +269,35 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                 if (by_status) st.exchange(soci::use(b.status, "status"));
             });
             set_filter(q.b);
-            page.total = steps.single_count(q);
+            return steps.single_count(q);
+        };
+        // The workspace's leads whose email the tenant lists, found from the list's side:
+        // as many look-ups as the tenant has entries, however large the workspace.
+        auto suppressed_total = [&] {
+            std::string sql =
+                "SELECT COUNT(*) FROM suppressions s JOIN leads ON leads.tenant_id = s.tenant_id AND "
+                "leads.email_hash = s.email_hash WHERE s.tenant_id = :tenant AND leads.workspace = :workspace";
+            if (shape.by_status) sql += " AND leads.status = :status";
+            auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
+                st.exchange(soci::into(b.count));
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.workspace, "workspace"));
+                if (by_status) st.exchange(soci::use(b.status, "status"));
+            });
+            set_filter(q.b);
+            return steps.single_count(q);
+        };
+
+        lease.begin(dialect_.begin_read);
+        ports::LeadPage page;
+        std::vector<LeadRow> rows;
+        if (shape.mode == SearchMode::None) {
+            // Both counts read the same snapshot as the page: the total is exact.
+            page.total = counted_total();
+            if (shape.do_not_contact) {
+                const long long suppressed = suppressed_total();
+                page.total = *shape.do_not_contact ? suppressed : page.total - suppressed;
+            }
             if (filter.limit > 0 && filter.offset < page.total) fetch_page(rows);
         } else {
             // A filtered count costs as much as the page: the page comes first, and when it

@@ -177,9 +177,6 @@ struct FilterShape {
     bool by_status = false;
     SearchMode mode = SearchMode::None;
     std::optional<bool> do_not_contact;
-
-    // The total is kept per (tenant, workspace, status) in lead_counts.
-    bool counted() const { return mode == SearchMode::None && !do_not_contact; }
 };
 
 inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect) {
@@ -193,7 +190,13 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     // The trigram index narrows the rows down; LIKE then decides exactly.
     if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
     if (shape.mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
-    if (shape.do_not_contact) sql += std::string(" AND ") + kDoNotContact + (*shape.do_not_contact ? " = 1" : " = 0");
+    if (shape.do_not_contact == true) {
+        // Driven from the tenant's list (usually far shorter than the workspace) through
+        // leads_email_hash, instead of a probe per lead of the workspace.
+        sql += " AND email_hash IN (SELECT email_hash FROM suppressions WHERE tenant_id = :suppressions_tenant)";
+    } else if (shape.do_not_contact == false) {
+        sql += " AND " + kDoNotContact + " = 0";
+    }
     return sql;
 }
 
@@ -205,6 +208,7 @@ inline Binder filter_binder(const FilterShape& shape, Binder rest) {
         if (shape.by_status) st.exchange(soci::use(b.status, "status"));
         if (shape.mode == SearchMode::Trigram) st.exchange(soci::use(b.match, "match"));
         if (shape.mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
+        if (shape.do_not_contact == true) st.exchange(soci::use(b.tenant, "suppressions_tenant"));
     };
 }
 
