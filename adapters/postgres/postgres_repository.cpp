@@ -168,6 +168,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         .lock_rows = " FOR UPDATE",
         .trigram_filter = "",
+        .no_index = "",
         // The entry is inserted only when the lead was (its email was free).
         .insert_lead_and_activity =
             "WITH inserted AS (" + sql::kInsertLeadIfNew +

@@ -95,7 +95,7 @@ const sql::Migration kSuppressions{
         "CREATE INDEX suppressions_newest ON suppressions (tenant_id, created_at DESC, id DESC)",
         "ALTER TABLE leads ADD COLUMN email_hash TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
         "UPDATE leads SET email_hash = encode(sha256(convert_to(email, 'UTF8')), 'hex')",
-        "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash)",
+        "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash, workspace)",
     },
 };
 

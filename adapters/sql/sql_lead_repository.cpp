@@ -273,11 +273,14 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         };
         // The workspace's leads whose email the tenant lists, found from the list's side:
         // as many look-ups as the tenant has entries, however large the workspace.
+        // (A lead per workspace and email: counting entries that have one counts leads.)
         auto suppressed_total = [&] {
             std::string sql =
-                "SELECT COUNT(*) FROM suppressions s JOIN leads ON leads.tenant_id = s.tenant_id AND "
-                "leads.email_hash = s.email_hash WHERE s.tenant_id = :tenant AND leads.workspace = :workspace";
+                "SELECT COUNT(*) FROM suppressions s WHERE s.tenant_id = :tenant AND EXISTS (SELECT 1 FROM leads "
+                "WHERE leads.tenant_id = s.tenant_id AND leads.email_hash = s.email_hash AND leads.workspace = "
+                ":workspace";
             if (shape.by_status) sql += " AND leads.status = :status";
+            sql += ")";
             auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
                 st.exchange(soci::use(b.tenant, "tenant"));

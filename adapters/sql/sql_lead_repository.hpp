@@ -27,6 +27,10 @@ struct Dialect {
     // :match (an FTS5 phrase); used for terms of at least three code points. Empty: none
     // (PostgreSQL's pg_trgm index serves the LIKE itself).
     std::string trigram_filter;
+    // Put before a column in a WHERE term, keeps the planner from using an index for that
+    // term: "+" on SQLite, whose planner has no statistics and otherwise prefers walking
+    // a whole workspace in list order; empty on PostgreSQL, which plans from statistics.
+    std::string no_index;
     // One statement inserting an import's new lead (unless its email is taken) and its
     // lead_created entry, bound as bind_insert_lead_and_activity binds; empty: two
     // statements. PostgreSQL: INSERT inside WITH, one round trip per new row.

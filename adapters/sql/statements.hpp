@@ -180,12 +180,15 @@ struct FilterShape {
 };
 
 inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect) {
-    // With a trigram search the unary "+" keeps SQLite from driving the query by the
-    // workspace's list index (a scan of the whole workspace, which it prefers without
-    // ANALYZE statistics): the trigram index finds the few rows, the tenant filter checks them.
-    const std::string_view plus = shape.mode == SearchMode::Trigram ? "+" : "";
+    // A trigram search, or do_not_contact=true, finds its few rows through its own index
+    // (the trigram index; leads_email_hash from the tenant's suppression list). The
+    // no_index prefix keeps SQLite from driving such a query by the workspace's list index
+    // instead (a walk of the whole workspace, which it prefers without ANALYZE statistics).
+    const bool own_index = shape.mode == SearchMode::Trigram || shape.do_not_contact == true;
+    const std::string_view plus = own_index ? std::string_view(dialect.no_index) : std::string_view();
     std::string sql = " WHERE ";
-    sql.append(plus).append("tenant_id = :tenant AND ").append(plus).append("workspace = :workspace");
+    sql.append(shape.mode == SearchMode::Trigram ? plus : "").append("tenant_id = :tenant AND ");
+    sql.append(plus).append("workspace = :workspace");
     if (shape.by_status) sql.append(" AND ").append(plus).append("status = :status");
     // The trigram index narrows the rows down; LIKE then decides exactly.
     if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;

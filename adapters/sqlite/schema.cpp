@@ -116,7 +116,7 @@ const sql::Migration kSuppressions{
         "CREATE INDEX suppressions_newest ON suppressions (tenant_id, created_at DESC, id DESC)",
         "ALTER TABLE leads ADD COLUMN email_hash TEXT NOT NULL DEFAULT ''",
         "UPDATE leads SET email_hash = leads_sha256_hex(email)",
-        "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash)",
+        "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash, workspace)",
     },
 };
 
