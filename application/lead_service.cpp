@@ -77,6 +77,15 @@ Result<ports::LeadKey> key_of(const ports::LeadRef& ref, std::optional<Workspace
     return ports::LeadKey{.tenant = ref.tenant, .id = std::move(*id), .workspace = std::move(workspace)};
 }
 
+// A create body (POST and PUT /leads) checked: its workspace and the validated lead.
+Result<std::pair<WorkspaceSlug, domain::LeadDraft>> check_create(const ports::CreateLeadCommand& command) {
+    Issues issues;
+    auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
+    auto draft = issues.take(domain::validate_lead(command.lead));
+    if (!issues.empty()) return std::move(issues).error();
+    return std::pair{std::move(*workspace), std::move(*draft)};
+}
+
 // A row's first kMaxRowErrors issues, or (when it has none) the message that explains it.
 void add_row_errors(ports::ImportSummary& summary, std::size_t index, const std::vector<FieldIssue>& issues,
                     std::string_view message) {
@@ -122,35 +131,33 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
 }
 
 Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& command) {
-    Issues issues;
-    auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
-    auto draft = issues.take(domain::validate_lead(command.lead));
-    if (!issues.empty()) return std::move(issues).error();
+    auto checked = check_create(command);
+    if (!checked) return std::move(checked).error();
+    auto& [workspace, draft] = *checked;
 
     const Timestamp now = clock_.now();
-    Lead lead = domain::make_lead(std::move(*draft), ids_.new_lead_id(), command.tenant, std::move(*workspace), now);
+    Lead lead = domain::make_lead(std::move(draft), ids_.new_lead_id(), command.tenant, std::move(workspace), now);
     Activity created = entry(lead.id, ActivityType::LeadCreated, now);
     if (auto stored = repository_.insert(lead, created); !stored) return std::move(stored).error();
     return ports::LeadDetails{.lead = std::move(lead), .activity = {std::move(created)}, .activity_total = 1};
 }
 
 Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& command) {
-    Issues issues;
-    auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
-    auto draft = issues.take(domain::validate_lead(command.lead));
-    if (!issues.empty()) return std::move(issues).error();
+    auto checked = check_create(command);
+    if (!checked) return std::move(checked).error();
+    auto& [workspace, draft] = *checked;
 
     // One import row with on_duplicate=update: the same rules, the same transaction.
     const Timestamp now = clock_.now();
-    ports::LeadMutation merge = [this, changes = domain::changes_from_draft(*draft), now](Lead& lead) {
+    ports::LeadMutation merge = [this, changes = domain::changes_from_draft(draft), now](Lead& lead) {
         return apply_changes(lead, changes, now);
     };
-    Lead lead = domain::make_lead(std::move(*draft), ids_.new_lead_id(), command.tenant, *workspace, now);
+    Lead lead = domain::make_lead(std::move(draft), ids_.new_lead_id(), command.tenant, workspace, now);
     Activity created = entry(lead.id, ActivityType::LeadCreated, now);
     std::vector<ports::ImportItem> items;
     items.push_back(
         ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
-    auto outcomes = repository_.import(command.tenant, *workspace, items);
+    auto outcomes = repository_.import(command.tenant, workspace, items);
     if (!outcomes) return std::move(outcomes).error();
     if (outcomes->size() != 1) return Error::internal("the repository reported a wrong number of outcomes");
     ports::ImportOutcome& outcome = outcomes->front();

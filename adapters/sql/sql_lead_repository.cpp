@@ -35,6 +35,10 @@ constexpr int kConflictAttempts = 3;
 // many and at every doubling (Dialect::row_estimate): a handful of cheap look-ups per import.
 constexpr std::size_t kStatisticsCheck = 1000;
 
+// A do_not_contact=true page is sorted from the suppressed leads while the workspace has at
+// most this many (a few ms); beyond, walking the list order finds a page sooner.
+constexpr long long kSortedSuppressedLeads = 20'000;
+
 bool visible(const LeadRow& row, const ports::LeadKey& key) {
     return !key.workspace || key.workspace->value() == row.workspace;
 }
@@ -227,7 +231,9 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                        domain::code_point_count(*filter.search) >= kTrigramMinimum;
         shape.mode = trigram ? SearchMode::Trigram : SearchMode::Like;
     }
-    const std::string where = lead_filter(shape, dialect_);
+    // A short search scans the workspace anyway: with do_not_contact=true the suppressed
+    // leads are the smaller set to start from. Without a search, the count decides (below).
+    shape.from_suppressions = shape.do_not_contact == true && shape.mode == SearchMode::Like;
 
     return run<ports::LeadPage>(Access::Read, [&](Lease& lease) -> Result<ports::LeadPage> {
         Steps steps(lease, dialect_);
@@ -241,8 +247,8 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 
         auto fetch_page = [&](std::vector<LeadRow>& rows) {
             auto& q = prepare(lease,
-                              "SELECT " + kLeadColumns + " FROM leads" + where +
-                                  " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset",
+                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(shape, dialect_) +
+                                  std::string(shape.order_by()) + " LIMIT :limit OFFSET :offset",
                               filter_binder(shape, [](auto& st, auto& b) {
                                   into_lead(st, b.lead);
                                   st.exchange(soci::use(b.limit, "limit"));
@@ -256,12 +262,8 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             while (q.st.fetch()) rows.push_back(std::move(q.b.lead));
         };
 
-        // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the workspace.
-        auto counted_total = [&] {
-            std::string sql =
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
-                "workspace = :workspace";
-            if (shape.by_status) sql += " AND status = :status";
+        // A count bound to the filter's tenant, workspace and (when given) status.
+        auto count = [&](const std::string& sql) {
             auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
                 st.exchange(soci::use(b.tenant, "tenant"));
@@ -270,6 +272,14 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             });
             set_filter(q.b);
             return steps.single_count(q);
+        };
+        // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the workspace.
+        auto counted_total = [&] {
+            std::string sql =
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
+                "workspace = :workspace";
+            if (shape.by_status) sql += " AND status = :status";
+            return count(sql);
         };
         // The workspace's leads whose email the tenant lists, found from the list's side:
         // as many look-ups as the tenant has entries, however large the workspace.
@@ -281,14 +291,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                 ":workspace";
             if (shape.by_status) sql += " AND leads.status = :status";
             sql += ")";
-            auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
-                st.exchange(soci::into(b.count));
-                st.exchange(soci::use(b.tenant, "tenant"));
-                st.exchange(soci::use(b.workspace, "workspace"));
-                if (by_status) st.exchange(soci::use(b.status, "status"));
-            });
-            set_filter(q.b);
-            return steps.single_count(q);
+            return count(sql);
         };
 
         lease.begin(dialect_.begin_read);
@@ -299,6 +302,9 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             page.total = counted_total();
             if (shape.do_not_contact) {
                 const long long suppressed = suppressed_total();
+                // Sorting up to this many suppressed leads costs less than walking the
+                // workspace in order until a page of them turns up.
+                shape.from_suppressions = *shape.do_not_contact && suppressed <= kSortedSuppressedLeads;
                 page.total = *shape.do_not_contact ? suppressed : page.total - suppressed;
             }
             if (filter.limit > 0 && filter.offset < page.total) fetch_page(rows);
@@ -312,7 +318,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             if (filter.limit > 0 && fetched < filter.limit && (fetched > 0 || offset == 0)) {
                 page.total = offset + fetched;
             } else {
-                auto& q = prepare(lease, "SELECT COUNT(*) FROM leads" + where,
+                auto& q = prepare(lease, "SELECT COUNT(*) FROM leads" + lead_filter(shape, dialect_),
                                   filter_binder(shape, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
                 set_filter(q.b);
                 page.total = steps.single_count(q);

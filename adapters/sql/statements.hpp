@@ -65,10 +65,12 @@ inline void drain(Prepared& prepared) {
 }
 
 // Whether the lead's email is on its tenant's suppression list, as a column of every lead
-// read (an index probe of suppressions' primary key). An integer on both databases.
+// read: one probe of suppressions' primary key per row returned, 1 or 0 on both databases.
+// A scalar subquery with LIMIT, not EXISTS: PostgreSQL turns an EXISTS over many candidate
+// rows into a hash of the whole suppressions table, built again by every list request.
 inline const std::string kDoNotContact =
-    "CASE WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = leads.tenant_id AND s.email_hash = "
-    "leads.email_hash) THEN 1 ELSE 0 END";
+    "COALESCE((SELECT 1 FROM suppressions s WHERE s.tenant_id = leads.tenant_id AND s.email_hash = "
+    "leads.email_hash LIMIT 1), 0)";
 
 inline const std::string kLeadColumns =
     "id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, created_at, updated_at, "
@@ -177,14 +179,24 @@ struct FilterShape {
     bool by_status = false;
     SearchMode mode = SearchMode::None;
     std::optional<bool> do_not_contact;
+    // do_not_contact=true read from the tenant's suppression list (through leads_email_hash)
+    // and sorted, instead of a walk of the workspace in list order probing each lead: the
+    // better plan while the workspace holds few suppressed leads (repository's estimate).
+    bool from_suppressions = false;
+
+    // The page order. An expression, not the columns, when the rows come from the
+    // suppression list: neither planner may then prefer walking the list index to sorting.
+    std::string_view order_by() const {
+        return from_suppressions ? " ORDER BY created_at + 0 DESC, id DESC" : " ORDER BY created_at DESC, id DESC";
+    }
 };
 
 inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect) {
-    // A trigram search, or do_not_contact=true, finds its few rows through its own index
-    // (the trigram index; leads_email_hash from the tenant's suppression list). The
-    // no_index prefix keeps SQLite from driving such a query by the workspace's list index
-    // instead (a walk of the whole workspace, which it prefers without ANALYZE statistics).
-    const bool own_index = shape.mode == SearchMode::Trigram || shape.do_not_contact == true;
+    // A trigram search, or a read from the suppression list, finds its few rows through its
+    // own index (the trigram index; leads_email_hash). The no_index prefix keeps SQLite from
+    // driving such a query by the workspace's list index instead (a walk of the whole
+    // workspace, which it prefers without ANALYZE statistics).
+    const bool own_index = shape.mode == SearchMode::Trigram || shape.from_suppressions;
     const std::string_view plus = own_index ? std::string_view(dialect.no_index) : std::string_view();
     std::string sql = " WHERE ";
     sql.append(shape.mode == SearchMode::Trigram ? plus : "").append("tenant_id = :tenant AND ");
@@ -194,8 +206,6 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
     if (shape.mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
     if (shape.do_not_contact == true) {
-        // Driven from the tenant's list (usually far shorter than the workspace) through
-        // leads_email_hash, instead of a probe per lead of the workspace.
         sql += " AND email_hash IN (SELECT email_hash FROM suppressions WHERE tenant_id = :suppressions_tenant)";
     } else if (shape.do_not_contact == false) {
         sql += " AND " + kDoNotContact + " = 0";

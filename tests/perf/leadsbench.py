@@ -41,6 +41,9 @@ import dataset  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 API = "/api/v1/tenant/leads"
+SUPPRESSIONS = "/api/v1/tenant/suppressions"
+# One sampled lead in this many has its email suppressed (1,000 of the 10,000 sampled).
+SUPPRESS_EVERY = 10
 SIZES = {"100k": 100_000, "1m": 1_000_000, "tiny": 3_000}  # tiny: the harness's self-test
 IMPORT_BATCH = 10_000  # the contract's maximum rows per import request
 SAMPLE_PAGES = 50  # list pages of 200 read to sample lead ids spread over the workspace
@@ -54,6 +57,8 @@ READ_SCENARIOS = [
     ("list_first_page", "list, first page (50)"),
     ("list_deep_page", "list, offset 10,000"),
     ("list_by_status", "list by status"),
+    ("list_contactable", "list, `do_not_contact=false`"),
+    ("list_suppressed", "list, `do_not_contact=true`"),
     ("search_selective", "search, selective term"),
     ("search_common", "search, common term (`smith`)"),
     ("search_two_chars", "search, 2 characters (`an`)"),
@@ -352,6 +357,32 @@ def record_activities(port, token, seed, leads):
     return {"activities": len(work), "leads": len(leads), "seconds": round(elapsed, 2)}
 
 
+def suppress_some(port, token, leads, every=SUPPRESS_EVERY):
+    """Puts every `every`-th sampled lead's email on the tenant's suppression list (CONTRACT
+    §9), so that do_not_contact reads probe a list that is not empty. Skipped (None) by a
+    server without the endpoint."""
+    client = Client(port, token)
+    status, _ = client.call("GET", SUPPRESSIONS + "?limit=1")
+    if status == 404:
+        return None
+    emails = [item["email"] for item in leads[::every]]
+    local = threading.local()
+
+    def post(address):
+        if not hasattr(local, "client"):
+            local.client = Client(port, token)
+        status, _ = local.client.call("POST", SUPPRESSIONS, {"email": address, "reason": "unsubscribed"})
+        return status
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as pool:
+        statuses = collections.Counter(pool.map(post, emails, chunksize=64))
+    bad = {s: n for s, n in statuses.items() if s not in (200, 201)}
+    if bad:
+        raise RuntimeError(f"suppressing: unexpected statuses {bad}")
+    return {"suppressed": len(emails), "seconds": round(time.perf_counter() - started, 2)}
+
+
 def write_wrk_inputs(work_dir, token, leads):
     os.makedirs(work_dir, exist_ok=True)
     files = {
@@ -552,6 +583,9 @@ def command_run(args):
         result["activities"] = record_activities(port, token, SEED, leads)
         print(f"[{args.size}/{args.db}] {result['activities']['activities']:,} activities for "
               f"{len(leads):,} sampled leads in {result['activities']['seconds']}s", flush=True)
+        result["suppressions"] = suppress_some(port, token, leads)
+        if result["suppressions"]:
+            print(f"[{args.size}/{args.db}] {result['suppressions']['suppressed']:,} emails suppressed", flush=True)
         write_wrk_inputs(run_dir, token, leads)
         result["search_matches"] = smoke_check(client, leads)
         result["database_bytes"] = database_size(database_url, sqlite_path)

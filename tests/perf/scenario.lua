@@ -86,6 +86,12 @@ end
 builders.list_by_status = function()
     return get(list_path("&status=" .. STATUSES[math.random(#STATUSES)] .. "&limit=50"))
 end
+builders.list_contactable = function()
+    return get(list_path("&do_not_contact=false&limit=50"))
+end
+builders.list_suppressed = function()
+    return get(list_path("&do_not_contact=true&limit=50"))
+end
 builders.search_selective = function()
     return get(list_path("&search=" .. url_encode(terms[math.random(#terms)]) .. "&limit=50"))
 end
@@ -145,7 +151,7 @@ function init(args)
             prebuilt[i] = get(API .. "/" .. id)
         end
     elseif scenario == "list_first_page" or scenario == "list_deep_page" or scenario == "search_common"
-        or scenario == "search_two_chars" then
+        or scenario == "search_two_chars" or scenario == "list_contactable" or scenario == "list_suppressed" then
         prebuilt = { builders[scenario]() }
     end
 end

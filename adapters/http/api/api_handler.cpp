@@ -160,15 +160,21 @@ Response list_leads(const Call& call) {
     return ok(200, encode::lead_list(*result));
 }
 
-Response create_lead(const Call& call) {
+// The create body of POST and PUT /leads into command, or the answer that refuses it.
+std::optional<Response> decode_create(const Call& call, ports::CreateLeadCommand& command) {
     auto query = QueryParameters::parse(call.request.query, {});
     if (!query.issues().empty()) return validation_failed(query.issues());
     auto body = decode::parse_object(call.request.body, decode::body_limits());
     if (!body.object) return invalid_json(body.error);
-    ports::CreateLeadCommand command{call.tenant, {}, {}};
     if (auto issues = decode::create_lead(*body.object, command); !issues.empty()) {
         return validation_failed(std::move(issues));
     }
+    return std::nullopt;
+}
+
+Response create_lead(const Call& call) {
+    ports::CreateLeadCommand command{call.tenant, {}, {}};
+    if (auto refused = decode_create(call, command)) return std::move(*refused);
 
     auto result = call.use_cases.create(command);
     if (!result) return failure(result.error());
@@ -179,14 +185,8 @@ Response create_lead(const Call& call) {
 
 // PUT /leads: 201 + Location when the email was new in the workspace, else 200.
 Response upsert_lead(const Call& call) {
-    auto query = QueryParameters::parse(call.request.query, {});
-    if (!query.issues().empty()) return validation_failed(query.issues());
-    auto body = decode::parse_object(call.request.body, decode::body_limits());
-    if (!body.object) return invalid_json(body.error);
     ports::CreateLeadCommand command{call.tenant, {}, {}};
-    if (auto issues = decode::create_lead(*body.object, command); !issues.empty()) {
-        return validation_failed(std::move(issues));
-    }
+    if (auto refused = decode_create(call, command)) return std::move(*refused);
 
     auto result = call.use_cases.upsert(command);
     if (!result) return failure(result.error());
