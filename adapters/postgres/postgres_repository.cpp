@@ -169,6 +169,9 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .lock_rows = " FOR UPDATE",
         .trigram_filter = "",
         .no_index = "",
+        .lock_suppressions = "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(1280, hashtext(:tenant))) l",
+        .lock_suppressions_shared =
+            "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock_shared(1280, hashtext(:tenant))) l",
         // The entry is inserted only when the lead was (its email was free).
         .insert_lead_and_activity =
             "WITH inserted AS (" + sql::kInsertLeadIfNew +

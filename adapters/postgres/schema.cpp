@@ -96,6 +96,9 @@ const sql::Migration kSuppressions{
         "ALTER TABLE leads ADD COLUMN email_hash TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
         "UPDATE leads SET email_hash = encode(sha256(convert_to(email, 'UTF8')), 'hex')",
         "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash, workspace)",
+        // Whether the email is listed, kept by every change of the list (no suppression
+        // exists before this migration): reading it costs nothing.
+        "ALTER TABLE leads ADD COLUMN do_not_contact INTEGER NOT NULL DEFAULT 0",
     },
 };
 

@@ -20,7 +20,7 @@ struct LeadRow {
     std::string email_hash;  // written with the email; the suppression list's key
     soci::indicator first_name_ind = soci::i_null, last_name_ind = soci::i_null, company_ind = soci::i_null;
     long long created_at = 0, updated_at = 0, version = 0;
-    int do_not_contact = 0;  // read only: computed by the SELECT
+    int do_not_contact = 0;  // kept by the suppression list's writes (Steps::flag_leads)
 };
 
 struct ActivityRow {

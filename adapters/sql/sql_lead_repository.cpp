@@ -59,6 +59,7 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
     if (mutated->rewrite) {
         auto row = to_row(lead);
         if (!row) return std::move(row).error();
+        row->do_not_contact = row->email == existing.email ? existing.do_not_contact : 0;
         if (row->email != existing.email) {
             // A failed statement would abort the whole import on PostgreSQL, so a taken
             // email is looked for first (the constraint still has the last word).
@@ -71,6 +72,7 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
             }
         }
         if (!steps.update_lead(*row, current->version)) return Error::internal("lead changed while locked");
+        mutated->lead.do_not_contact = row->do_not_contact != 0;
         if (lead.status != current->status) {
             deltas[existing.status] -= 1;
             deltas[row->status] += 1;
@@ -124,6 +126,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
             lease.begin(dialect_.begin_write);
+            steps.lock_suppressions(row->tenant, false);
             if (steps.suppressed(row->tenant, row->email_hash)) return Error::suppressed();
             try {
                 steps.insert_lead(*row);
@@ -177,6 +180,9 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             if (mutated->rewrite) {
                 auto row = to_row(lead);
                 if (!row) return std::move(row).error();
+                const bool new_email = row->email != current_row->email;
+                // A new email is not listed (checked below); the old one may have been.
+                row->do_not_contact = new_email ? 0 : current_row->do_not_contact;
                 bool updated = false;
                 try {
                     updated = steps.update_lead(*row, current->version);
@@ -189,8 +195,10 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
                     continue;
                 }
                 if (!updated) return Error::internal("lead changed while locked");
-                if (row->email != current_row->email && steps.suppressed(row->tenant, row->email_hash)) {
-                    return Error::suppressed();
+                lead.do_not_contact = row->do_not_contact != 0;
+                if (new_email) {
+                    steps.lock_suppressions(row->tenant, false);
+                    if (steps.suppressed(row->tenant, row->email_hash)) return Error::suppressed();
                 }
                 if (lead.status != current->status) {
                     deltas[std::string(domain::to_string(current->status))] -= 1;
@@ -214,7 +222,14 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
         lease.begin(dialect_.begin_write);
         auto row = steps.lead_by_id(key.tenant.value(), key.id.value(), true);
         if (!row || !visible(*row, key)) return Error::not_found();
-        if (suppress) steps.insert_suppression(suppression_row(row->tenant, crypto::sha256_hex(row->email), *suppress));
+        if (suppress) {
+            steps.lock_suppressions(row->tenant, true);
+            const std::string hash = crypto::sha256_hex(row->email);
+            // The same person's leads in the tenant's other workspaces stay, flagged.
+            if (steps.insert_suppression(suppression_row(row->tenant, hash, *suppress))) {
+                steps.flag_leads(row->tenant, hash, true);
+            }
+        }
         // Activities go with it (ON DELETE CASCADE), and on SQLite its search index entry
         // (trigger).
         steps.delete_lead(row->tenant, row->id);
@@ -420,6 +435,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         }
         long long created_count = 0;
         long long next_check = kStatisticsCheck;
+        if (!items.empty()) steps.lock_suppressions(tenant_id, false);
         const bool check_suppressed = !items.empty() && steps.has_suppressions(tenant_id);
         for (const std::size_t index : order) {
             const ports::ImportItem& item = items[index];
@@ -481,7 +497,9 @@ Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(const domain:
     return run<ports::SuppressionAdded>(Access::Write, [&](Lease& lease) -> Result<ports::SuppressionAdded> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);
+        steps.lock_suppressions(entry.tenant, true);
         const bool created = steps.insert_suppression(entry);
+        if (created) steps.flag_leads(entry.tenant, entry.email_hash, true);
         auto stored =
             created ? std::optional<SuppressionRow>(entry) : steps.suppression_by_hash(entry.tenant, entry.email_hash);
         lease.commit();
@@ -565,14 +583,16 @@ Result<ports::SuppressionPage> SqlLeadRepository::list_suppressions(
 
 Result<void> SqlLeadRepository::remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) {
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);
+        auto entry = steps.suppression_by_id(tenant.value(), id.value());
+        if (!entry) return domain::no_such_suppression();
         auto& q = prepare(lease, "DELETE FROM suppressions WHERE tenant_id = :tenant AND id = :id", bind_tenant_id);
         q.b.tenant = tenant.value();
         q.b.id = id.value();
         q.st.execute(true);
-        const bool removed = q.st.get_affected_rows() == 1;
+        steps.flag_leads(entry->tenant, entry->email_hash, false);
         lease.commit();
-        if (!removed) return domain::no_such_suppression();
         return {};
     });
 }

@@ -31,6 +31,9 @@ struct Dialect {
     // term: "+" on SQLite, whose planner has no statistics and otherwise prefers walking
     // a whole workspace in list order; empty on PostgreSQL, which plans from statistics.
     std::string no_index;
+    // Steps::lock_suppressions: one integer row, binding :tenant. Empty: no lock needed.
+    std::string lock_suppressions;
+    std::string lock_suppressions_shared;
     // One statement inserting an import's new lead (unless its email is taken) and its
     // lead_created entry, bound as bind_insert_lead_and_activity binds; empty: two
     // statements. PostgreSQL: INSERT inside WITH, one round trip per new row.

@@ -64,18 +64,9 @@ inline void drain(Prepared& prepared) {
     }
 }
 
-// Whether the lead's email is on its tenant's suppression list, as a column of every lead
-// read: one probe of suppressions' primary key per row returned, 1 or 0 on both databases.
-// A scalar subquery with LIMIT, not EXISTS: PostgreSQL turns an EXISTS over many candidate
-// rows into a hash of the whole suppressions table, built again by every list request.
-inline const std::string kDoNotContact =
-    "COALESCE((SELECT 1 FROM suppressions s WHERE s.tenant_id = leads.tenant_id AND s.email_hash = "
-    "leads.email_hash LIMIT 1), 0)";
-
 inline const std::string kLeadColumns =
     "id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, created_at, updated_at, "
-    "version, " +
-    kDoNotContact;
+    "version, do_not_contact";
 
 inline void into_lead(soci::statement& st, LeadRow& r) {
     st.exchange(soci::into(r.id));
@@ -127,10 +118,12 @@ inline void bind_insert_lead(soci::statement& st, Buffers& b) {
 inline const std::string kUpdateLead =
     "UPDATE leads SET email = :email, first_name = :first_name, last_name = :last_name, company = :company, "
     "status = :status, attributes = :attributes, search_text = :search_text, email_hash = :email_hash, "
-    "updated_at = :updated_at, version = :version WHERE tenant_id = :tenant AND id = :id AND version = "
+    "do_not_contact = :do_not_contact, updated_at = :updated_at, version = :version WHERE tenant_id = :tenant AND id = "
+    ":id AND version = "
     ":expected_version";
 
 inline void bind_update_lead(soci::statement& st, Buffers& b) {
+    st.exchange(soci::use(b.lead.do_not_contact, "do_not_contact"));
     st.exchange(soci::use(b.lead.tenant, "tenant"));
     st.exchange(soci::use(b.lead.id, "id"));
     st.exchange(soci::use(b.expected_version, "expected_version"));
@@ -208,7 +201,7 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     if (shape.do_not_contact == true) {
         sql += " AND email_hash IN (SELECT email_hash FROM suppressions WHERE tenant_id = :suppressions_tenant)";
     } else if (shape.do_not_contact == false) {
-        sql += " AND " + kDoNotContact + " = 0";
+        sql += " AND do_not_contact = 0";
     }
     return sql;
 }
@@ -407,6 +400,37 @@ class Steps {
         q.b.suppression = row;
         q.st.execute(true);
         return q.st.get_affected_rows() == 1;
+    }
+
+    // Serialises the writes that could cross each other on the tenant's list (PostgreSQL;
+    // SQLite's writers are serialised already): a write that stores an email takes the
+    // tenant's lock shared before it checks the list; adding to the list takes it
+    // exclusively before it flags the leads. Whichever comes second then sees the first:
+    // the check sees the entry, or the flagging sees the lead. Held until commit.
+    void lock_suppressions(const std::string& tenant, bool exclusive) {
+        const std::string& sql = exclusive ? dialect_.lock_suppressions : dialect_.lock_suppressions_shared;
+        if (sql.empty()) return;
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            st.exchange(soci::into(b.count));
+            st.exchange(soci::use(b.tenant, "tenant"));
+        });
+        q.b.tenant = tenant;
+        single_count(q);
+    }
+
+    // Sets do_not_contact on every lead of the tenant with this email hash (any workspace).
+    void flag_leads(const std::string& tenant, const std::string& hash, bool listed) {
+        auto& q =
+            prepare(lease_, "UPDATE leads SET do_not_contact = :flag WHERE tenant_id = :tenant AND email_hash = :hash",
+                    [](auto& st, auto& b) {
+                        st.exchange(soci::use(b.delta, "flag"));
+                        st.exchange(soci::use(b.tenant, "tenant"));
+                        st.exchange(soci::use(b.hash, "hash"));
+                    });
+        q.b.delta = listed ? 1 : 0;
+        q.b.tenant = tenant;
+        q.b.hash = hash;
+        q.st.execute(true);
     }
 
     long long row_estimate() {

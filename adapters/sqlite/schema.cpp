@@ -117,6 +117,9 @@ const sql::Migration kSuppressions{
         "ALTER TABLE leads ADD COLUMN email_hash TEXT NOT NULL DEFAULT ''",
         "UPDATE leads SET email_hash = leads_sha256_hex(email)",
         "CREATE INDEX leads_email_hash ON leads (tenant_id, email_hash, workspace)",
+        // Whether the email is listed, kept by every change of the list (no suppression
+        // exists before this migration): reading it costs nothing.
+        "ALTER TABLE leads ADD COLUMN do_not_contact INTEGER NOT NULL DEFAULT 0",
     },
 };
 

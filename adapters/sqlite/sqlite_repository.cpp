@@ -204,6 +204,8 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         // The trigram index narrows the rows down; LIKE then decides exactly.
         .trigram_filter = " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)",
         .no_index = "+",
+        .lock_suppressions = "",
+        .lock_suppressions_shared = "",
         .insert_lead_and_activity = "",
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,

@@ -1,5 +1,6 @@
 // Repository contract: the tenant's suppression list (CONTRACT §9) and what it does to leads.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "tests/contract/repository_factory.hpp"
 #include "tests/contract/support.hpp"
@@ -312,6 +313,68 @@ TEST_CASE("suppression: do_not_contact filters a list with an exact total, alone
     filter.search = "th9";
     filter.do_not_contact = true;
     CHECK(emails(value_of(repository->list(filter))) == std::vector<std::string>{"smith9@example.com"});
+}
+
+TEST_CASE("suppression: a lead that moves away from a suppressed email is contactable again",
+          "[contract][suppression]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const Lead lead = add_lead(*repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    suppress(*repository, tenant, "jane@example.com");
+    const Lead moved =
+        value_of(repository->update(key_of(lead), [](Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+            l.email = email("jane.smith@example.com");
+            ++l.version;
+            return std::vector<domain::Activity>{};
+        }));
+    CHECK_FALSE(moved.do_not_contact);
+    CHECK_FALSE(value_of(repository->find(key_of(lead))).do_not_contact);
+    auto filter = filter_for(tenant, slug("acme"));
+    filter.do_not_contact = false;
+    CHECK(value_of(repository->list(filter)).total == 1);
+}
+
+TEST_CASE("suppression: erasing with suppress flags the same person's leads in other workspaces",
+          "[contract][suppression]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const Lead erased = add_lead(*repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    const Lead twin = add_lead(*repository, tenant, slug("globex"), {.email = "jane@example.com"});
+    require_ok(repository->remove(key_of(erased), draft(SuppressionReason::Erased)));
+    CHECK(value_of(repository->find(key_of(twin))).do_not_contact);
+    auto filter = filter_for(tenant, slug("globex"));
+    filter.do_not_contact = true;
+    CHECK(ids_of(value_of(repository->list(filter)).items) == std::vector<std::string>{twin.id.value()});
+}
+
+TEST_CASE("suppression: creates racing suppressions of the same emails never leave a listed email contactable",
+          "[contract][suppression][concurrency]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    constexpr int kRounds = 40;
+    for (int round = 0; round < kRounds; ++round) {
+        const std::string address = "race" + std::to_string(round) + "@example.com";
+        const Lead lead = new_lead(tenant, "acme", address);
+        std::optional<domain::Result<void>> inserted;
+        std::thread creator([&] { inserted = repository->insert(lead, created_entry(lead)); });
+        bool listed_ok = false;  // Catch's assertions are not thread-safe: checked after the join
+        const domain::Email listed_email = email(address);
+        const domain::SuppressionDraft entry = draft();
+        std::thread suppressor([&] { listed_ok = repository->add_suppression(tenant, listed_email, entry).ok(); });
+        creator.join();
+        suppressor.join();
+        REQUIRE(inserted);
+        REQUIRE(listed_ok);
+        if (inserted->ok()) {
+            // Stored before the entry: it must read as suppressed now.
+            CHECK(value_of(repository->find(key_of(lead))).do_not_contact);
+        } else {
+            CHECK(inserted->error().kind == ErrorKind::Suppressed);
+        }
+    }
+    auto filter = filter_for(tenant, slug("acme"));
+    filter.do_not_contact = false;
+    CHECK(value_of(repository->list(filter)).total == 0);
 }
 
 }  // namespace
