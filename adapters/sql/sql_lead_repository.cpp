@@ -46,7 +46,7 @@ bool visible(const LeadRow& row, const ports::LeadKey& key) {
 // An import row whose email is taken, in update mode: its merge applied to the holder
 // (locked by the caller's look-up). The row's outcome; an error aborts the whole import.
 Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, const ports::LeadMutation& merge,
-                                        std::map<std::string, long long>& deltas) {
+                                        CountDeltas& deltas) {
     using Kind = ports::ImportOutcomeKind;
     auto current = to_lead(existing);
     if (!current) return std::move(current).error();
@@ -73,10 +73,8 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
         }
         if (!steps.update_lead(*row, current->version)) return Error::internal("lead changed while locked");
         mutated->lead.do_not_contact = row->do_not_contact != 0;
-        if (lead.status != current->status) {
-            deltas[existing.status] -= 1;
-            deltas[row->status] += 1;
-        }
+        move_count(deltas, existing.workspace, existing.status, existing.do_not_contact != 0, row->status,
+                   row->do_not_contact != 0);
     }
     auto logged = steps.insert_activities(lead, mutated->entries);
     if (!logged) return std::move(logged).error();
@@ -142,7 +140,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
             }
             auto logged = steps.insert_activities(lead, {created});
             if (!logged) return logged;
-            steps.add_counts(row->tenant, row->workspace, {{row->status, 1}});
+            steps.add_counts(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
             lease.commit();
             return {};
         }
@@ -176,7 +174,7 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             domain::Lead& lead = mutated->lead;
             auto& entries = mutated->entries;
 
-            std::map<std::string, long long> deltas;
+            CountDeltas deltas;
             if (mutated->rewrite) {
                 auto row = to_row(lead);
                 if (!row) return std::move(row).error();
@@ -200,14 +198,12 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
                     steps.lock_suppressions(row->tenant, false);
                     if (steps.suppressed(row->tenant, row->email_hash)) return Error::suppressed();
                 }
-                if (lead.status != current->status) {
-                    deltas[std::string(domain::to_string(current->status))] -= 1;
-                    deltas[std::string(domain::to_string(lead.status))] += 1;
-                }
+                move_count(deltas, current_row->workspace, current_row->status, current_row->do_not_contact != 0,
+                           row->status, row->do_not_contact != 0);
             }
             auto logged = steps.insert_activities(lead, entries);
             if (!logged) return std::move(logged).error();
-            steps.add_counts(lead.tenant.value(), lead.workspace.value(), deltas);
+            steps.add_counts(lead.tenant.value(), deltas);
             lease.commit();
             return lead;
         }
@@ -222,18 +218,19 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
         lease.begin(dialect_.begin_write);
         auto row = steps.lead_by_id(key.tenant.value(), key.id.value(), true);
         if (!row || !visible(*row, key)) return Error::not_found();
-        if (suppress) {
-            steps.lock_suppressions(row->tenant, true);
-            const std::string hash = crypto::sha256_hex(row->email);
-            // The same person's leads in the tenant's other workspaces stay, flagged.
-            if (steps.insert_suppression(suppression_row(row->tenant, hash, *suppress))) {
-                steps.flag_leads(row->tenant, hash, true);
-            }
-        }
+        if (suppress) steps.lock_suppressions(row->tenant, true);
         // Activities go with it (ON DELETE CASCADE), and on SQLite its search index entry
         // (trigger).
         steps.delete_lead(row->tenant, row->id);
-        steps.add_counts(row->tenant, row->workspace, {{row->status, -1}});
+        CountDeltas deltas{{{row->workspace, row->status}, {-1, row->do_not_contact != 0 ? -1 : 0}}};
+        if (suppress) {
+            const std::string hash = crypto::sha256_hex(row->email);
+            // The same person's leads in the tenant's other workspaces stay, flagged.
+            if (steps.insert_suppression(suppression_row(row->tenant, hash, *suppress))) {
+                steps.flag_leads(row->tenant, hash, true, deltas);
+            }
+        }
+        steps.add_counts(row->tenant, deltas);
         lease.commit();
         return {};
     });
@@ -298,14 +295,12 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         };
         // The workspace's leads whose email the tenant lists, found from the list's side:
         // as many look-ups as the tenant has entries, however large the workspace.
-        // (A lead per workspace and email: counting entries that have one counts leads.)
+        // The flagged ones among them, kept in the same rows.
         auto suppressed_total = [&] {
             std::string sql =
-                "SELECT COUNT(*) FROM suppressions s WHERE s.tenant_id = :tenant AND EXISTS (SELECT 1 FROM leads "
-                "WHERE leads.tenant_id = s.tenant_id AND leads.email_hash = s.email_hash AND leads.workspace = "
-                ":workspace";
-            if (shape.by_status) sql += " AND leads.status = :status";
-            sql += ")";
+                "SELECT CAST(COALESCE(SUM(listed), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
+                "workspace = :workspace";
+            if (shape.by_status) sql += " AND status = :status";
             return count(sql);
         };
 
@@ -425,7 +420,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
     return run<std::vector<Outcome>>(Access::Write, [&](Lease& lease) -> Result<std::vector<Outcome>> {
         Steps steps(lease, dialect_);
         std::vector<Outcome> outcomes(items.size());
-        std::map<std::string, long long> deltas;
+        CountDeltas deltas;
         const std::string& tenant_id = tenant.value();
         const std::string& slug = workspace.value();
 
@@ -458,7 +453,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             }
             if (steps.insert_lead_if_new(*row, *created)) {
                 ++created_count;
-                deltas[row->status] += 1;
+                deltas[{slug, row->status}].leads += 1;
                 outcome = Outcome{Kind::Created, std::nullopt, item.lead};
                 continue;
             }
@@ -476,7 +471,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
         }
-        steps.add_counts(tenant_id, slug, deltas);
+        steps.add_counts(tenant_id, deltas);
         lease.commit();
         return outcomes;
     });
@@ -499,7 +494,11 @@ Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(const domain:
         lease.begin(dialect_.begin_write);
         steps.lock_suppressions(entry.tenant, true);
         const bool created = steps.insert_suppression(entry);
-        if (created) steps.flag_leads(entry.tenant, entry.email_hash, true);
+        if (created) {
+            CountDeltas deltas;
+            steps.flag_leads(entry.tenant, entry.email_hash, true, deltas);
+            steps.add_counts(entry.tenant, deltas);
+        }
         auto stored =
             created ? std::optional<SuppressionRow>(entry) : steps.suppression_by_hash(entry.tenant, entry.email_hash);
         lease.commit();
@@ -591,7 +590,9 @@ Result<void> SqlLeadRepository::remove_suppression(const domain::TenantId& tenan
         q.b.tenant = tenant.value();
         q.b.id = id.value();
         q.st.execute(true);
-        steps.flag_leads(entry->tenant, entry->email_hash, false);
+        CountDeltas deltas;
+        steps.flag_leads(entry->tenant, entry->email_hash, false, deltas);
+        steps.add_counts(entry->tenant, deltas);
         lease.commit();
         return {};
     });

@@ -25,7 +25,7 @@ using domain::Result;
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, hash;
-    long long limit = 0, offset = 0, expected_version = 0, delta = 0, count = 0, at = 0;
+    long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0;
     LeadRow lead;
     ActivityRow activity;
     SuppressionRow suppression;
@@ -157,8 +157,29 @@ inline void bind_insert_lead_and_activity(soci::statement& st, Buffers& b) {
 }
 
 inline const std::string kAddCount =
-    "INSERT INTO lead_counts (tenant_id, workspace, status, n) VALUES (:tenant, :workspace, :status, :delta) "
-    "ON CONFLICT (tenant_id, workspace, status) DO UPDATE SET n = lead_counts.n + excluded.n";
+    "INSERT INTO lead_counts (tenant_id, workspace, status, n, listed) VALUES (:tenant, :workspace, :status, :delta, "
+    ":listed) ON CONFLICT (tenant_id, workspace, status) DO UPDATE SET n = lead_counts.n + excluded.n, listed = "
+    "lead_counts.listed + excluded.listed";
+
+// Changes to lead_counts per (workspace, status): its leads, and how many of them are
+// flagged do_not_contact.
+struct CountDelta {
+    long long leads = 0;
+    long long listed = 0;
+};
+using CountDeltas = std::map<std::pair<std::string, std::string>, CountDelta>;
+
+// One lead counted under (status, listed) before a write and under the new pair after it.
+inline void move_count(CountDeltas& deltas, const std::string& workspace, const std::string& old_status,
+                       bool old_listed, const std::string& new_status, bool new_listed) {
+    if (old_status == new_status && old_listed == new_listed) return;
+    CountDelta& from = deltas[{workspace, old_status}];
+    from.leads -= 1;
+    from.listed -= old_listed ? 1 : 0;
+    CountDelta& to = deltas[{workspace, new_status}];
+    to.leads += 1;
+    to.listed += new_listed ? 1 : 0;
+}
 
 inline void bind_tenant_id(soci::statement& st, Buffers& b) {
     st.exchange(soci::use(b.tenant, "tenant"));
@@ -332,20 +353,21 @@ class Steps {
 
     // Applied last and in key order, so that two transactions never wait on each other's
     // counter rows (no deadlock between concurrent writers of one workspace).
-    void add_counts(const std::string& tenant, const std::string& workspace,
-                    const std::map<std::string, long long>& deltas) {
-        for (const auto& [status, delta] : deltas) {
-            if (delta == 0) continue;
+    void add_counts(const std::string& tenant, const CountDeltas& deltas) {
+        for (const auto& [key, delta] : deltas) {
+            if (delta.leads == 0 && delta.listed == 0) continue;
             auto& q = prepare(lease_, kAddCount, [](auto& st, auto& b) {
                 st.exchange(soci::use(b.tenant, "tenant"));
                 st.exchange(soci::use(b.workspace, "workspace"));
                 st.exchange(soci::use(b.status, "status"));
                 st.exchange(soci::use(b.delta, "delta"));
+                st.exchange(soci::use(b.listed, "listed"));
             });
             q.b.tenant = tenant;
-            q.b.workspace = workspace;
-            q.b.status = status;
-            q.b.delta = delta;
+            q.b.workspace = key.first;
+            q.b.status = key.second;
+            q.b.delta = delta.leads;
+            q.b.listed = delta.listed;
             q.st.execute(true);
         }
     }
@@ -418,19 +440,29 @@ class Steps {
         single_count(q);
     }
 
-    // Sets do_not_contact on every lead of the tenant with this email hash (any workspace).
-    void flag_leads(const std::string& tenant, const std::string& hash, bool listed) {
+    // Sets do_not_contact on every lead of the tenant with this email hash (any workspace)
+    // that does not have it yet, and counts them into deltas.
+    void flag_leads(const std::string& tenant, const std::string& hash, bool listed, CountDeltas& deltas) {
         auto& q =
-            prepare(lease_, "UPDATE leads SET do_not_contact = :flag WHERE tenant_id = :tenant AND email_hash = :hash",
+            prepare(lease_,
+                    "UPDATE leads SET do_not_contact = :flag WHERE tenant_id = :tenant AND email_hash = :hash AND "
+                    "do_not_contact = :was RETURNING workspace, status",
                     [](auto& st, auto& b) {
+                        st.exchange(soci::into(b.workspace));
+                        st.exchange(soci::into(b.status));
                         st.exchange(soci::use(b.delta, "flag"));
                         st.exchange(soci::use(b.tenant, "tenant"));
                         st.exchange(soci::use(b.hash, "hash"));
+                        st.exchange(soci::use(b.listed, "was"));
                     });
         q.b.delta = listed ? 1 : 0;
+        q.b.listed = listed ? 0 : 1;
         q.b.tenant = tenant;
         q.b.hash = hash;
-        q.st.execute(true);
+        if (!q.st.execute(true)) return;
+        do {
+            deltas[{q.b.workspace, q.b.status}].listed += listed ? 1 : -1;
+        } while (q.st.fetch());
     }
 
     long long row_estimate() {

@@ -120,6 +120,8 @@ const sql::Migration kSuppressions{
         // Whether the email is listed, kept by every change of the list (no suppression
         // exists before this migration): reading it costs nothing.
         "ALTER TABLE leads ADD COLUMN do_not_contact INTEGER NOT NULL DEFAULT 0",
+        // Of each (tenant, workspace, status)'s leads, how many are flagged: the filter's total.
+        "ALTER TABLE lead_counts ADD COLUMN listed INTEGER NOT NULL DEFAULT 0",
     },
 };
 

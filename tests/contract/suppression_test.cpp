@@ -347,6 +347,62 @@ TEST_CASE("suppression: erasing with suppress flags the same person's leads in o
     CHECK(ids_of(value_of(repository->list(filter)).items) == std::vector<std::string>{twin.id.value()});
 }
 
+TEST_CASE("suppression: the do_not_contact totals follow status moves, email changes, erasures and un-listing",
+          "[contract][suppression][list]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const auto acme = slug("acme");
+    const Lead jane = add_lead(*repository, tenant, acme, {.email = "jane@example.com"});
+    const Lead john = add_lead(*repository, tenant, acme, {.email = "john@example.com"});
+    add_lead(*repository, tenant, acme, {.email = "ann@example.com"});
+    add_lead(*repository, tenant, slug("globex"), {.email = "jane@example.com"});
+    const Suppression jane_entry = suppress(*repository, tenant, "jane@example.com");
+    suppress(*repository, tenant, "john@example.com");
+
+    const auto totals = [&](std::optional<domain::LeadStatus> status) {
+        auto filter = filter_for(tenant, acme);
+        filter.status = status;
+        filter.do_not_contact = true;
+        const auto listed = value_of(repository->list(filter)).total;
+        filter.do_not_contact = false;
+        const auto contactable = value_of(repository->list(filter)).total;
+        return std::pair{listed, contactable};
+    };
+    CHECK(totals(std::nullopt) == std::pair<std::int64_t, std::int64_t>{2, 1});
+    CHECK(totals(domain::LeadStatus::New) == std::pair<std::int64_t, std::int64_t>{2, 1});
+
+    // A flagged lead changes status: its flag moves with it.
+    value_of(repository->update(key_of(jane), [](Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+        l.status = domain::LeadStatus::Replied;
+        ++l.version;
+        return std::vector<domain::Activity>{};
+    }));
+    CHECK(totals(domain::LeadStatus::New) == std::pair<std::int64_t, std::int64_t>{1, 1});
+    CHECK(totals(domain::LeadStatus::Replied) == std::pair<std::int64_t, std::int64_t>{1, 0});
+    // A flagged lead moves to an email nobody listed: contactable.
+    value_of(repository->update(key_of(john), [](Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+        l.email = email("john.new@example.com");
+        ++l.version;
+        return std::vector<domain::Activity>{};
+    }));
+    CHECK(totals(std::nullopt) == std::pair<std::int64_t, std::int64_t>{1, 2});
+    // Un-listing clears the flag of every lead with the email (both workspaces).
+    require_ok(repository->remove_suppression(tenant, jane_entry.id));
+    CHECK(totals(std::nullopt) == std::pair<std::int64_t, std::int64_t>{0, 3});
+    // Erasing with suppress: gone from this workspace, flagged in the other.
+    require_ok(repository->remove(key_of(jane), draft(SuppressionReason::Erased)));
+    CHECK(totals(std::nullopt) == std::pair<std::int64_t, std::int64_t>{0, 2});
+    auto globex = filter_for(tenant, slug("globex"));
+    globex.do_not_contact = true;
+    CHECK(value_of(repository->list(globex)).total == 1);
+    // And erasing a flagged lead takes it out of the flagged total.
+    const Lead other = value_of(repository->list(globex)).items.at(0);
+    require_ok(repository->remove(key_of(other), std::nullopt));
+    CHECK(value_of(repository->list(globex)).total == 0);
+    globex.do_not_contact = false;
+    CHECK(value_of(repository->list(globex)).total == 0);
+}
+
 TEST_CASE("suppression: creates racing suppressions of the same emails never leave a listed email contactable",
           "[contract][suppression][concurrency]") {
     auto repository = make_repository();

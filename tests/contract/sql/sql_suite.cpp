@@ -55,8 +55,8 @@ TEST_CASE("migration 3 hashes the emails of leads stored before it, so old leads
     }();
     // Back to the schema before migration 3, with the lead still stored.
     b.execute(database, {"DROP INDEX leads_email_hash", "ALTER TABLE leads DROP COLUMN email_hash",
-                         "ALTER TABLE leads DROP COLUMN do_not_contact", "DROP TABLE suppressions",
-                         "DELETE FROM schema_migrations WHERE version = 3"});
+                         "ALTER TABLE leads DROP COLUMN do_not_contact", "ALTER TABLE lead_counts DROP COLUMN listed",
+                         "DROP TABLE suppressions", "DELETE FROM schema_migrations WHERE version = 3"});
     const auto applied = b.migrate(database);
     REQUIRE(applied.ok());
     CHECK(*applied == std::vector<long long>{3});
