@@ -1,5 +1,6 @@
 #include "adapters/bootstrap/bootstrap.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -97,11 +98,15 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     endpoints.check_ready = [use_cases = a.use_cases_] { return use_cases->check_ready(); };
     endpoints.openapi_json = http::openapi_document();
     endpoints.body_limit = &http::ApiHandler::body_limit;
+    endpoints.expensive = &http::ApiHandler::is_expensive;
 
     http::ServerOptions options;
     options.listen = config.listen;
     options.io_threads = config.threads;
     options.worker_threads = config.db_pool_size;
+    // Searches get their own workers, as many as the per-tenant search cap's default: at
+    // most half the database connections are ever held by searches.
+    options.expensive_worker_threads = std::max(1, config.db_pool_size / 2);
     options.read_timeout = config.read_timeout;
     options.idle_timeout = config.idle_timeout;
     options.write_timeout = config.write_timeout;

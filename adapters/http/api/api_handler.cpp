@@ -356,6 +356,14 @@ std::size_t ApiHandler::body_limit(std::string_view method, std::string_view pat
     return route && allows(*route, method) ? route->body_limit : kBodyLimit;
 }
 
+bool ApiHandler::is_expensive(const Request& request) {
+    if (request.method != "GET") return false;
+    const auto route = match_route(request.path);
+    if (!route || route->id != RouteId::Leads) return false;
+    // Only the name matters here; the handler validates the query again.
+    return QueryParameters::parse(request.query, {"search"}).text("search").has_value();
+}
+
 ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
                        std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use)
     : use_cases_(use_cases),

@@ -25,6 +25,10 @@ class ApiHandler {
     // handle() routes it: the routes and their limits are declared once, here.
     static std::size_t body_limit(std::string_view method, std::string_view path);
 
+    // Whether the request is an expensive one (a list with a search), for the server to run
+    // on the expensive requests' own workers (Endpoints::expensive).
+    static bool is_expensive(const Request& request);
+
     // fair_use: the per-tenant budget and search cap (CONTRACT §10); null: none.
     ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
                std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use = nullptr);

@@ -51,6 +51,8 @@ Response internal_error(std::string detail) {
 Router::Router(Endpoints endpoints, Metrics& metrics, const std::atomic<bool>& draining)
     : endpoints_(std::move(endpoints)), metrics_(metrics), draining_(draining) {}
 
+bool Router::expensive(const Request& request) const { return endpoints_.expensive && endpoints_.expensive(request); }
+
 std::size_t Router::body_limit(std::string_view method, std::string_view path) const {
     return endpoints_.body_limit ? endpoints_.body_limit(method, path) : kDefaultBodyLimit;
 }

@@ -24,6 +24,10 @@ struct Endpoints {
     // The largest body accepted for a method and (still percent-encoded) path: the API
     // declares its routes' limits; unset, every request gets kDefaultBodyLimit.
     std::function<std::size_t(std::string_view method, std::string_view path)> body_limit;
+    // The requests the API marks expensive (searches): they run on a pool of their own, so
+    // that however many are running, every other request still finds a worker at once.
+    // Unset: none.
+    std::function<bool(const Request&)> expensive;
 };
 
 class Router {
@@ -39,6 +43,9 @@ class Router {
 
     // The largest body accepted for this request line (Endpoints::body_limit).
     std::size_t body_limit(std::string_view method, std::string_view path) const;
+
+    // Whether the request goes to the expensive requests' pool (Endpoints::expensive).
+    bool expensive(const Request& request) const;
 
   private:
     Endpoints endpoints_;

@@ -94,19 +94,22 @@ struct Server::Impl final : SessionHost {
           metrics_(options_.version),
           router_(std::move(endpoints), metrics_, draining_),
           ioc_(std::max(1, options_.io_threads)),
-          workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))) {}
+          workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))),
+          expensive_workers_(static_cast<std::size_t>(std::max(1, options_.expensive_worker_threads))) {}
 
     ~Impl() {
         destroying_ = true;
         ioc_.stop();
         join_io_threads();
         workers_.join();
+        expensive_workers_.join();
     }
 
     const ServerOptions& options() const override { return options_; }
     const Router& router() const override { return router_; }
     Metrics& metrics() override { return metrics_; }
     net::thread_pool& workers() override { return workers_; }
+    net::thread_pool& expensive_workers() override { return expensive_workers_; }
     bool draining() const override { return draining_.load(); }
 
     std::uint64_t attach(const std::shared_ptr<Session>& session) override {
@@ -175,6 +178,7 @@ struct Server::Impl final : SessionHost {
     void wait() {
         join_io_threads();
         workers_.join();
+        expensive_workers_.join();
     }
 
     void stop(std::string_view why) {
@@ -235,6 +239,7 @@ struct Server::Impl final : SessionHost {
     net::io_context ioc_;
     // Declared after the io_context: joined first, its tasks may still post to it.
     net::thread_pool workers_;
+    net::thread_pool expensive_workers_;
     std::shared_ptr<Listener> listener_;
     std::optional<net::signal_set> signals_;
     std::optional<net::steady_timer> grace_;

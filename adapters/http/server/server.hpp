@@ -17,6 +17,9 @@ struct ServerOptions {
     ListenAddress listen{"127.0.0.1", 8080, false};
     int io_threads = 1;
     int worker_threads = 8;  // blocking handlers run here; sized like the database pool
+    // Expensive requests (Endpoints::expensive) run on these instead: at most this many at
+    // once, and never on the workers cheap requests need.
+    int expensive_worker_threads = 4;
     std::size_t header_limit = 16 * 1024;
     // Whole request, header and body, from its first byte (from accept for the first one).
     std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};

@@ -207,9 +207,11 @@ void Session::dispatch_request() {
 
     if (auto answer = host_.router().try_inline(request)) return send(std::move(*answer));
 
-    // Blocking work goes to the worker pool; the response comes back to this strand.
+    // Blocking work goes to a worker pool (expensive requests to their own); the response
+    // comes back to this strand.
     const auto deadline = exchange_.started + host_.options().queue_timeout;
-    net::post(host_.workers(), [self = shared_from_this(), request = std::move(request), deadline]() mutable {
+    auto& pool = host_.router().expensive(request) ? host_.expensive_workers() : host_.workers();
+    net::post(pool, [self = shared_from_this(), request = std::move(request), deadline]() mutable {
         Response response;
         if (Clock::now() > deadline) {
             response = unavailable_response("The service is overloaded; retry later.");

@@ -32,6 +32,7 @@ class SessionHost {
     virtual const Router& router() const = 0;
     virtual Metrics& metrics() = 0;
     virtual boost::asio::thread_pool& workers() = 0;
+    virtual boost::asio::thread_pool& expensive_workers() = 0;
     virtual bool draining() const = 0;
     // Registers a live session (so shutdown can reach it); returns its key.
     virtual std::uint64_t attach(const std::shared_ptr<Session>& session) = 0;

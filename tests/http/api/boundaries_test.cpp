@@ -255,6 +255,23 @@ TEST_CASE("body limits: the import route's 16 MiB for POST, by the decoded path;
     CHECK(http::ApiHandler::body_limit("POST", "/healthz") == 1024 * 1024);
 }
 
+TEST_CASE("routing: only a list with a search is expensive (its own worker pool)", "[http][routing]") {
+    const auto request = [](std::string method, std::string path, std::string query) {
+        Request r;
+        r.method = std::move(method);
+        r.path = std::move(path);
+        r.query = std::move(query);
+        return r;
+    };
+    CHECK(http::ApiHandler::is_expensive(request("GET", "/api/v1/tenant/leads", "workspace=a&search=sm")));
+    CHECK(http::ApiHandler::is_expensive(request("GET", "/api/v1/tenant/le%61ds", "search=s&workspace=a")));
+    CHECK_FALSE(http::ApiHandler::is_expensive(request("GET", "/api/v1/tenant/leads", "workspace=a")));
+    CHECK_FALSE(http::ApiHandler::is_expensive(request("GET", "/api/v1/tenant/leads", "workspace=a&searchx=1")));
+    CHECK_FALSE(http::ApiHandler::is_expensive(request("POST", "/api/v1/tenant/leads", "search=a")));
+    CHECK_FALSE(http::ApiHandler::is_expensive(request("GET", "/api/v1/tenant/leads/lead_x", "search=a")));
+    CHECK_FALSE(http::ApiHandler::is_expensive(request("GET", "/api/v1/tenant/suppressions", "search=a")));
+}
+
 TEST_CASE("fair use: over its budget a tenant gets 429 rate_limited with Retry-After; answers carry RateLimit-*",
           "[http][fair-use]") {
     leads::adapters::memory::InMemoryLeadRepository repository;

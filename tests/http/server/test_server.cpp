@@ -548,3 +548,37 @@ TEST_CASE("The access log has one JSON line per request with the route template"
     CHECK(text.find("search") == std::string::npos);
     CHECK(text.find("secret-token") == std::string::npos);
 }
+
+TEST_CASE("Expensive requests run on their own workers: a cheap request never queues behind them",
+          "[server][workers]") {
+    auto options = test_options();
+    options.worker_threads = 2;
+    options.expensive_worker_threads = 1;
+    auto stub = std::make_shared<StubApi>();
+    auto endpoints = TestServer::endpoints(stub);
+    endpoints.expensive = [](const http::Request& request) { return request.path == "/stub/slow"; };
+    quiet_logs();
+    http::Server server(std::move(options), std::move(endpoints));
+    REQUIRE(server.start());
+
+    // More slow requests than there are workers of either kind.
+    std::vector<std::thread> slow;
+    std::atomic<int> slow_ok{0};
+    for (int i = 0; i < 3; ++i) {
+        slow.emplace_back([&] {
+            const auto response = http_request(server.port(), "GET", "/stub/slow?ms=1500");
+            if (response && response->status == 200) ++slow_ok;
+        });
+    }
+    std::this_thread::sleep_for(200ms);  // the first slow request is running, the others queue
+    const auto started = std::chrono::steady_clock::now();
+    const auto cheap = http_request(server.port(), "GET", "/stub/items");
+    const auto waited = std::chrono::steady_clock::now() - started;
+    REQUIRE(cheap);
+    CHECK(cheap->status == 200);
+    CHECK(waited < 1000ms);
+    for (auto& thread : slow) thread.join();
+    CHECK(slow_ok == 3);  // one at a time, but all served
+    server.shutdown();
+    server.wait();
+}
