@@ -59,6 +59,7 @@ READ_SCENARIOS = [
     ("list_by_status", "list by status"),
     ("list_contactable", "list, `do_not_contact=false`"),
     ("list_suppressed", "list, `do_not_contact=true`"),
+    ("isolated_get", "another tenant's get by id while 64 connections search `a`"),
     ("search_selective", "search, selective term"),
     ("search_common", "search, common term (`smith`)"),
     ("search_two_chars", "search, 2 characters (`an`)"),
@@ -383,6 +384,41 @@ def suppress_some(port, token, leads, every=SUPPRESS_EVERY):
     return {"suppressed": len(emails), "seconds": round(time.perf_counter() - started, 2)}
 
 
+# CONTRACT §10: one tenant's expensive requests must not slow another tenant's cheap ones.
+OTHER_TENANT, OTHER_WORKSPACE = dataset.NOISE_TARGETS[2]
+ISOLATION_CONNECTIONS = 4
+
+
+def write_other_tenant_inputs(port, work_dir):
+    """The wrk inputs of another tenant (one of the noise tenants): its token and lead ids."""
+    token = make_token(JWT_SECRET, OTHER_TENANT)
+    status, doc = Client(port, token).call("GET", f"{API}?workspace={OTHER_WORKSPACE}&limit=200")
+    if status != 200 or not doc["data"]:
+        raise RuntimeError(f"sampling {OTHER_TENANT}: HTTP {status}")
+    os.makedirs(work_dir, exist_ok=True)
+    files = {"token.txt": token, "workspace.txt": OTHER_WORKSPACE,
+             "ids.txt": "\n".join(item["id"] for item in doc["data"]), "terms.txt": "x"}
+    for name, text in files.items():
+        with open(os.path.join(work_dir, name), "w") as f:
+            f.write(text + "\n")
+
+
+def run_isolated_get(port, run_dir, duration, connections, threads):
+    """wrk: the main tenant searches for "a" with `connections` connections while another
+    tenant reads leads by id with a few; returns the second's figures."""
+    other_dir = os.path.join(run_dir, "other-tenant")
+    write_other_tenant_inputs(port, other_dir)
+    searches = subprocess.Popen(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration + 4}s", "--timeout", "30s",
+         "-s", os.path.join(HERE, "scenario.lua"), f"http://127.0.0.1:{port}", "--", "search_one_letter", run_dir],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(2)  # the searches fill their workers first
+        return run_wrk(port, other_dir, "get_by_id", f"{duration}s", ISOLATION_CONNECTIONS, 1, other_dir)
+    finally:
+        searches.wait()
+
+
 def write_wrk_inputs(work_dir, token, leads):
     os.makedirs(work_dir, exist_ok=True)
     files = {
@@ -599,7 +635,10 @@ def command_run(args):
             profiler = None
             if args.profile:
                 profiler = profile_start(server.proc.pid, os.path.join(run_dir, f"perf-{name}.data"), max(1, args.duration - 2))
-            stats = run_wrk(port, run_dir, name, f"{args.duration}s", args.connections, args.threads, run_dir)
+            if name == "isolated_get":
+                stats = run_isolated_get(port, run_dir, args.duration, args.connections, args.threads)
+            else:
+                stats = run_wrk(port, run_dir, name, f"{args.duration}s", args.connections, args.threads, run_dir)
             if profiler:
                 profile_finish(profiler, os.path.join(run_dir, f"perf-{name}.data"))
             cpu = server.cpu_seconds() - cpu0

@@ -92,6 +92,9 @@ end
 builders.list_suppressed = function()
     return get(list_path("&do_not_contact=true&limit=50"))
 end
+builders.search_one_letter = function()
+    return get(list_path("&search=a&limit=50"))
+end
 builders.search_selective = function()
     return get(list_path("&search=" .. url_encode(terms[math.random(#terms)]) .. "&limit=50"))
 end
@@ -151,7 +154,8 @@ function init(args)
             prebuilt[i] = get(API .. "/" .. id)
         end
     elseif scenario == "list_first_page" or scenario == "list_deep_page" or scenario == "search_common"
-        or scenario == "search_two_chars" or scenario == "list_contactable" or scenario == "list_suppressed" then
+        or scenario == "search_two_chars" or scenario == "list_contactable" or scenario == "list_suppressed"
+        or scenario == "search_one_letter" then
         prebuilt = { builders[scenario]() }
     end
 end
