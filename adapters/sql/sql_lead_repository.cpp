@@ -274,48 +274,41 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             while (q.st.fetch()) rows.push_back(std::move(q.b.lead));
         };
 
-        // A count bound to the filter's tenant, workspace and (when given) status.
-        auto count = [&](const std::string& sql) {
+        // Kept per (tenant, workspace, status) by every write, one statement for both: the
+        // leads, and the flagged ones among them. No COUNT(*) over the workspace.
+        struct Counted {
+            long long leads = 0, listed = 0;
+        };
+        auto counted = [&] {
+            std::string sql =
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(listed), 0) AS BIGINT) FROM "
+                "lead_counts WHERE tenant_id = :tenant AND workspace = :workspace";
+            if (shape.by_status) sql += " AND status = :status";
             auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
+                st.exchange(soci::into(b.listed));
                 st.exchange(soci::use(b.tenant, "tenant"));
                 st.exchange(soci::use(b.workspace, "workspace"));
                 if (by_status) st.exchange(soci::use(b.status, "status"));
             });
             set_filter(q.b);
-            return steps.single_count(q);
-        };
-        // Kept per (tenant, workspace, status) by every write: no COUNT(*) over the workspace.
-        auto counted_total = [&] {
-            std::string sql =
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
-                "workspace = :workspace";
-            if (shape.by_status) sql += " AND status = :status";
-            return count(sql);
-        };
-        // The workspace's leads whose email the tenant lists, found from the list's side:
-        // as many look-ups as the tenant has entries, however large the workspace.
-        // The flagged ones among them, kept in the same rows.
-        auto suppressed_total = [&] {
-            std::string sql =
-                "SELECT CAST(COALESCE(SUM(listed), 0) AS BIGINT) FROM lead_counts WHERE tenant_id = :tenant AND "
-                "workspace = :workspace";
-            if (shape.by_status) sql += " AND status = :status";
-            return count(sql);
+            q.b.listed = 0;
+            const long long leads = steps.single_count(q);
+            return Counted{leads, q.b.listed};
         };
 
         lease.begin(dialect_.begin_read);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
         if (shape.mode == SearchMode::None) {
-            // Both counts read the same snapshot as the page: the total is exact.
-            page.total = counted_total();
+            // The counts read the same snapshot as the page: the total is exact.
+            const Counted totals = counted();
+            page.total = totals.leads;
             if (shape.do_not_contact) {
-                const long long suppressed = suppressed_total();
                 // Sorting up to this many suppressed leads costs less than walking the
                 // workspace in order until a page of them turns up.
-                shape.from_suppressions = *shape.do_not_contact && suppressed <= kSortedSuppressedLeads;
-                page.total = *shape.do_not_contact ? suppressed : page.total - suppressed;
+                shape.from_suppressions = *shape.do_not_contact && totals.listed <= kSortedSuppressedLeads;
+                page.total = *shape.do_not_contact ? totals.listed : totals.leads - totals.listed;
             }
             if (filter.limit > 0 && filter.offset < page.total) fetch_page(rows);
         } else {

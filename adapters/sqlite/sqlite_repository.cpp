@@ -62,7 +62,8 @@ std::string enable_wal(soci::session& session, std::chrono::milliseconds busy_ti
     }
 }
 
-// leads_sha256_hex(text): what migration 3 hashes existing emails with (schema.cpp).
+// leads_sha256_hex(text): what migration 3 hashes existing emails with (schema.cpp);
+// registered on the migrating connection only.
 void sha256_hex_function(sqlite_api::sqlite3_context* context, int /*argc*/, sqlite_api::sqlite3_value** argv) {
     const auto* text = sqlite_api::sqlite3_value_text(argv[0]);
     if (text == nullptr) {
@@ -87,11 +88,6 @@ void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
     sqlite_api::sqlite3_busy_timeout(backend->conn_, static_cast<int>(busy_timeout.count()));
     // Tells a UNIQUE violation from other constraint failures.
     sqlite_api::sqlite3_extended_result_codes(backend->conn_, 1);
-    if (sqlite_api::sqlite3_create_function_v2(backend->conn_, "leads_sha256_hex", 1,
-                                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
-                                               sha256_hex_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
-        throw std::runtime_error("the SQLite function leads_sha256_hex could not be registered");
-    }
     session << "PRAGMA foreign_keys = ON";
     if (enable_wal(session, busy_timeout) != "wal") {
         throw std::runtime_error("the database cannot use write-ahead logging");
@@ -167,6 +163,12 @@ Result<std::vector<long long>> migrate(sql::SessionPool& pool) {
     // the first to commit, then finds every migration recorded.
     sql::MigrationPlan plan{.lock = {"BEGIN IMMEDIATE"}, .migrations = migrations()};
     try {
+        auto* backend = static_cast<soci::sqlite3_session_backend*>(lease->session().get_backend());
+        if (sqlite_api::sqlite3_create_function_v2(backend->conn_, "leads_sha256_hex", 1,
+                                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                                   sha256_hex_function, nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw std::runtime_error("the SQLite function leads_sha256_hex could not be registered");
+        }
         return sql::apply_migrations(lease->session(), plan);
     } catch (const std::exception& e) {
         return lease->fail(e);

@@ -131,6 +131,16 @@ TEST_CASE("suppression: a suppressed email cannot be inserted in any workspace o
     }
 }
 
+TEST_CASE("suppression: a create of an email both taken and suppressed is refused as suppressed",
+          "[contract][suppression]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    add_lead(*repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    suppress(*repository, tenant, "jane@example.com");
+    const Lead again = new_lead(tenant, "acme", "jane@example.com");
+    CHECK(error_of(repository->insert(again, created_entry(again))).kind == ErrorKind::Suppressed);
+}
+
 TEST_CASE("suppression: existing leads stay, read as do_not_contact, with version and updated_at unchanged",
           "[contract][suppression]") {
     auto repository = make_repository();
