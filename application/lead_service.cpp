@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "application/issues.hpp"
+#include "domain/email.hpp"
 #include "domain/text.hpp"
+#include "domain/time.hpp"
 
 namespace leads::app {
 
@@ -63,6 +65,54 @@ std::optional<std::string> check_search(const std::string& raw, Issues& issues) 
     return domain::fold_case(raw);
 }
 
+ports::LeadSort check_sort(const std::optional<std::string>& raw, Issues& issues) {
+    using ports::LeadSort;
+    if (!raw || *raw == "-created_at") return LeadSort::CreatedDesc;
+    if (*raw == "created_at") return LeadSort::CreatedAsc;
+    if (*raw == "-updated_at") return LeadSort::UpdatedDesc;
+    if (*raw == "updated_at") return LeadSort::UpdatedAsc;
+    issues.add("sort", "must be one of -created_at, created_at, -updated_at, updated_at");
+    return LeadSort::CreatedDesc;
+}
+
+std::optional<Timestamp> check_instant(const std::optional<std::string>& raw, const char* field, Issues& issues) {
+    if (!raw) return std::nullopt;
+    auto at = domain::parse_rfc3339(*raw);
+    if (!at) issues.add(field, "must be an RFC 3339 date-time, e.g. 2025-11-01T10:00:00Z");
+    return at;
+}
+
+std::vector<ports::AttributeEquals> check_attribute_filters(const std::vector<std::pair<std::string, std::string>>& raw,
+                                                            Issues& issues) {
+    std::vector<ports::AttributeEquals> filters;
+    if (raw.size() > ports::kMaxAttributeFilters) {
+        issues.add("attributes", "at most 5 attribute filters may be given");
+        return filters;
+    }
+    for (const auto& [key, value] : raw) {
+        if (auto valid = domain::validate_attribute_key("attributes", key); !valid) {
+            issues.add(valid.error());
+            continue;
+        }
+        if (domain::code_point_count(value) > domain::kMaxAttributeStringLength) {
+            issues.add("attributes." + key, "must be at most 1024 characters");
+            continue;
+        }
+        filters.push_back(ports::AttributeEquals{key, value});
+    }
+    return filters;
+}
+
+// A cursor names where the page starts; an offset would name it a second time.
+void check_cursor_form(bool by_cursor, std::optional<std::int64_t> offset, Issues& issues) {
+    if (by_cursor && offset) issues.add("cursor", "cannot be combined with offset");
+}
+
+ports::LeadPosition position_of(const Lead& lead, ports::LeadSort sort) {
+    const bool by_update = sort == ports::LeadSort::UpdatedDesc || sort == ports::LeadSort::UpdatedAsc;
+    return ports::LeadPosition{by_update ? lead.updated_at : lead.created_at, lead.id};
+}
+
 // The optional workspace of a LeadRef: a given one must be a valid slug.
 std::optional<WorkspaceSlug> check_ref_workspace(const ports::LeadRef& ref, Issues& issues) {
     if (!ref.workspace) return std::nullopt;
@@ -116,6 +166,17 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
     if (query.search) search = check_search(*query.search, issues);
     const std::optional<bool> do_not_contact = check_flag(query.do_not_contact, "do_not_contact", issues);
     const Paging paging = check_paging(query.limit, query.offset, issues);
+    const ports::LeadSort sort = check_sort(query.sort, issues);
+    std::optional<std::string> email;
+    if (query.email) {
+        if (auto parsed = issues.take(domain::Email::parse(*query.email))) email = parsed->value();
+    }
+    const auto created_after = check_instant(query.created_after, "created_after", issues);
+    const auto created_before = check_instant(query.created_before, "created_before", issues);
+    const auto updated_after = check_instant(query.updated_after, "updated_after", issues);
+    const auto updated_before = check_instant(query.updated_before, "updated_before", issues);
+    auto attributes = check_attribute_filters(query.attributes, issues);
+    check_cursor_form(query.after.has_value(), query.offset, issues);
     if (!issues.empty()) return std::move(issues).error();
 
     auto page = repository_.list(ports::LeadFilter{.tenant = query.tenant,
@@ -124,10 +185,24 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
                                                    .search = std::move(search),
                                                    .limit = paging.limit,
                                                    .offset = paging.offset,
-                                                   .do_not_contact = do_not_contact});
+                                                   .do_not_contact = do_not_contact,
+                                                   .sort = sort,
+                                                   .email = std::move(email),
+                                                   .created_after = created_after,
+                                                   .created_before = created_before,
+                                                   .updated_after = updated_after,
+                                                   .updated_before = updated_before,
+                                                   .attributes = std::move(attributes),
+                                                   .after = query.after});
     if (!page) return std::move(page).error();
-    const std::size_t count = page->items.size();
-    return ports::LeadList{.items = std::move(page->items), .page = page_of(paging, count, page->total)};
+    ports::LeadList list{.items = std::move(page->items), .page = {}, .next = std::nullopt, .sort = sort};
+    list.page = page_of(paging, list.items.size(), page->total);
+    if (query.after) {
+        list.page.by_cursor = true;
+        list.page.has_more = page->more;
+    }
+    if (list.page.has_more && !list.items.empty()) list.next = position_of(list.items.back(), sort);
+    return list;
 }
 
 Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& command) {
@@ -271,14 +346,23 @@ Result<ports::ActivityList> LeadService::activity_history(const ports::ActivityH
     Issues issues;
     auto workspace = check_ref_workspace(query.ref, issues);
     const Paging paging = check_paging(query.limit, query.offset, issues);
+    check_cursor_form(query.after.has_value(), query.offset, issues);
     if (!issues.empty()) return std::move(issues).error();
     auto key = key_of(query.ref, std::move(workspace));
     if (!key) return std::move(key).error();
 
-    auto page = repository_.activities(*key, paging.limit, paging.offset);
+    auto page = repository_.activities(*key, paging.limit, paging.offset, query.after);
     if (!page) return std::move(page).error();
-    const std::size_t count = page->items.size();
-    return ports::ActivityList{.items = std::move(page->items), .page = page_of(paging, count, page->total)};
+    ports::ActivityList list{.items = std::move(page->items), .page = {}, .next = std::nullopt};
+    list.page = page_of(paging, list.items.size(), page->total);
+    if (query.after) {
+        list.page.by_cursor = true;
+        list.page.has_more = page->more;
+    }
+    if (list.page.has_more && !list.items.empty()) {
+        list.next = ports::ActivityPosition{list.items.back().timestamp, list.items.back().id};
+    }
+    return list;
 }
 
 Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportCommand& command) {

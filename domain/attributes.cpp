@@ -1,6 +1,9 @@
 #include "domain/attributes.hpp"
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <type_traits>
 
 #include "domain/attribute_rules.hpp"
 #include "domain/text.hpp"
@@ -65,6 +68,62 @@ void check_attribute_value(std::string_view field, std::string_view key, const A
 
 }  // namespace detail
 
+namespace {
+
+// digits d1d2...dn and decimal exponent k: the number is 0.d1d2...dn × 10^k.
+std::string place_digits(bool negative, std::string_view digits, int k) {
+    std::string text = negative ? "-" : "";
+    const auto length = static_cast<int>(digits.size());
+    if (k >= length && k <= 21) {  // 1234000.0
+        text.append(digits).append(static_cast<std::size_t>(k - length), '0').append(".0");
+    } else if (k > 0 && k <= 21) {  // 12.34
+        text.append(digits.substr(0, static_cast<std::size_t>(k)))
+            .append(".")
+            .append(digits.substr(static_cast<std::size_t>(k)));
+    } else if (k > -6 && k <= 0) {  // 0.001234
+        text.append("0.").append(static_cast<std::size_t>(-k), '0').append(digits);
+    } else {  // 1.234e30, 1e-7
+        text.append(digits.substr(0, 1));
+        if (length > 1) text.append(".").append(digits.substr(1));
+        text.append("e").append(std::to_string(k - 1));
+    }
+    return text;
+}
+
+std::string double_text(double number) {
+    if (number == 0) return std::signbit(number) ? "-0.0" : "0.0";
+    // Shortest round-trip digits in scientific form: "d.ddde±x".
+    char buffer[64];
+    const auto [end, error] =
+        std::to_chars(buffer, buffer + sizeof buffer, std::fabs(number), std::chars_format::scientific);
+    if (error != std::errc{}) return {};
+    const std::string_view scientific(buffer, static_cast<std::size_t>(end - buffer));
+    const std::size_t e = scientific.find('e');
+    std::string digits(scientific.substr(0, 1));
+    if (e > 2) digits.append(scientific.substr(2, e - 2));
+    const int exponent = std::atoi(std::string(scientific.substr(e + 1)).c_str());
+    return place_digits(std::signbit(number), digits, exponent + 1);
+}
+
+}  // namespace
+
+std::string attribute_text(const AttributeValue& value) {
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+                return v;
+            } else if constexpr (std::is_same_v<T, bool>) {
+                return v ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, std::int64_t>) {
+                return std::to_string(v);
+            } else {
+                return double_text(v);
+            }
+        },
+        value);
+}
+
 Result<Attributes> validate_attributes(std::string_view field, Attributes attributes) {
     std::vector<FieldIssue> issues;
     if (attributes.size() > kMaxAttributeKeys) issues.push_back({std::string(field), "must have at most 64 keys"});
@@ -73,6 +132,12 @@ Result<Attributes> validate_attributes(std::string_view field, Attributes attrib
     }
     if (!issues.empty()) return Error::validation(std::move(issues));
     return attributes;
+}
+
+Result<void> validate_attribute_key(std::string_view field, std::string_view key) {
+    std::vector<FieldIssue> issues;
+    if (!detail::check_attribute_key(field, key, issues)) return Error::validation(std::move(issues));
+    return {};
 }
 
 Result<Attributes> merge_attributes(std::string_view field, const Attributes& current, const AttributePatch& patch) {

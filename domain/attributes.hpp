@@ -25,7 +25,16 @@ inline constexpr std::size_t kMaxAttributeStringLength = 1024;
 // most 1024 code points; numbers finite. Issues name "<field>.<key>".
 Result<Attributes> validate_attributes(std::string_view field, Attributes attributes);
 
+// A key as validate_attributes accepts it; the issue names "<field>.<key>".
+Result<void> validate_attribute_key(std::string_view field, std::string_view key);
+
 // Applies the patch, then validates the result as above.
 Result<Attributes> merge_attributes(std::string_view field, const Attributes& current, const AttributePatch& patch);
+
+// The value written as text, as the API's JSON writes it: a string as it is, true/false,
+// an integer in decimal, a double in its shortest round-trip digits, positional ("12.0",
+// "0.001") up to 21 integer digits and down to 1e-6, else "1.5e30" / "1e-7". Attribute
+// list filters (CONTRACT §7) compare this text.
+std::string attribute_text(const AttributeValue& value);
 
 }  // namespace leads::domain

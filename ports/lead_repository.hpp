@@ -22,6 +22,25 @@ struct LeadKey {
     std::optional<domain::WorkspaceSlug> workspace;
 };
 
+// The list orders of CONTRACT §7; ties are broken by id in the same direction.
+enum class LeadSort { CreatedDesc, CreatedAsc, UpdatedDesc, UpdatedAsc };
+
+// Where a keyset walk stopped: the last lead's sort instant (created_at or updated_at, as
+// the sort says) and id. The next page holds the leads after it in the sort order.
+struct LeadPosition {
+    domain::Timestamp at;
+    domain::LeadId id;
+};
+
+// attributes.<key>=<text>: the lead has the key and its value, written as text
+// (domain::attribute_text), equals text.
+struct AttributeEquals {
+    std::string key;
+    std::string text;
+};
+
+inline constexpr std::size_t kMaxAttributeFilters = 5;
+
 struct LeadFilter {
     domain::TenantId tenant;
     domain::WorkspaceSlug workspace;
@@ -33,16 +52,32 @@ struct LeadFilter {
     std::int64_t offset = 0;
     // Only leads whose email is (true) or is not (false) on the tenant's suppression list.
     std::optional<bool> do_not_contact = {};
+    LeadSort sort = LeadSort::CreatedDesc;
+    std::optional<std::string> email = {};  // normalised; exact match
+    // Strictly later / strictly earlier than the instant.
+    std::optional<domain::Timestamp> created_after = {}, created_before = {}, updated_after = {}, updated_before = {};
+    std::vector<AttributeEquals> attributes = {};  // all must hold; at most kMaxAttributeFilters
+    // Keyset form: only leads after this position (offset is then 0). The total still
+    // counts every match of the filter.
+    std::optional<LeadPosition> after = {};
 };
 
 struct LeadPage {
-    std::vector<domain::Lead> items;  // newest first: created_at desc, then id desc
-    std::int64_t total = 0;           // every match, regardless of limit and offset
+    std::vector<domain::Lead> items;  // in the filter's sort order
+    std::int64_t total = 0;           // every match, regardless of limit, offset and position
+    bool more = false;                // matches follow the last item (beyond limit)
+};
+
+// Where a walk of an activity history stopped: the last entry's timestamp and id.
+struct ActivityPosition {
+    domain::Timestamp at;
+    domain::ActivityId id;
 };
 
 struct ActivityPage {
     std::vector<domain::Activity> items;  // newest first: timestamp desc, then id desc
     std::int64_t total = 0;
+    bool more = false;  // entries follow the last item
 };
 
 // Changes a lead inside the repository's transaction and returns the activity entries to
@@ -94,8 +129,10 @@ class LeadRepository {
 
     virtual domain::Result<LeadPage> list(const LeadFilter& filter) = 0;
 
-    // A page of the lead's activity. NotFound when the lead is absent.
-    virtual domain::Result<ActivityPage> activities(const LeadKey& key, std::int64_t limit, std::int64_t offset) = 0;
+    // A page of the lead's activity, from offset or (when after is set) after that entry.
+    // NotFound when the lead is absent.
+    virtual domain::Result<ActivityPage> activities(const LeadKey& key, std::int64_t limit, std::int64_t offset,
+                                                    const std::optional<ActivityPosition>& after = {}) = 0;
 
     // Processes the items in order in one transaction: each one's email is looked up in
     // the workspace (including leads inserted by earlier items); a new email is

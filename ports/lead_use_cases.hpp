@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "domain/activity.hpp"
 #include "domain/ids.hpp"
 #include "domain/lead.hpp"
 #include "domain/result.hpp"
+#include "ports/lead_repository.hpp"
 
 namespace leads::ports {
 
@@ -21,7 +23,8 @@ struct Page {
     std::int64_t total = 0;
     std::int64_t limit = 0;
     std::int64_t offset = 0;
-    bool has_more = false;  // offset + items on this page < total
+    bool has_more = false;   // offset + items on this page < total; by cursor: items follow
+    bool by_cursor = false;  // the page was asked for by cursor: offset means nothing
 };
 
 struct ListLeadsQuery {
@@ -32,11 +35,22 @@ struct ListLeadsQuery {
     std::optional<std::int64_t> limit;               // default 50, 1..200
     std::optional<std::int64_t> offset;              // default 0, >= 0
     std::optional<std::string> do_not_contact = {};  // "true" or "false"
+    // CONTRACT §7. sort: -created_at (default), created_at, -updated_at, updated_at.
+    std::optional<std::string> sort = {};
+    std::optional<std::string> email = {};
+    std::optional<std::string> created_after = {}, created_before = {}, updated_after = {}, updated_before = {};
+    // attributes.<key>=<value> as given: (key, value).
+    std::vector<std::pair<std::string, std::string>> attributes = {};
+    // The decoded cursor: the page after this position. May not come with offset.
+    std::optional<LeadPosition> after = {};
 };
 
 struct LeadList {
     std::vector<domain::Lead> items;
     Page page;
+    // Where the next page starts, when there is one (has_more): the last item's position.
+    std::optional<LeadPosition> next = {};
+    LeadSort sort = LeadSort::CreatedDesc;
 };
 
 // Names a lead by id; an optional workspace narrows it further.
@@ -103,11 +117,13 @@ struct ActivityHistoryQuery {
     LeadRef ref;
     std::optional<std::int64_t> limit;
     std::optional<std::int64_t> offset;
+    std::optional<ActivityPosition> after = {};  // the decoded cursor; not with offset
 };
 
 struct ActivityList {
     std::vector<domain::Activity> items;
     Page page;
+    std::optional<ActivityPosition> next = {};  // the last item's, when has_more
 };
 
 inline constexpr std::size_t kMaxImportRows = 10'000;

@@ -36,6 +36,17 @@ bool visible(const Lead& lead, const ports::LeadKey& key) {
     return lead.tenant == key.tenant && (!key.workspace || *key.workspace == lead.workspace);
 }
 
+// A lead's key in the filter's sort order: (created_at or updated_at, id).
+OrderKey sort_position(const Lead& lead, ports::LeadSort sort) {
+    const bool by_update = sort == ports::LeadSort::UpdatedDesc || sort == ports::LeadSort::UpdatedAsc;
+    return {by_update ? lead.updated_at : lead.created_at, lead.id.value()};
+}
+
+bool has_attribute(const Lead& lead, const ports::AttributeEquals& wanted) {
+    const auto found = lead.attributes.find(wanted.key);
+    return found != lead.attributes.end() && domain::attribute_text(found->second) == wanted.text;
+}
+
 // Oldest first, so that readers walk it backwards for newest first.
 void insert_sorted(std::vector<Activity>& list, Activity entry) {
     const auto position = std::upper_bound(list.begin(), list.end(), entry, [](const Activity& a, const Activity& b) {
@@ -182,6 +193,20 @@ Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::
     return std::move(lead);
 }
 
+bool matches_filter(const Store& store, const Lead& lead, const ports::LeadFilter& filter) {
+    const auto later = [](Timestamp at, const std::optional<Timestamp>& bound) { return !bound || at > *bound; };
+    const auto earlier = [](Timestamp at, const std::optional<Timestamp>& bound) { return !bound || at < *bound; };
+    if (filter.status && lead.status != *filter.status) return false;
+    if (filter.email && lead.email.value() != *filter.email) return false;
+    if (!later(lead.created_at, filter.created_after) || !earlier(lead.created_at, filter.created_before)) return false;
+    if (!later(lead.updated_at, filter.updated_after) || !earlier(lead.updated_at, filter.updated_before)) return false;
+    for (const auto& wanted : filter.attributes) {
+        if (!has_attribute(lead, wanted)) return false;
+    }
+    if (filter.search && domain::search_text(lead).find(*filter.search) == std::string::npos) return false;
+    return !filter.do_not_contact || store.suppressed(lead.tenant, lead.email) == *filter.do_not_contact;
+}
+
 }  // namespace
 
 struct InMemoryLeadRepository::State {
@@ -250,21 +275,39 @@ Result<ports::LeadPage> InMemoryLeadRepository::list(const ports::LeadFilter& fi
     ports::LeadPage page;
     const auto order = store.order.find(WorkspaceKey{filter.tenant.value(), filter.workspace.value()});
     if (order == store.order.end()) return page;
-    const std::int64_t offset = non_negative(filter.offset);
-    const auto limit = static_cast<std::size_t>(non_negative(filter.limit));
+    // Every match, newest first; then the filter's order (the keys are unique: id breaks ties).
+    std::vector<const Lead*> matches;
     for (auto position = order->second.rbegin(); position != order->second.rend(); ++position) {
         const Lead& lead = store.leads.at(position->second);
-        if (filter.status && lead.status != *filter.status) continue;
-        if (filter.search && domain::search_text(lead).find(*filter.search) == std::string::npos) continue;
-        if (filter.do_not_contact && store.suppressed(lead.tenant, lead.email) != *filter.do_not_contact) continue;
-        if (page.total >= offset && page.items.size() < limit) page.items.push_back(store.as_read(lead));
-        ++page.total;
+        if (matches_filter(store, lead, filter)) matches.push_back(&lead);
     }
+    page.total = static_cast<std::int64_t>(matches.size());
+    const auto sort_key = [&](const Lead& lead) { return sort_position(lead, filter.sort); };
+    const bool ascending = filter.sort == ports::LeadSort::CreatedAsc || filter.sort == ports::LeadSort::UpdatedAsc;
+    std::stable_sort(matches.begin(), matches.end(), [&](const Lead* a, const Lead* b) {
+        return ascending ? sort_key(*a) < sort_key(*b) : sort_key(*b) < sort_key(*a);
+    });
+    auto first = matches.begin();
+    if (filter.after) {
+        const OrderKey after{filter.after->at, filter.after->id.value()};
+        first = std::find_if(matches.begin(), matches.end(), [&](const Lead* lead) {
+            return ascending ? after < sort_key(*lead) : sort_key(*lead) < after;
+        });
+    } else {
+        first += std::min(non_negative(filter.offset), page.total);
+    }
+    const auto available = static_cast<std::size_t>(matches.end() - first);
+    const auto take = std::min(static_cast<std::size_t>(non_negative(filter.limit)), available);
+    for (auto lead = first; lead != first + static_cast<std::ptrdiff_t>(take); ++lead) {
+        page.items.push_back(store.as_read(**lead));
+    }
+    page.more = take < available;
     return page;
 }
 
 Result<ports::ActivityPage> InMemoryLeadRepository::activities(const ports::LeadKey& key, std::int64_t limit,
-                                                               std::int64_t offset) {
+                                                               std::int64_t offset,
+                                                               const std::optional<ports::ActivityPosition>& after) {
     std::shared_lock lock(mutex_);
     const Store& store = state_->store;
     if (store.visible_lead(key) == nullptr) return Error::not_found();
@@ -273,10 +316,17 @@ Result<ports::ActivityPage> InMemoryLeadRepository::activities(const ports::Lead
     if (found == store.activities.end()) return page;
     const std::vector<Activity>& list = found->second;
     page.total = static_cast<std::int64_t>(list.size());
-    const auto skip = static_cast<std::size_t>(std::min(non_negative(offset), page.total));
-    const auto take = std::min(static_cast<std::size_t>(non_negative(limit)), list.size() - skip);
-    page.items.assign(list.rbegin() + static_cast<std::ptrdiff_t>(skip),
-                      list.rbegin() + static_cast<std::ptrdiff_t>(skip + take));
+    auto first = list.rbegin() + static_cast<std::ptrdiff_t>(std::min(non_negative(offset), page.total));
+    if (after) {
+        const OrderKey position{after->at, after->id.value()};
+        first = std::find_if(list.rbegin(), list.rend(), [&](const Activity& entry) {
+            return OrderKey{entry.timestamp, entry.id.value()} < position;
+        });
+    }
+    const auto available = static_cast<std::size_t>(list.rend() - first);
+    const auto take = std::min(static_cast<std::size_t>(non_negative(limit)), available);
+    page.items.assign(first, first + static_cast<std::ptrdiff_t>(take));
+    page.more = take < available;
     return page;
 }
 

@@ -25,8 +25,8 @@ class InMemoryLeadRepository final : public ports::Repository {
     domain::Result<void> remove(const ports::LeadKey& key,
                                 const std::optional<domain::SuppressionDraft>& suppress) override;
     domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
-    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
-                                                   std::int64_t offset) override;
+    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit, std::int64_t offset,
+                                                   const std::optional<ports::ActivityPosition>& after) override;
     domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
                                                              const domain::WorkspaceSlug& workspace,
                                                              const std::vector<ports::ImportItem>& items) override;

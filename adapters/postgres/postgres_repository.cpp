@@ -169,6 +169,14 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .lock_rows = " FOR UPDATE",
         .trigram_filter = "",
         .no_index = "",
+        // A number is compared as its text when the filter's text is one a number prints as
+        // (jsonb keeps the scale: 10.0 stays "10.0"), else as the number an exponent form
+        // names; anything else by its text. CASE orders the evaluation (AND does not).
+        .attribute_condition =
+            "CASE jsonb_typeof(attributes::jsonb -> CAST(:attr_key{i}a AS TEXT)) WHEN 'number' THEN "
+            "(attributes::jsonb ->> CAST(:attr_key{i}b AS TEXT)) = :attr_numtext{i} OR (attributes::jsonb -> "
+            "CAST(:attr_key{i}c AS TEXT))::numeric = CAST(:attr_number{i} AS NUMERIC) ELSE (attributes::jsonb ->> "
+            "CAST(:attr_key{i}d AS TEXT)) = :attr_text{i} END",
         .lock_suppressions = "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(1280, hashtext(:tenant))) l",
         .lock_suppressions_shared =
             "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock_shared(1280, hashtext(:tenant))) l",

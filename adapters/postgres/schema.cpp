@@ -104,7 +104,17 @@ const sql::Migration kSuppressions{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kLeadForeignKey, kSuppressions};
+// The list's other order (CONTRACT §7, sort=±updated_at): a keyset page at any depth reads
+// only its own rows, as the created_at order does through leads_list.
+const sql::Migration kUpdatedOrder{
+    4,
+    "leads in updated_at order",
+    {
+        "CREATE INDEX leads_updated ON leads (tenant_id, workspace, updated_at DESC, id DESC)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial, kLeadForeignKey, kSuppressions, kUpdatedOrder};
 
 }  // namespace
 

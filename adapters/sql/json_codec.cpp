@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <variant>
 
@@ -42,7 +43,11 @@ domain::Result<std::string> encode_attributes(const domain::Attributes& attribut
                 } else if constexpr (std::is_same_v<T, std::int64_t>) {
                     return writer.Int64(v);
                 } else if constexpr (std::is_same_v<T, double>) {
-                    return std::isfinite(v) && writer.Double(v);
+                    // As the API writes it (domain::attribute_text): PostgreSQL's attribute
+                    // filter compares this stored text.
+                    if (!std::isfinite(v)) return false;
+                    const std::string text = domain::attribute_text(domain::AttributeValue{v});
+                    return writer.RawValue(text.data(), text.size(), rapidjson::kNumberType);
                 } else {
                     return writer.Bool(v);
                 }

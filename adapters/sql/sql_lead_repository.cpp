@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <charconv>
 #include <functional>
 #include <map>
 #include <numeric>
@@ -38,6 +39,52 @@ constexpr std::size_t kStatisticsCheck = 1000;
 // A do_not_contact=true page is sorted from the suppressed leads while the workspace has at
 // most this many (a few ms); beyond, walking the list order finds a page sooner.
 constexpr long long kSortedSuppressedLeads = 20'000;
+
+// The double whose text (domain::attribute_text) is text, if there is one.
+std::optional<double> canonical_double(const std::string& text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    if (domain::attribute_text(domain::AttributeValue{value}) != text) return std::nullopt;
+    return value;
+}
+
+// The values of a list's CONTRACT §7 filters and position, as FilterShape::of binds them.
+void set_list_filters(const ports::LeadFilter& filter, Buffers& b) {
+    if (filter.email) b.email = *filter.email;
+    if (filter.created_after) b.created_after = millis(*filter.created_after);
+    if (filter.created_before) b.created_before = millis(*filter.created_before);
+    if (filter.updated_after) b.updated_after = millis(*filter.updated_after);
+    if (filter.updated_before) b.updated_before = millis(*filter.updated_before);
+    for (std::size_t i = 0; i < filter.attributes.size() && i < b.attr_text.size(); ++i) {
+        const ports::AttributeEquals& wanted = filter.attributes[i];
+        b.attr_key[i] = wanted.key;
+        b.attr_path[i] = "$." + wanted.key;
+        b.attr_text[i] = wanted.text;
+        // A real attribute matches when its text is this one: compared as the double the
+        // text names, if the text is the canonical form of one.
+        const auto real = canonical_double(wanted.text);
+        b.attr_real[i] = real.value_or(0.0);
+        b.attr_real_ind[i] = real ? soci::i_ok : soci::i_null;
+        // The same number as text, when its form is the exponent one (PostgreSQL's numeric
+        // prints those positionally, so its text comparison misses them).
+        const bool exponent = real && wanted.text.find('e') != std::string::npos;
+        b.attr_number[i] = exponent ? wanted.text : std::string();
+        b.attr_number_ind[i] = exponent ? soci::i_ok : soci::i_null;
+        // The text when a number prints as it (an integer, a positional double), else NULL.
+        std::int64_t integer = 0;
+        const auto [end, error] = std::from_chars(wanted.text.data(), wanted.text.data() + wanted.text.size(), integer);
+        const bool is_integer = error == std::errc{} && end == wanted.text.data() + wanted.text.size() &&
+                                std::to_string(integer) == wanted.text;
+        const bool plain = is_integer || (real && !exponent);
+        b.attr_numtext[i] = plain ? wanted.text : std::string();
+        b.attr_numtext_ind[i] = plain ? soci::i_ok : soci::i_null;
+    }
+    if (filter.after) {
+        b.after_at = millis(filter.after->at);
+        b.after_id = filter.after->id.value();
+    }
+}
 
 bool visible(const LeadRow& row, const ports::LeadKey& key) {
     return !key.workspace || key.workspace->value() == row.workspace;
@@ -237,7 +284,7 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
 }
 
 Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter) {
-    FilterShape shape{.by_status = filter.status.has_value(), .do_not_contact = filter.do_not_contact};
+    FilterShape shape = FilterShape::of(filter);
     if (filter.search) {
         bool trigram = !dialect_.trigram_filter.empty() && domain::is_valid_utf8(*filter.search) &&
                        domain::code_point_count(*filter.search) >= kTrigramMinimum;
@@ -255,21 +302,27 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             b.status = shape.by_status ? std::string(domain::to_string(*filter.status)) : std::string();
             if (shape.mode != SearchMode::None) b.pattern = like_contains_pattern(*filter.search);
             if (shape.mode == SearchMode::Trigram) b.match = fts5_phrase(*filter.search);
+            set_list_filters(filter, b);
         };
 
+        // One row more than the page: whether more follow.
         auto fetch_page = [&](std::vector<LeadRow>& rows) {
             auto& q = prepare(lease,
                               "SELECT " + kLeadColumns + " FROM leads" + lead_filter(shape, dialect_) +
-                                  std::string(shape.order_by()) + " LIMIT :limit OFFSET :offset",
-                              filter_binder(shape, [](auto& st, auto& b) {
+                                  after_position(shape) + shape.order_by() + " LIMIT :limit OFFSET :offset",
+                              filter_binder(shape, dialect_, [after = shape.after](auto& st, auto& b) {
                                   into_lead(st, b.lead);
                                   st.exchange(soci::use(b.limit, "limit"));
                                   st.exchange(soci::use(b.offset, "offset"));
+                                  if (after) {
+                                      st.exchange(soci::use(b.after_at, "after_at"));
+                                      st.exchange(soci::use(b.after_id, "after_id"));
+                                  }
                               }));
             set_filter(q.b);
-            q.b.limit = filter.limit;
-            q.b.offset = std::max<long long>(filter.offset, 0);
-            rows.reserve(static_cast<std::size_t>(std::min<long long>(filter.limit, 1000)));
+            q.b.limit = filter.limit + 1;
+            q.b.offset = filter.after ? 0 : std::max<long long>(filter.offset, 0);
+            rows.reserve(static_cast<std::size_t>(std::min<long long>(filter.limit + 1, 1000)));
             q.st.execute();
             while (q.st.fetch()) rows.push_back(std::move(q.b.lead));
         };
@@ -300,7 +353,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         lease.begin(dialect_.begin_read);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
-        if (shape.mode == SearchMode::None) {
+        if (!shape.beyond_counters()) {
             // The counts read the same snapshot as the page: the total is exact.
             const Counted totals = counted();
             page.total = totals.leads;
@@ -310,25 +363,28 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                 shape.from_suppressions = *shape.do_not_contact && totals.listed <= kSortedSuppressedLeads;
                 page.total = *shape.do_not_contact ? totals.listed : totals.leads - totals.listed;
             }
-            if (filter.limit > 0 && filter.offset < page.total) fetch_page(rows);
+            if (filter.limit > 0 && (filter.after || filter.offset < page.total)) fetch_page(rows);
         } else {
             // A filtered count costs as much as the page: the page comes first, and when it
-            // ends before the limit it already says how many rows match (same snapshot),
-            // which spares a selective filter its second pass.
+            // is the first and ends before the limit it already says how many rows match
+            // (same snapshot), which spares a selective filter its second pass.
             const long long offset = std::max<long long>(filter.offset, 0);
             if (filter.limit > 0) fetch_page(rows);
             const auto fetched = static_cast<long long>(rows.size());
-            if (filter.limit > 0 && fetched < filter.limit && (fetched > 0 || offset == 0)) {
+            if (!filter.after && filter.limit > 0 && fetched <= filter.limit && (fetched > 0 || offset == 0)) {
                 page.total = offset + fetched;
             } else {
-                auto& q = prepare(lease, "SELECT COUNT(*) FROM leads" + lead_filter(shape, dialect_),
-                                  filter_binder(shape, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
+                auto& q = prepare(
+                    lease, "SELECT COUNT(*) FROM leads" + lead_filter(shape, dialect_),
+                    filter_binder(shape, dialect_, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
                 set_filter(q.b);
                 page.total = steps.single_count(q);
             }
         }
         lease.commit();
 
+        page.more = static_cast<long long>(rows.size()) > filter.limit;
+        if (page.more) rows.pop_back();
         page.items.reserve(rows.size());
         for (const auto& row : rows) {
             auto lead = to_lead(row);
@@ -340,7 +396,8 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 }
 
 Result<ports::ActivityPage> SqlLeadRepository::activities(const ports::LeadKey& key, std::int64_t limit,
-                                                          std::int64_t offset) {
+                                                          std::int64_t offset,
+                                                          const std::optional<ports::ActivityPosition>& after) {
     return run<ports::ActivityPage>(Access::Read, [&](Lease& lease) -> Result<ports::ActivityPage> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_read);
@@ -358,11 +415,14 @@ Result<ports::ActivityPage> SqlLeadRepository::activities(const ports::LeadKey& 
         page.total = steps.single_count(count);
 
         std::vector<ActivityRow> rows;
-        if (limit > 0 && offset < page.total) {
+        if (limit > 0 && (after || offset < page.total)) {
+            // One row more than the page: whether more follow.
             auto& q = prepare(lease,
-                              "SELECT id, lead_id, type, ts, campaign_id, data FROM activities WHERE tenant_id = "
-                              ":tenant AND lead_id = :id ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset",
-                              [](auto& st, auto& b) {
+                              std::string("SELECT id, lead_id, type, ts, campaign_id, data FROM activities WHERE "
+                                          "tenant_id = :tenant AND lead_id = :id") +
+                                  (after ? " AND (ts, id) < (:after_at, :after_id)" : "") +
+                                  " ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset",
+                              [by_position = after.has_value()](auto& st, auto& b) {
                                   st.exchange(soci::into(b.activity.id));
                                   st.exchange(soci::into(b.activity.lead_id));
                                   st.exchange(soci::into(b.activity.type));
@@ -372,16 +432,26 @@ Result<ports::ActivityPage> SqlLeadRepository::activities(const ports::LeadKey& 
                                   bind_tenant_id(st, b);
                                   st.exchange(soci::use(b.limit, "limit"));
                                   st.exchange(soci::use(b.offset, "offset"));
+                                  if (by_position) {
+                                      st.exchange(soci::use(b.after_at, "after_at"));
+                                      st.exchange(soci::use(b.after_id, "after_id"));
+                                  }
                               });
             q.b.tenant = lead->tenant;
             q.b.id = lead->id;
-            q.b.limit = limit;
-            q.b.offset = std::max<long long>(offset, 0);
+            q.b.limit = limit + 1;
+            q.b.offset = after ? 0 : std::max<long long>(offset, 0);
+            if (after) {
+                q.b.after_at = millis(after->at);
+                q.b.after_id = after->id.value();
+            }
             q.st.execute();
             while (q.st.fetch()) rows.push_back(q.b.activity);
         }
         lease.commit();
 
+        page.more = static_cast<long long>(rows.size()) > limit;
+        if (page.more) rows.pop_back();
         page.items.reserve(rows.size());
         for (const auto& row : rows) {
             auto activity = to_activity(row);

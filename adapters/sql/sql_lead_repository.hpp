@@ -31,6 +31,14 @@ struct Dialect {
     // term: "+" on SQLite, whose planner has no statistics and otherwise prefers walking
     // a whole workspace in list order; empty on PostgreSQL, which plans from statistics.
     std::string no_index;
+    // attributes.<key>=<text> (CONTRACT §7) as a condition on the JSON text of a lead's
+    // attributes; "{i}" stands for the filter's number. It binds :attr_text{i} (the text)
+    // and any of :attr_key{i}a..d (the key), :attr_path{i}a..d ("$.key"), :attr_real{i}
+    // (the double whose text it is, else NULL) and :attr_number{i} (the text when it is a
+    // double in exponent form, else NULL). PostgreSQL: ->> gives the value as text, but
+    // prints an exponent-form number positionally. SQLite: json_extract gives numbers as
+    // numbers, so a real is compared as the double whose text the filter gave.
+    std::string attribute_condition;
     // Steps::lock_suppressions: one integer row, binding :tenant. Empty: no lock needed.
     std::string lock_suppressions;
     std::string lock_suppressions_shared;
@@ -67,8 +75,8 @@ class SqlLeadRepository final : public ports::Repository {
     domain::Result<void> remove(const ports::LeadKey& key,
                                 const std::optional<domain::SuppressionDraft>& suppress) override;
     domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
-    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
-                                                   std::int64_t offset) override;
+    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit, std::int64_t offset,
+                                                   const std::optional<ports::ActivityPosition>& after) override;
     domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
                                                              const domain::WorkspaceSlug& workspace,
                                                              const std::vector<ports::ImportItem>& items) override;

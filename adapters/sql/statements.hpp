@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <optional>
@@ -26,6 +27,16 @@ using domain::Result;
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, hash;
     long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0;
+    // A list's further filters (CONTRACT §7) and keyset position.
+    long long created_after = 0, created_before = 0, updated_after = 0, updated_before = 0, after_at = 0;
+    std::string after_id;
+    std::array<std::string, ports::kMaxAttributeFilters> attr_key, attr_path, attr_text;
+    std::array<double, ports::kMaxAttributeFilters> attr_real{};
+    std::array<soci::indicator, ports::kMaxAttributeFilters> attr_real_ind{};
+    std::array<std::string, ports::kMaxAttributeFilters> attr_number;
+    std::array<soci::indicator, ports::kMaxAttributeFilters> attr_number_ind{};
+    std::array<std::string, ports::kMaxAttributeFilters> attr_numtext;
+    std::array<soci::indicator, ports::kMaxAttributeFilters> attr_numtext_ind{};
     LeadRow lead;
     ActivityRow activity;
     SuppressionRow suppression;
@@ -197,14 +208,54 @@ struct FilterShape {
     // and sorted, instead of a walk of the workspace in list order probing each lead: the
     // better plan while the workspace holds few suppressed leads (repository's estimate).
     bool from_suppressions = false;
+    ports::LeadSort sort = ports::LeadSort::CreatedDesc;
+    bool by_email = false, created_after = false, created_before = false, updated_after = false, updated_before = false;
+    std::size_t attributes = 0;
+    bool after = false;  // keyset page: only rows after (:after_at, :after_id) in the order
+
+    static FilterShape of(const ports::LeadFilter& filter) {
+        return FilterShape{.by_status = filter.status.has_value(),
+                           .do_not_contact = filter.do_not_contact,
+                           .sort = filter.sort,
+                           .by_email = filter.email.has_value(),
+                           .created_after = filter.created_after.has_value(),
+                           .created_before = filter.created_before.has_value(),
+                           .updated_after = filter.updated_after.has_value(),
+                           .updated_before = filter.updated_before.has_value(),
+                           .attributes = filter.attributes.size(),
+                           .after = filter.after.has_value()};
+    }
+
+    // Filters the per-status counters cannot answer: the total takes a COUNT.
+    bool beyond_counters() const {
+        return mode != SearchMode::None || by_email || created_after || created_before || updated_after ||
+               updated_before || attributes > 0;
+    }
+    bool ascending() const { return sort == ports::LeadSort::CreatedAsc || sort == ports::LeadSort::UpdatedAsc; }
+    std::string_view sort_column() const {
+        return sort == ports::LeadSort::UpdatedDesc || sort == ports::LeadSort::UpdatedAsc ? "updated_at"
+                                                                                           : "created_at";
+    }
 
     // The page order. An expression, not the columns, when the rows come from the
     // suppression list: neither planner may then prefer walking the list index to sorting.
-    std::string_view order_by() const {
-        return from_suppressions ? " ORDER BY created_at + 0 DESC, id DESC" : " ORDER BY created_at DESC, id DESC";
+    std::string order_by() const {
+        const std::string_view direction = ascending() ? " ASC" : " DESC";
+        std::string sql = " ORDER BY ";
+        sql.append(sort_column()).append(from_suppressions ? " + 0" : "").append(direction);
+        return sql.append(", id").append(direction);
     }
 };
 
+inline std::string numbered(std::string text, std::size_t i) {
+    const std::string number = std::to_string(i);
+    for (std::size_t at = text.find("{i}"); at != std::string::npos; at = text.find("{i}", at + number.size())) {
+        text.replace(at, 3, number);
+    }
+    return text;
+}
+
+// The rows a list matches. The keyset position is left out: the total counts them all.
 inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect) {
     // A trigram search, or a read from the suppression list, finds its few rows through its
     // own index (the trigram index; leads_email_hash). The no_index prefix keeps SQLite from
@@ -216,6 +267,12 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     sql.append(shape.mode == SearchMode::Trigram ? plus : "").append("tenant_id = :tenant AND ");
     sql.append(plus).append("workspace = :workspace");
     if (shape.by_status) sql.append(" AND ").append(plus).append("status = :status");
+    if (shape.by_email) sql += " AND email = :email";
+    if (shape.created_after) sql += " AND created_at > :created_after";
+    if (shape.created_before) sql += " AND created_at < :created_before";
+    if (shape.updated_after) sql += " AND updated_at > :updated_after";
+    if (shape.updated_before) sql += " AND updated_at < :updated_before";
+    for (std::size_t i = 0; i < shape.attributes; ++i) sql += " AND " + numbered(dialect.attribute_condition, i);
     // The trigram index narrows the rows down; LIKE then decides exactly.
     if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
     if (shape.mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
@@ -227,12 +284,44 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     return sql;
 }
 
-inline Binder filter_binder(const FilterShape& shape, Binder rest) {
-    return [shape, rest = std::move(rest)](soci::statement& st, Buffers& b) {
+// The keyset condition of a page after a position: a row-value comparison, which both
+// databases answer with a range of the order's index.
+inline std::string after_position(const FilterShape& shape) {
+    if (!shape.after) return {};
+    std::string sql = " AND (";
+    sql.append(shape.sort_column()).append(", id) ").append(shape.ascending() ? ">" : "<");
+    return sql.append(" (:after_at, :after_id)");
+}
+
+inline Binder filter_binder(const FilterShape& shape, const Dialect& dialect, Binder rest) {
+    return [shape, condition = dialect.attribute_condition, rest = std::move(rest)](soci::statement& st, Buffers& b) {
         rest(st, b);
         st.exchange(soci::use(b.tenant, "tenant"));
         st.exchange(soci::use(b.workspace, "workspace"));
         if (shape.by_status) st.exchange(soci::use(b.status, "status"));
+        if (shape.by_email) st.exchange(soci::use(b.email, "email"));
+        if (shape.created_after) st.exchange(soci::use(b.created_after, "created_after"));
+        if (shape.created_before) st.exchange(soci::use(b.created_before, "created_before"));
+        if (shape.updated_after) st.exchange(soci::use(b.updated_after, "updated_after"));
+        if (shape.updated_before) st.exchange(soci::use(b.updated_before, "updated_before"));
+        for (std::size_t i = 0; i < shape.attributes; ++i) {
+            // Each dialect's condition names its own parameters (Dialect::attribute_condition).
+            const std::string sql = numbered(condition, i);
+            const std::string n = std::to_string(i);
+            const auto uses = [&](const std::string& name) { return sql.find(":" + name) != std::string::npos; };
+            for (const char* part : {"a", "b", "c", "d"}) {
+                if (uses("attr_key" + n + part)) st.exchange(soci::use(b.attr_key[i], "attr_key" + n + part));
+                if (uses("attr_path" + n + part)) st.exchange(soci::use(b.attr_path[i], "attr_path" + n + part));
+            }
+            st.exchange(soci::use(b.attr_text[i], "attr_text" + n));
+            if (uses("attr_real" + n)) st.exchange(soci::use(b.attr_real[i], b.attr_real_ind[i], "attr_real" + n));
+            if (uses("attr_number" + n)) {
+                st.exchange(soci::use(b.attr_number[i], b.attr_number_ind[i], "attr_number" + n));
+            }
+            if (uses("attr_numtext" + n)) {
+                st.exchange(soci::use(b.attr_numtext[i], b.attr_numtext_ind[i], "attr_numtext" + n));
+            }
+        }
         if (shape.mode == SearchMode::Trigram) st.exchange(soci::use(b.match, "match"));
         if (shape.mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
         if (shape.do_not_contact == true) st.exchange(soci::use(b.tenant, "suppressions_tenant"));

@@ -206,6 +206,11 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         // The trigram index narrows the rows down; LIKE then decides exactly.
         .trigram_filter = " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)",
         .no_index = "+",
+        .attribute_condition =
+            "(CASE json_type(attributes, :attr_path{i}a) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN "
+            "'real' THEN NULL ELSE CAST(json_extract(attributes, :attr_path{i}b) AS TEXT) END = :attr_text{i} OR "
+            "(json_type(attributes, :attr_path{i}c) = 'real' AND json_extract(attributes, :attr_path{i}d) = "
+            ":attr_real{i}))",
         .lock_suppressions = "",
         .lock_suppressions_shared = "",
         .insert_lead_and_activity = "",

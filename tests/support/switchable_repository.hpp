@@ -36,10 +36,10 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.list(filter);
     }
-    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit,
-                                                   std::int64_t offset) override {
+    domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit, std::int64_t offset,
+                                                   const std::optional<ports::ActivityPosition>& after) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.activities(key, limit, offset);
+        return inner_.activities(key, limit, offset, after);
     }
     domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
                                                              const domain::WorkspaceSlug& workspace,

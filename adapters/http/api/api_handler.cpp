@@ -1,5 +1,6 @@
 #include "adapters/http/api/api_handler.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <string>
@@ -136,18 +137,65 @@ struct Call {
     }
 };
 
+// The parameters a leads cursor is bound to: all but limit, offset and cursor itself.
+constexpr std::string_view kListFilters[] = {"workspace",     "status",         "search",
+                                             "email",         "created_after",  "created_before",
+                                             "updated_after", "updated_before", "do_not_contact"};
+
+// What a cursor of this list is bound to (CONTRACT §7): the tenant, the sort and every
+// filter as given, attributes.<key> in key order. Length-prefixed, so no two differ only
+// in where one value ends.
+std::string list_scope(const Call& call, const QueryParameters& query) {
+    std::string scope = "leads\n";
+    const auto add = [&](std::string_view name, std::string_view value) {
+        scope.append(name).append("=").append(std::to_string(value.size())).append(":").append(value).append("\n");
+    };
+    add("tenant", call.tenant.value());
+    const auto sort = query.text("sort");
+    add("sort", sort && *sort != "-created_at" ? *sort : "");
+    for (const std::string_view name : kListFilters) {
+        if (const auto value = query.text(name)) add(name, *value);
+    }
+    auto attributes = query.family("attributes.");
+    std::sort(attributes.begin(), attributes.end());
+    for (const auto& [key, value] : attributes) add("attributes." + key, value);
+    return scope;
+}
+
 Response list_leads(const Call& call) {
-    auto query = QueryParameters::parse(call.request.query,
-                                        {"workspace", "status", "search", "do_not_contact", "limit", "offset"});
-    ports::ListLeadsQuery command{call.tenant,
-                                  query.text("workspace").value_or(""),
-                                  query.text("status"),
-                                  query.text("search"),
-                                  query.integer("limit"),
-                                  query.integer("offset"),
-                                  query.text("do_not_contact")};
+    auto query = QueryParameters::parse(
+        call.request.query,
+        {"workspace", "status", "search", "do_not_contact", "limit", "offset", "cursor", "sort", "email",
+         "created_after", "created_before", "updated_after", "updated_before", "attributes."});
+    ports::ListLeadsQuery command{.tenant = call.tenant,
+                                  .workspace = query.text("workspace").value_or(""),
+                                  .status = query.text("status"),
+                                  .search = query.text("search"),
+                                  .limit = query.integer("limit"),
+                                  .offset = query.integer("offset"),
+                                  .do_not_contact = query.text("do_not_contact"),
+                                  .sort = query.text("sort"),
+                                  .email = query.text("email"),
+                                  .created_after = query.text("created_after"),
+                                  .created_before = query.text("created_before"),
+                                  .updated_after = query.text("updated_after"),
+                                  .updated_before = query.text("updated_before"),
+                                  .attributes = query.family("attributes."),
+                                  .after = std::nullopt};
     auto issues = query.issues();
     if (!query.text("workspace")) issues.push_back({"workspace", "is required"});
+    const std::string scope = list_scope(call, query);
+    if (const auto raw = query.text("cursor")) {
+        auto position = cursor::decode_position(scope, *raw);
+        auto id = position ? domain::LeadId::parse(position->second) : std::nullopt;
+        if (id) {
+            command.after = ports::LeadPosition{position->first, std::move(*id)};
+        } else {
+            issues.push_back({"cursor",
+                              "is not a cursor of this list: repeat the first page's workspace, sort and "
+                              "filters"});
+        }
+    }
     if (!issues.empty()) return validation_failed(std::move(issues));
     // Searches are the expensive requests: a tenant runs only so many at once.
     const std::optional<FairUse::SearchSlot> slot =
@@ -157,7 +205,9 @@ Response list_leads(const Call& call) {
 
     auto result = call.use_cases.list(command);
     if (!result) return failure(result.error());
-    return ok(200, encode::lead_list(*result));
+    std::optional<std::string> next;
+    if (result->next) next = cursor::encode_position(scope, result->next->at, result->next->id.value());
+    return ok(200, encode::lead_list(*result, next));
 }
 
 // The create body of POST and PUT /leads into command, or the answer that refuses it.
@@ -231,13 +281,28 @@ Response delete_lead(const Call& call) {
 }
 
 Response activity_history(const Call& call) {
-    auto query = QueryParameters::parse(call.request.query, {"workspace", "limit", "offset"});
+    auto query = QueryParameters::parse(call.request.query, {"workspace", "limit", "offset", "cursor"});
     ports::ActivityHistoryQuery command{call.ref(query), query.integer("limit"), query.integer("offset")};
-    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto issues = query.issues();
+    // Bound to the tenant, the lead and the workspace given (if any).
+    const std::string scope = "activity\n" + call.tenant.value() + "\n" + call.route.resource_id + "\n" +
+                              query.text("workspace").value_or("");
+    if (const auto raw = query.text("cursor")) {
+        auto position = cursor::decode_position(scope, *raw);
+        auto id = position ? domain::ActivityId::parse(position->second) : std::nullopt;
+        if (id) {
+            command.after = ports::ActivityPosition{position->first, std::move(*id)};
+        } else {
+            issues.push_back({"cursor", "is not a cursor of this lead's activity"});
+        }
+    }
+    if (!issues.empty()) return validation_failed(std::move(issues));
 
     auto result = call.use_cases.activity_history(command);
     if (!result) return failure(result.error());
-    return ok(200, encode::activity_list(*result));
+    std::optional<std::string> next;
+    if (result->next) next = cursor::encode_position(scope, result->next->at, result->next->id.value());
+    return ok(200, encode::activity_list(*result, next));
 }
 
 Response record_activity(const Call& call) {

@@ -44,21 +44,32 @@ std::optional<std::string> decode(std::string_view scope, std::string_view curso
     return position;
 }
 
-std::string encode_suppression(const ports::SuppressionPosition& position) {
-    const auto millis =
-        std::chrono::duration_cast<std::chrono::milliseconds>(position.created_at.time_since_epoch()).count();
-    return encode(kSuppressionScope, std::to_string(millis) + " " + position.id.value());
+std::string encode_position(std::string_view scope, domain::Timestamp at, std::string_view id) {
+    std::string position = std::to_string(at.time_since_epoch().count());
+    return encode(scope, position.append(" ").append(id));
 }
 
-std::optional<ports::SuppressionPosition> decode_suppression(std::string_view cursor) {
-    const auto position = decode(kSuppressionScope, cursor);
+std::optional<std::pair<domain::Timestamp, std::string>> decode_position(std::string_view scope,
+                                                                         std::string_view cursor) {
+    const auto position = decode(scope, cursor);
     if (!position) return std::nullopt;
     const std::size_t space = position->find(' ');
     if (space == std::string::npos) return std::nullopt;
     const auto millis = parse_int64(std::string_view(*position).substr(0, space));
-    auto id = domain::SuppressionId::parse(std::string_view(*position).substr(space + 1));
-    if (!millis || !id) return std::nullopt;
-    return ports::SuppressionPosition{domain::Timestamp{std::chrono::milliseconds{*millis}}, std::move(*id)};
+    if (!millis) return std::nullopt;
+    return std::pair{domain::Timestamp{std::chrono::milliseconds{*millis}}, position->substr(space + 1)};
+}
+
+std::string encode_suppression(const ports::SuppressionPosition& position) {
+    return encode_position(kSuppressionScope, position.created_at, position.id.value());
+}
+
+std::optional<ports::SuppressionPosition> decode_suppression(std::string_view cursor) {
+    auto position = decode_position(kSuppressionScope, cursor);
+    if (!position) return std::nullopt;
+    auto id = domain::SuppressionId::parse(position->second);
+    if (!id) return std::nullopt;
+    return ports::SuppressionPosition{position->first, std::move(*id)};
 }
 
 }  // namespace leads::adapters::http::cursor

@@ -3,7 +3,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "domain/time.hpp"
 #include "ports/suppression_repository.hpp"
 
 // Page cursors (CONTRACT §7): opaque to clients, bound to the list and filter they were
@@ -16,6 +18,12 @@ namespace leads::adapters::http::cursor {
 std::string encode(std::string_view scope, std::string_view position);
 // The position, or nullopt for a cursor this scope did not make.
 std::optional<std::string> decode(std::string_view scope, std::string_view cursor);
+
+// A position in a list ordered by (instant, id): "<millis> <id>" under the scope. The id
+// is returned as text for the caller to parse (nullopt when it does not).
+std::string encode_position(std::string_view scope, domain::Timestamp at, std::string_view id);
+std::optional<std::pair<domain::Timestamp, std::string>> decode_position(std::string_view scope,
+                                                                         std::string_view cursor);
 
 // The suppression list's cursor: where a newest-first walk stopped.
 std::string encode_suppression(const ports::SuppressionPosition& position);

@@ -37,7 +37,9 @@ void attributes(Writer& w, const domain::Attributes& values) {
                 } else if constexpr (std::is_same_v<T, std::int64_t>) {
                     w.Int64(v);
                 } else {
-                    w.Double(v);
+                    // The text attributes.<key> filters compare (shortest round-trip digits).
+                    const std::string text = domain::attribute_text(domain::AttributeValue{v});
+                    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
                 }
             },
             value);
@@ -99,7 +101,8 @@ void activity_entry(Writer& w, const domain::Activity& entry) {
     w.EndObject();
 }
 
-void pagination(Writer& w, const ports::Page& page) {
+// A page asked for by cursor has no offset: null.
+void pagination(Writer& w, const ports::Page& page, const std::optional<std::string>& next_cursor) {
     key(w, "pagination");
     w.StartObject();
     key(w, "total");
@@ -107,9 +110,15 @@ void pagination(Writer& w, const ports::Page& page) {
     key(w, "limit");
     w.Int64(page.limit);
     key(w, "offset");
-    w.Int64(page.offset);
+    if (page.by_cursor) {
+        w.Null();
+    } else {
+        w.Int64(page.offset);
+    }
     key(w, "has_more");
     w.Bool(page.has_more);
+    key(w, "next_cursor");
+    optional_string(w, next_cursor);
     w.EndObject();
 }
 
@@ -132,14 +141,15 @@ constexpr auto kNoTail = [](Writer&) {};
 
 // {"success": true, "data": [item...], "pagination": {...}}
 template <class Items, class WriteItem>
-std::string page_envelope(const Items& items, const ports::Page& page, WriteItem&& write_item) {
+std::string page_envelope(const Items& items, const ports::Page& page, const std::optional<std::string>& next_cursor,
+                          WriteItem&& write_item) {
     return envelope(
         [&](Writer& w) {
             w.StartArray();
             for (const auto& item : items) write_item(w, item);
             w.EndArray();
         },
-        [&](Writer& w) { pagination(w, page); });
+        [&](Writer& w) { pagination(w, page, next_cursor); });
 }
 
 }  // namespace
@@ -160,8 +170,8 @@ std::string lead_details(const ports::LeadDetails& details) {
         kNoTail);
 }
 
-std::string lead_list(const ports::LeadList& list) {
-    return page_envelope(list.items, list.page, [](Writer& w, const domain::Lead& lead) {
+std::string lead_list(const ports::LeadList& list, const std::optional<std::string>& next_cursor) {
+    return page_envelope(list.items, list.page, next_cursor, [](Writer& w, const domain::Lead& lead) {
         w.StartObject();
         lead_members(w, lead);
         w.EndObject();
@@ -172,8 +182,8 @@ std::string activity(const domain::Activity& entry) {
     return envelope([&](Writer& w) { activity_entry(w, entry); }, kNoTail);
 }
 
-std::string activity_list(const ports::ActivityList& list) {
-    return page_envelope(list.items, list.page, activity_entry);
+std::string activity_list(const ports::ActivityList& list, const std::optional<std::string>& next_cursor) {
+    return page_envelope(list.items, list.page, next_cursor, activity_entry);
 }
 
 std::string import_summary(const ports::ImportSummary& summary) {

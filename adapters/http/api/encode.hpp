@@ -13,11 +13,11 @@ namespace leads::adapters::http::encode {
 // data = the lead (CONTRACT §3) + "activity" (newest first) + "activity_total".
 std::string lead_details(const ports::LeadDetails& details);
 // data = [lead, ...] (with attributes), + pagination.
-std::string lead_list(const ports::LeadList& list);
+std::string lead_list(const ports::LeadList& list, const std::optional<std::string>& next_cursor);
 // data = one activity entry.
 std::string activity(const domain::Activity& entry);
 // data = [entry, ...], + pagination.
-std::string activity_list(const ports::ActivityList& list);
+std::string activity_list(const ports::ActivityList& list, const std::optional<std::string>& next_cursor);
 // data = {"created", "updated", "skipped", "errors": [{"index", "field", "issue"}]}.
 std::string import_summary(const ports::ImportSummary& summary);
 

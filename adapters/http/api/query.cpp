@@ -78,7 +78,12 @@ QueryParameters QueryParameters::parse(std::string_view query, std::initializer_
             continue;
         }
         auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1), true);
-        if (std::find(allowed.begin(), allowed.end(), *name) == allowed.end()) {
+        // An allowed name ending in "." admits a family: "attributes." admits "attributes.title".
+        const auto admits = [&](std::string_view pattern) {
+            if (!pattern.ends_with('.')) return pattern == *name;
+            return name->size() > pattern.size() && std::string_view(*name).starts_with(pattern);
+        };
+        if (std::none_of(allowed.begin(), allowed.end(), admits)) {
             result.report(echo_name(*name), "unknown query parameter");
             continue;
         }
@@ -108,6 +113,16 @@ std::optional<std::string> QueryParameters::text(std::string_view name) const {
         if (p.name == name) return p.value;
     }
     return std::nullopt;
+}
+
+std::vector<std::pair<std::string, std::string>> QueryParameters::family(std::string_view prefix) const {
+    std::vector<std::pair<std::string, std::string>> members;
+    for (const auto& p : parameters_) {
+        if (p.name.size() > prefix.size() && p.name.starts_with(prefix)) {
+            members.emplace_back(p.name.substr(prefix.size()), p.value);
+        }
+    }
+    return members;
 }
 
 std::optional<std::int64_t> QueryParameters::integer(std::string_view name) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/result.hpp"
@@ -25,13 +26,16 @@ std::optional<std::vector<std::string>> split_path(std::string_view path);
 std::optional<std::int64_t> parse_int64(std::string_view text);
 
 // The query parameters of one request, checked against the names a route accepts:
-// every unknown name, duplicate name and undecodable part becomes an issue.
+// every unknown name, duplicate name and undecodable part becomes an issue. An allowed name
+// ending in "." admits every longer name it begins (a family, e.g. "attributes.").
 class QueryParameters {
   public:
     static QueryParameters parse(std::string_view query, std::initializer_list<std::string_view> allowed);
 
     const std::vector<domain::FieldIssue>& issues() const { return issues_; }
     std::optional<std::string> text(std::string_view name) const;
+    // The members of a family, in request order: (name without the prefix, value).
+    std::vector<std::pair<std::string, std::string>> family(std::string_view prefix) const;
     // Absent: nullopt; present but not an integer: an issue naming the parameter.
     std::optional<std::int64_t> integer(std::string_view name);
 

@@ -1,12 +1,17 @@
 // The pieces under the handler: the strict JSON reader, query strings and paths, media
 // types, and body → command decoding. No use case involved.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "adapters/http/api/decode.hpp"
 #include "adapters/http/api/json.hpp"
 #include "adapters/http/api/query.hpp"
 #include "adapters/http/text.hpp"
+#include "domain/attributes.hpp"
 
 namespace json = leads::adapters::http::json;
 namespace decode = leads::adapters::http::decode;
@@ -407,4 +412,56 @@ TEST_CASE("ASCII helpers for HTTP syntax", "[parsing]") {
     CHECK(ascii_lower("X-Request-ID \xC3\x89") == "x-request-id \xC3\x89");
     CHECK(trim_ows(" \t a b \t ") == "a b");
     CHECK(trim_ows("\r\na\n") == "\r\na\n");  // only space and tab are OWS
+}
+
+// attributes.<key>=<text> filters (CONTRACT §7) compare domain::attribute_text, which is
+// also how the API writes a double: it must read back as the same double, in JSON syntax.
+TEST_CASE("attribute_text writes every double as JSON that reads back as the same double", "[parsing][attributes]") {
+    std::vector<double> values{0.0,
+                               -0.0,
+                               1.0,
+                               -1.0,
+                               10.0,
+                               0.5,
+                               0.1,
+                               0.30000000000000004,
+                               1e6,
+                               1e21,
+                               1e22,
+                               1.5e30,
+                               1e-6,
+                               1e-7,
+                               1.25e-7,
+                               123456.789,
+                               2e-10,
+                               1e308,
+                               5e-324,
+                               -2.5,
+                               1e15,
+                               1e16,
+                               9007199254740993.0};
+    std::mt19937_64 random(20261205);
+    for (int i = 0; i < 20'000; ++i) {
+        const std::uint64_t bits = random();
+        double value = 0;
+        std::memcpy(&value, &bits, sizeof value);
+        if (std::isfinite(value)) values.push_back(value);
+        values.push_back(static_cast<double>(static_cast<std::int64_t>(bits >> 20)) / 1000.0);
+    }
+    for (const double value : values) {
+        const std::string text = leads::domain::attribute_text(leads::domain::AttributeValue{value});
+        CAPTURE(value, text);
+        const auto parsed = json::parse("{\"v\":" + text + "}");
+        REQUIRE(parsed.document);
+        const double* number = parsed.document->root().as_object()->front().second.as_double();
+        REQUIRE(number != nullptr);  // a double stays a double: never written as an integer
+        CHECK(std::memcmp(number, &value, sizeof value) == 0);
+    }
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{1e6}) == "1000000.0");
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{1.5e30}) == "1.5e30");
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{1e-7}) == "1e-7");
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{0.001}) == "0.001");
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{std::int64_t{-12}}) == "-12");
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{true}) == "true");
+    CHECK(leads::domain::attribute_text(leads::domain::AttributeValue{std::string("x y")}) == "x y");
 }

@@ -63,7 +63,7 @@ struct Fixture {
     }
 
     std::vector<Activity> history(const Lead& lead) {
-        auto page = memory.activities(ports::LeadKey{lead.tenant, lead.id, std::nullopt}, 1000, 0);
+        auto page = memory.activities(ports::LeadKey{lead.tenant, lead.id, std::nullopt}, 1000, 0, std::nullopt);
         if (!page) FAIL("activities failed");
         return std::move(page->items);
     }
