@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "application/completion.hpp"
 #include "application/issues.hpp"
 #include "domain/email.hpp"
 #include "domain/text.hpp"
@@ -205,7 +206,8 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
     return list;
 }
 
-Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& command) {
+Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& command,
+                                               const ports::Idempotency<ports::LeadDetails>* idempotency) {
     auto checked = check_create(command);
     if (!checked) return std::move(checked).error();
     auto& [workspace, draft] = *checked;
@@ -213,11 +215,18 @@ Result<ports::LeadDetails> LeadService::create(const ports::CreateLeadCommand& c
     const Timestamp now = clock_.now();
     Lead lead = domain::make_lead(std::move(draft), ids_.new_lead_id(), command.tenant, std::move(workspace), now);
     Activity created = entry(lead.id, ActivityType::LeadCreated, now);
-    if (auto stored = repository_.insert(lead, created); !stored) return std::move(stored).error();
+    const auto completion = completion_for<Lead>(idempotency, [&](const Lead& stored, ports::TransactionReader&) {
+        return Result<std::optional<ports::LeadDetails>>(
+            ports::LeadDetails{.lead = stored, .activity = {created}, .activity_total = 1});
+    });
+    if (auto stored = repository_.insert(lead, created, pointer_to(completion)); !stored) {
+        return std::move(stored).error();
+    }
     return ports::LeadDetails{.lead = std::move(lead), .activity = {std::move(created)}, .activity_total = 1};
 }
 
-Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& command) {
+Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& command,
+                                                const ports::Idempotency<ports::UpsertedLead>* idempotency) {
     auto checked = check_create(command);
     if (!checked) return std::move(checked).error();
     auto& [workspace, draft] = *checked;
@@ -232,7 +241,20 @@ Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& 
     std::vector<ports::ImportItem> items;
     items.push_back(
         ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
-    auto outcomes = repository_.import(command.tenant, workspace, items);
+    // Recorded with the write when it stored the lead; a refused row is recorded afterwards.
+    const auto completion = completion_for<std::vector<ports::ImportOutcome>>(
+        idempotency,
+        [&](const std::vector<ports::ImportOutcome>& outcomes,
+            ports::TransactionReader& reads) -> Result<std::optional<ports::UpsertedLead>> {
+            if (outcomes.size() != 1 || !outcomes.front().lead) return std::optional<ports::UpsertedLead>{};
+            const ports::ImportOutcome& outcome = outcomes.front();
+            const ports::LeadKey key{.tenant = command.tenant, .id = outcome.lead->id, .workspace = std::nullopt};
+            auto details = LeadService::details(key, *outcome.lead, reads);
+            if (!details) return std::move(details).error();
+            return std::optional<ports::UpsertedLead>{ports::UpsertedLead{
+                .details = std::move(details).value(), .created = outcome.kind == ports::ImportOutcomeKind::Created}};
+        });
+    auto outcomes = repository_.import(command.tenant, workspace, items, pointer_to(completion));
     if (!outcomes) return std::move(outcomes).error();
     if (outcomes->size() != 1) return Error::internal("the repository reported a wrong number of outcomes");
     ports::ImportOutcome& outcome = outcomes->front();
@@ -259,7 +281,8 @@ Result<ports::LeadDetails> LeadService::get(const ports::LeadRef& ref) {
     return details(*key, std::move(lead).value());
 }
 
-Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& command) {
+Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& command,
+                                               const ports::Idempotency<ports::LeadDetails>* idempotency) {
     Issues issues;
     auto workspace = check_ref_workspace(command.ref, issues);
     auto changes = issues.take(domain::validate_changes(command.changes));
@@ -268,12 +291,20 @@ Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& c
     if (!key) return std::move(key).error();
 
     const Timestamp now = clock_.now();
-    auto stored = repository_.update(*key, [&](Lead& lead) -> Result<std::vector<Activity>> {
-        if (command.expected_version && !command.expected_version->accepts(lead.version)) {
-            return Error::precondition_failed();
-        }
-        return apply_changes(lead, *changes, now);
+    const auto completion = completion_for<Lead>(idempotency, [&](const Lead& stored, ports::TransactionReader& reads) {
+        auto details = LeadService::details(*key, stored, reads);
+        if (!details) return Result<std::optional<ports::LeadDetails>>(std::move(details).error());
+        return Result<std::optional<ports::LeadDetails>>(std::move(details).value());
     });
+    auto stored = repository_.update(
+        *key,
+        [&](Lead& lead) -> Result<std::vector<Activity>> {
+            if (command.expected_version && !command.expected_version->accepts(lead.version)) {
+                return Error::precondition_failed();
+            }
+            return apply_changes(lead, *changes, now);
+        },
+        pointer_to(completion));
     if (!stored) return std::move(stored).error();
     return details(*key, std::move(stored).value());
 }
@@ -294,7 +325,8 @@ Result<void> LeadService::remove(const ports::RemoveLeadCommand& command) {
     return repository_.remove(*key, suppression);
 }
 
-Result<Activity> LeadService::record_activity(const ports::RecordActivityCommand& command) {
+Result<Activity> LeadService::record_activity(const ports::RecordActivityCommand& command,
+                                              const ports::Idempotency<domain::Activity>* idempotency) {
     Issues issues;
     auto workspace = check_ref_workspace(command.ref, issues);
     auto type = domain::parse_activity_type(command.type);
@@ -320,23 +352,30 @@ Result<Activity> LeadService::record_activity(const ports::RecordActivityCommand
     const Timestamp now = clock_.now();
     if (!at) at = now;
     std::optional<Activity> recorded;
-    auto stored = repository_.update(*key, [&](Lead& lead) -> Result<std::vector<Activity>> {
-        Activity entry{.id = ids_.new_activity_id(),
-                       .lead_id = lead.id,
-                       .type = *type,
-                       .timestamp = *at,
-                       .campaign_id = *campaign_id,
-                       .data = *data};
-        std::vector<Activity> entries{entry};
-        if (auto to = domain::automatic_status_move(lead.status, *type)) {
-            // Same instant as the entry that caused it; its id is generated later, so it
-            // sorts just above the entry in the newest-first history.
-            const domain::StatusChange change = domain::move_status(lead, *to, now);
-            entries.push_back(status_changed_entry(lead.id, change, *at));
-        }
-        recorded = std::move(entry);
-        return entries;
+    const auto completion = completion_for<Lead>(idempotency, [&](const Lead&, ports::TransactionReader&) {
+        if (!recorded) return Result<std::optional<Activity>>(Error::internal("the activity mutation did not run"));
+        return Result<std::optional<Activity>>(*recorded);
     });
+    auto stored = repository_.update(
+        *key,
+        [&](Lead& lead) -> Result<std::vector<Activity>> {
+            Activity entry{.id = ids_.new_activity_id(),
+                           .lead_id = lead.id,
+                           .type = *type,
+                           .timestamp = *at,
+                           .campaign_id = *campaign_id,
+                           .data = *data};
+            std::vector<Activity> entries{entry};
+            if (auto to = domain::automatic_status_move(lead.status, *type)) {
+                // Same instant as the entry that caused it; its id is generated later, so it
+                // sorts just above the entry in the newest-first history.
+                const domain::StatusChange change = domain::move_status(lead, *to, now);
+                entries.push_back(status_changed_entry(lead.id, change, *at));
+            }
+            recorded = std::move(entry);
+            return entries;
+        },
+        pointer_to(completion));
     if (!stored) return std::move(stored).error();
     if (!recorded) return Error::internal("the repository did not run the activity mutation");
     return std::move(*recorded);
@@ -365,7 +404,8 @@ Result<ports::ActivityList> LeadService::activity_history(const ports::ActivityH
     return list;
 }
 
-Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportCommand& command) {
+Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportCommand& command,
+                                                       const ports::Idempotency<ports::ImportSummary>* idempotency) {
     Issues issues;
     auto workspace = issues.take(WorkspaceSlug::parse("workspace_slug", command.workspace_slug));
     bool update_duplicates = false;
@@ -383,8 +423,22 @@ Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportComman
 
     ports::ImportSummary summary;
     PreparedImport prepared = prepare_import(command, *workspace, update_duplicates, summary);
-    if (!prepared.items.empty()) {
-        auto outcomes = repository_.import(command.tenant, *workspace, prepared.items);
+    // The summary the answer shows, counted from the outcomes inside the transaction.
+    const auto completion = completion_for<std::vector<ports::ImportOutcome>>(
+        idempotency, [&](const std::vector<ports::ImportOutcome>& outcomes, ports::TransactionReader&) {
+            if (outcomes.size() != prepared.items.size()) {
+                return Result<std::optional<ports::ImportSummary>>(
+                    Error::internal("the repository reported a wrong number of outcomes"));
+            }
+            ports::ImportSummary answered = summary;
+            tally(outcomes, prepared.rows, answered);
+            sort_by_index(answered.errors);
+            return Result<std::optional<ports::ImportSummary>>(std::move(answered));
+        });
+    // Even an import with no valid row goes through the repository when idempotent: its
+    // answer is recorded there like any other.
+    if (!prepared.items.empty() || completion) {
+        auto outcomes = repository_.import(command.tenant, *workspace, prepared.items, pointer_to(completion));
         if (!outcomes) return std::move(outcomes).error();
         if (outcomes->size() != prepared.items.size())
             return Error::internal("the repository reported a wrong number of outcomes");
@@ -454,6 +508,13 @@ Result<void> LeadService::check_ready() { return repository_.ping(); }
 
 Result<ports::LeadDetails> LeadService::details(const ports::LeadKey& key, Lead lead) {
     auto recent = repository_.activities(key, ports::kRecentActivityCount, 0);
+    if (!recent) return std::move(recent).error();
+    return ports::LeadDetails{
+        .lead = std::move(lead), .activity = std::move(recent->items), .activity_total = recent->total};
+}
+
+Result<ports::LeadDetails> LeadService::details(const ports::LeadKey& key, Lead lead, ports::TransactionReader& reads) {
+    auto recent = reads.recent_activity(key, ports::kRecentActivityCount);
     if (!recent) return std::move(recent).error();
     return ports::LeadDetails{
         .lead = std::move(lead), .activity = std::move(recent->items), .activity_total = recent->total};

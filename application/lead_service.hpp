@@ -17,14 +17,24 @@ class LeadService final : public ports::LeadUseCases {
     LeadService(ports::LeadRepository& repository, ports::Clock& clock, ports::IdGenerator& ids);
 
     domain::Result<ports::LeadList> list(const ports::ListLeadsQuery& query) override;
-    domain::Result<ports::LeadDetails> create(const ports::CreateLeadCommand& command) override;
+    domain::Result<ports::LeadDetails> create(
+        const ports::CreateLeadCommand& command,
+        const ports::Idempotency<ports::LeadDetails>* idempotency = nullptr) override;
     domain::Result<ports::LeadDetails> get(const ports::LeadRef& ref) override;
-    domain::Result<ports::LeadDetails> update(const ports::UpdateLeadCommand& command) override;
-    domain::Result<ports::UpsertedLead> upsert(const ports::CreateLeadCommand& command) override;
+    domain::Result<ports::LeadDetails> update(
+        const ports::UpdateLeadCommand& command,
+        const ports::Idempotency<ports::LeadDetails>* idempotency = nullptr) override;
+    domain::Result<ports::UpsertedLead> upsert(
+        const ports::CreateLeadCommand& command,
+        const ports::Idempotency<ports::UpsertedLead>* idempotency = nullptr) override;
     domain::Result<void> remove(const ports::RemoveLeadCommand& command) override;
-    domain::Result<domain::Activity> record_activity(const ports::RecordActivityCommand& command) override;
+    domain::Result<domain::Activity> record_activity(
+        const ports::RecordActivityCommand& command,
+        const ports::Idempotency<domain::Activity>* idempotency = nullptr) override;
     domain::Result<ports::ActivityList> activity_history(const ports::ActivityHistoryQuery& query) override;
-    domain::Result<ports::ImportSummary> import_leads(const ports::ImportCommand& command) override;
+    domain::Result<ports::ImportSummary> import_leads(
+        const ports::ImportCommand& command,
+        const ports::Idempotency<ports::ImportSummary>* idempotency = nullptr) override;
     domain::Result<void> check_ready() override;
 
   private:
@@ -41,6 +51,9 @@ class LeadService final : public ports::LeadUseCases {
                       ports::ImportSummary& summary);
 
     domain::Result<ports::LeadDetails> details(const ports::LeadKey& key, domain::Lead lead);
+    // The same inside a write's transaction (an idempotent answer).
+    static domain::Result<ports::LeadDetails> details(const ports::LeadKey& key, domain::Lead lead,
+                                                      ports::TransactionReader& reads);
     // A service-made entry (no campaign) with a fresh id.
     domain::Activity entry(const domain::LeadId& lead_id, domain::ActivityType type, domain::Timestamp at,
                            domain::Attributes data = {});

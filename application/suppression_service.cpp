@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "application/completion.hpp"
 #include "application/issues.hpp"
 #include "domain/email.hpp"
 
@@ -24,7 +25,8 @@ SuppressionService::SuppressionService(ports::SuppressionRepository& repository,
                                        ports::IdGenerator& ids)
     : repository_(repository), clock_(clock), ids_(ids) {}
 
-Result<ports::SuppressionAdded> SuppressionService::add(const ports::AddSuppressionCommand& command) {
+Result<ports::SuppressionAdded> SuppressionService::add(
+    const ports::AddSuppressionCommand& command, const ports::Idempotency<ports::SuppressionAdded>* idempotency) {
     Issues issues;
     auto email = issues.take(domain::Email::parse(command.email));
     domain::SuppressionReason reason = domain::SuppressionReason::Manual;
@@ -36,9 +38,14 @@ Result<ports::SuppressionAdded> SuppressionService::add(const ports::AddSuppress
         }
     }
     if (!issues.empty()) return std::move(issues).error();
+    const auto completion = completion_for<ports::SuppressionAdded>(
+        idempotency, [](const ports::SuppressionAdded& added, ports::TransactionReader&) {
+            return Result<std::optional<ports::SuppressionAdded>>(added);
+        });
     return repository_.add_suppression(
         command.tenant, *email,
-        domain::SuppressionDraft{.id = ids_.new_suppression_id(), .reason = reason, .created_at = clock_.now()});
+        domain::SuppressionDraft{.id = ids_.new_suppression_id(), .reason = reason, .created_at = clock_.now()},
+        pointer_to(completion));
 }
 
 Result<domain::Suppression> SuppressionService::find(const domain::TenantId& tenant, const std::string& email) {

@@ -12,7 +12,9 @@ class SuppressionService final : public ports::SuppressionUseCases {
   public:
     SuppressionService(ports::SuppressionRepository& repository, ports::Clock& clock, ports::IdGenerator& ids);
 
-    domain::Result<ports::SuppressionAdded> add(const ports::AddSuppressionCommand& command) override;
+    domain::Result<ports::SuppressionAdded> add(
+        const ports::AddSuppressionCommand& command,
+        const ports::Idempotency<ports::SuppressionAdded>* idempotency = nullptr) override;
     domain::Result<domain::Suppression> find(const domain::TenantId& tenant, const std::string& email) override;
     domain::Result<domain::Suppression> get(const ports::SuppressionRef& ref) override;
     domain::Result<ports::SuppressionList> list(const ports::ListSuppressionsQuery& query) override;

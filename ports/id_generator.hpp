@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "domain/ids.hpp"
 
 namespace leads::ports {
@@ -11,6 +13,8 @@ class IdGenerator {
     virtual domain::LeadId new_lead_id() = 0;
     virtual domain::ActivityId new_activity_id() = 0;
     virtual domain::SuppressionId new_suppression_id() = 0;
+    // An opaque, never-repeated token (an idempotency claim's).
+    virtual std::string new_token() = 0;
 };
 
 }  // namespace leads::ports

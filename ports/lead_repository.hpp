@@ -14,6 +14,10 @@
 
 namespace leads::ports {
 
+// An idempotent write's answer, recorded in the write's transaction (ports/idempotency.hpp).
+template <class Outcome>
+struct Completion;
+
 // Names one lead for one tenant. A lead of another tenant, or (when workspace is set) of
 // another workspace, is indistinguishable from one that does not exist.
 struct LeadKey {
@@ -110,7 +114,9 @@ class LeadRepository {
 
     // Stores a new lead and its lead_created entry atomically. Conflict when the email is
     // already taken in (tenant, workspace); Suppressed when it is on the tenant's list.
-    virtual domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) = 0;
+    // With a completion, each write also records its answer in its transaction.
+    virtual domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created,
+                                        const Completion<domain::Lead>* completion = nullptr) = 0;
 
     virtual domain::Result<domain::Lead> find(const LeadKey& key) = 0;
 
@@ -119,7 +125,8 @@ class LeadRepository {
     // inside mutate is reliable. The lead is rewritten only when its version changed.
     // Conflict when the new email is taken, Suppressed when it is on the tenant's list.
     // Returns the stored lead.
-    virtual domain::Result<domain::Lead> update(const LeadKey& key, const LeadMutation& mutate) = 0;
+    virtual domain::Result<domain::Lead> update(const LeadKey& key, const LeadMutation& mutate,
+                                                const Completion<domain::Lead>* completion = nullptr) = 0;
 
     // Erases the lead and all its activity; with suppress, adds its email to the tenant's
     // suppression list in the same transaction (kept as it is when already there).
@@ -138,9 +145,9 @@ class LeadRepository {
     // the workspace (including leads inserted by earlier items); a new email is
     // inserted, a taken one skipped or merged; a suppressed one fails its row (Suppressed)
     // whether or not a lead holds it. Any non-row error rolls everything back.
-    virtual domain::Result<std::vector<ImportOutcome>> import(const domain::TenantId& tenant,
-                                                              const domain::WorkspaceSlug& workspace,
-                                                              const std::vector<ImportItem>& items) = 0;
+    virtual domain::Result<std::vector<ImportOutcome>> import(
+        const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace, const std::vector<ImportItem>& items,
+        const Completion<std::vector<ImportOutcome>>* completion = nullptr) = 0;
 
     // Succeeds when the storage answers (readiness).
     virtual domain::Result<void> ping() = 0;

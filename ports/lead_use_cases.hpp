@@ -11,6 +11,7 @@
 #include "domain/ids.hpp"
 #include "domain/lead.hpp"
 #include "domain/result.hpp"
+#include "ports/idempotency.hpp"
 #include "ports/lead_repository.hpp"
 
 namespace leads::ports {
@@ -164,20 +165,27 @@ class LeadUseCases {
 
     virtual domain::Result<LeadList> list(const ListLeadsQuery& query) = 0;
     // Conflict (duplicate email, with the holder's id); Suppressed.
-    virtual domain::Result<LeadDetails> create(const CreateLeadCommand& command) = 0;
+    // Each write takes an optional Idempotency-Key claim: its answer is then recorded in the
+    // write's transaction (CONTRACT §6).
+    virtual domain::Result<LeadDetails> create(const CreateLeadCommand& command,
+                                               const Idempotency<LeadDetails>* idempotency = nullptr) = 0;
     // Creates the lead, or applies the body to the workspace's lead holding the email as an
     // import row with on_duplicate=update does. Suppressed.
-    virtual domain::Result<UpsertedLead> upsert(const CreateLeadCommand& command) = 0;
+    virtual domain::Result<UpsertedLead> upsert(const CreateLeadCommand& command,
+                                                const Idempotency<UpsertedLead>* idempotency = nullptr) = 0;
     // NotFound for a malformed id, another tenant's lead or another workspace's lead.
     virtual domain::Result<LeadDetails> get(const LeadRef& ref) = 0;
     // PreconditionFailed when expected_version is given and does not accept the lead's version.
-    virtual domain::Result<LeadDetails> update(const UpdateLeadCommand& command) = 0;
+    virtual domain::Result<LeadDetails> update(const UpdateLeadCommand& command,
+                                               const Idempotency<LeadDetails>* idempotency = nullptr) = 0;
     virtual domain::Result<void> remove(const RemoveLeadCommand& command) = 0;
-    virtual domain::Result<domain::Activity> record_activity(const RecordActivityCommand& command) = 0;
+    virtual domain::Result<domain::Activity> record_activity(
+        const RecordActivityCommand& command, const Idempotency<domain::Activity>* idempotency = nullptr) = 0;
     virtual domain::Result<ActivityList> activity_history(const ActivityHistoryQuery& query) = 0;
     // Validation only for the request as a whole (workspace, on_duplicate, row count);
     // row problems are reported in the summary.
-    virtual domain::Result<ImportSummary> import_leads(const ImportCommand& command) = 0;
+    virtual domain::Result<ImportSummary> import_leads(const ImportCommand& command,
+                                                       const Idempotency<ImportSummary>* idempotency = nullptr) = 0;
     // Succeeds when the service can serve (its storage answers).
     virtual domain::Result<void> check_ready() = 0;
 };

@@ -11,6 +11,9 @@
 
 namespace leads::ports {
 
+template <class Outcome>
+struct Completion;
+
 // Where a newest-first walk of the list stopped: the last entry returned.
 struct SuppressionPosition {
     domain::Timestamp created_at;
@@ -37,8 +40,9 @@ class SuppressionRepository {
     virtual ~SuppressionRepository() = default;
 
     // Adds the email unless the tenant already lists it.
-    virtual domain::Result<SuppressionAdded> add_suppression(const domain::TenantId& tenant, const domain::Email& email,
-                                                             const domain::SuppressionDraft& draft) = 0;
+    virtual domain::Result<SuppressionAdded> add_suppression(
+        const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
+        const Completion<SuppressionAdded>* completion = nullptr) = 0;
     virtual domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
                                                                  const domain::Email& email) = 0;
     virtual domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,

@@ -8,6 +8,7 @@
 #include "domain/ids.hpp"
 #include "domain/result.hpp"
 #include "domain/suppression.hpp"
+#include "ports/idempotency.hpp"
 #include "ports/suppression_repository.hpp"
 
 namespace leads::ports {
@@ -44,7 +45,8 @@ class SuppressionUseCases {
   public:
     virtual ~SuppressionUseCases() = default;
 
-    virtual domain::Result<SuppressionAdded> add(const AddSuppressionCommand& command) = 0;
+    virtual domain::Result<SuppressionAdded> add(const AddSuppressionCommand& command,
+                                                 const Idempotency<SuppressionAdded>* idempotency = nullptr) = 0;
     // The entry for an email (NotFound when it is not listed).
     virtual domain::Result<domain::Suppression> find(const domain::TenantId& tenant, const std::string& email) = 0;
     virtual domain::Result<domain::Suppression> get(const SuppressionRef& ref) = 0;

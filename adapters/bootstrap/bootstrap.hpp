@@ -68,6 +68,7 @@ class Application {
     std::shared_ptr<ports::IdGenerator> ids_;
     std::shared_ptr<ports::LeadUseCases> use_cases_;
     std::shared_ptr<ports::SuppressionUseCases> suppressions_;
+    std::shared_ptr<ports::IdempotencyUseCases> idempotency_;
     std::shared_ptr<const http::Authenticator> authenticator_;
     std::shared_ptr<const void> api_;  // the ApiHandler, kept alive for the server
     std::unique_ptr<http::Server> server_;

@@ -29,7 +29,7 @@ struct Setting {
 
 // One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
 // (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
-constexpr std::array<Setting, 17> kSettings = {{
+constexpr std::array<Setting, 18> kSettings = {{
     {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
     {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
      "Storage: sqlite:PATH, postgresql://... or memory:"},
@@ -51,6 +51,8 @@ constexpr std::array<Setting, 17> kSettings = {{
      "Requests a tenant may send at once within its budget; 0: the rate"},
     {"LEADS_TENANT_MAX_SEARCHES", "--tenant-max-searches", "INT", "INT in [0 - 1024]", "",
      "Searches one tenant runs at once, 0: no cap (default: half of LEADS_DB_POOL_SIZE)"},
+    {"LEADS_IDEMPOTENCY_TTL_H", "--idempotency-ttl-h", "INT", "INT in [1 - 8760]", "24",
+     "Hours an Idempotency-Key and its answer are remembered"},
     {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
      "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
     {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
@@ -193,6 +195,9 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
         if (!value) return std::move(value).error();
         config.*field = *value;
     }
+    auto ttl = integer(raw, "LEADS_IDEMPOTENCY_TTL_H", 24, 1, 8760);
+    if (!ttl) return std::move(ttl).error();
+    config.idempotency_ttl = std::chrono::hours(*ttl);
 
     if (auto auth = resolve_auth(raw, config); !auth) return std::move(auth).error();
     return config;

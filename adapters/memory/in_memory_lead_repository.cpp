@@ -69,12 +69,28 @@ struct SuppressionList {
     }
 };
 
+struct IdempotencyEntry {
+    std::string fingerprint;
+    std::string token;
+    std::optional<ports::IdempotentAnswer> answer;  // set once final
+    Timestamp claimed_at;
+    Timestamp expires_at;
+};
+
 struct Store {
-    std::unordered_map<std::string, Lead> leads;                        // by id
-    std::unordered_map<std::string, std::vector<Activity>> activities;  // by lead id, oldest first
-    std::map<EmailKey, std::string> emails;                             // the id holding each email
-    std::map<WorkspaceKey, std::set<OrderKey>> order;                   // oldest first
-    std::map<std::string, SuppressionList> suppressions;                // by tenant
+    std::unordered_map<std::string, Lead> leads;                                  // by id
+    std::unordered_map<std::string, std::vector<Activity>> activities;            // by lead id, oldest first
+    std::map<EmailKey, std::string> emails;                                       // the id holding each email
+    std::map<WorkspaceKey, std::set<OrderKey>> order;                             // oldest first
+    std::map<std::string, SuppressionList> suppressions;                          // by tenant
+    std::map<std::pair<std::string, std::string>, IdempotencyEntry> idempotency;  // by (tenant, key)
+
+    // The running claim a completion names, or null when it is no longer this request's.
+    IdempotencyEntry* claim_of(const ports::IdempotencyRecord& record) {
+        const auto found = idempotency.find({record.tenant.value(), record.key});
+        if (found == idempotency.end() || found->second.answer || found->second.token != record.token) return nullptr;
+        return &found->second;
+    }
 
     const Lead* visible_lead(const ports::LeadKey& key) const {
         const auto found = leads.find(key.id.value());
@@ -207,6 +223,62 @@ bool matches_filter(const Store& store, const Lead& lead, const ports::LeadFilte
     return !filter.do_not_contact || store.suppressed(lead.tenant, lead.email) == *filter.do_not_contact;
 }
 
+Result<ports::ActivityPage> activity_page(const Store& store, const ports::LeadKey& key, std::int64_t limit,
+                                          std::int64_t offset, const std::optional<ports::ActivityPosition>& after) {
+    if (store.visible_lead(key) == nullptr) return Error::not_found();
+    ports::ActivityPage page;
+    const auto found = store.activities.find(key.id.value());
+    if (found == store.activities.end()) return page;
+    const std::vector<Activity>& list = found->second;
+    page.total = static_cast<std::int64_t>(list.size());
+    auto first = list.rbegin() + static_cast<std::ptrdiff_t>(std::min(non_negative(offset), page.total));
+    if (after) {
+        const OrderKey position{after->at, after->id.value()};
+        first = std::find_if(list.rbegin(), list.rend(), [&](const Activity& entry) {
+            return OrderKey{entry.timestamp, entry.id.value()} < position;
+        });
+    }
+    const auto available = static_cast<std::size_t>(list.rend() - first);
+    const auto take = std::min(static_cast<std::size_t>(non_negative(limit)), available);
+    page.items.assign(first, first + static_cast<std::ptrdiff_t>(take));
+    page.more = take < available;
+    return page;
+}
+
+// Reads of the store while the writer holds the lock.
+class StoreReader final : public ports::TransactionReader {
+  public:
+    explicit StoreReader(const Store& store) : store_(store) {}
+    Result<ports::ActivityPage> recent_activity(const ports::LeadKey& key, std::int64_t limit) override {
+        return activity_page(store_, key, limit, 0, std::nullopt);
+    }
+
+  private:
+    const Store& store_;
+};
+
+// Checked before the effect is applied (under the writer's lock): the claim must still be
+// this request's.
+template <class Outcome>
+Result<void> check_claim(Store& store, const ports::Completion<Outcome>* completion) {
+    if (completion != nullptr && store.claim_of(completion->record) == nullptr) {
+        return Error::unavailable("the idempotency key was taken over by another request; retry");
+    }
+    return {};
+}
+
+// Records the completion's answer for the outcome just applied (same lock: nothing sees the
+// effect without its record).
+template <class Outcome>
+Result<void> record_answer(Store& store, const ports::Completion<Outcome>* completion, const Outcome& outcome) {
+    if (completion == nullptr) return {};
+    StoreReader reader(store);
+    auto answer = completion->answer(outcome, reader);
+    if (!answer) return std::move(answer).error();
+    if (*answer) store.claim_of(completion->record)->answer = std::move(**answer);
+    return {};
+}
+
 }  // namespace
 
 struct InMemoryLeadRepository::State {
@@ -217,9 +289,11 @@ InMemoryLeadRepository::InMemoryLeadRepository() : state_(std::make_unique<State
 
 InMemoryLeadRepository::~InMemoryLeadRepository() = default;
 
-Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& created) {
+Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& created,
+                                            const ports::Completion<Lead>* completion) {
     std::unique_lock lock(mutex_);
     Store& store = state_->store;
+    if (auto claimed = check_claim(store, completion); !claimed) return claimed;
     if (store.leads.contains(lead.id.value())) return Error::internal("lead id already in use");
     if (store.suppressed(lead.tenant, lead.email)) return Error::suppressed();
     if (const auto holder = store.emails.find(email_key(lead)); holder != store.emails.end()) {
@@ -229,7 +303,7 @@ Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& cr
     staging.put(lead, nullptr);
     staging.append(lead.id, {created});
     std::move(staging).commit(store);
-    return {};
+    return record_answer(store, completion, store.as_read(lead));
 }
 
 Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
@@ -239,16 +313,20 @@ Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
     return state_->store.as_read(*lead);
 }
 
-Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate) {
+Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
+                                            const ports::Completion<Lead>* completion) {
     std::unique_lock lock(mutex_);
     Store& store = state_->store;
+    if (auto claimed = check_claim(store, completion); !claimed) return claimed.error();
     const Lead* current = store.visible_lead(key);
     if (current == nullptr) return Error::not_found();
     Staging staging(store);
     auto stored = stage_mutation(staging, *current, mutate);
     if (!stored) return stored;
     std::move(staging).commit(store);
-    return store.as_read(std::move(stored).value());
+    Lead read = store.as_read(std::move(stored).value());
+    if (auto recorded = record_answer(store, completion, read); !recorded) return recorded.error();
+    return read;
 }
 
 Result<void> InMemoryLeadRepository::remove(const ports::LeadKey& key,
@@ -309,32 +387,15 @@ Result<ports::ActivityPage> InMemoryLeadRepository::activities(const ports::Lead
                                                                std::int64_t offset,
                                                                const std::optional<ports::ActivityPosition>& after) {
     std::shared_lock lock(mutex_);
-    const Store& store = state_->store;
-    if (store.visible_lead(key) == nullptr) return Error::not_found();
-    ports::ActivityPage page;
-    const auto found = store.activities.find(key.id.value());
-    if (found == store.activities.end()) return page;
-    const std::vector<Activity>& list = found->second;
-    page.total = static_cast<std::int64_t>(list.size());
-    auto first = list.rbegin() + static_cast<std::ptrdiff_t>(std::min(non_negative(offset), page.total));
-    if (after) {
-        const OrderKey position{after->at, after->id.value()};
-        first = std::find_if(list.rbegin(), list.rend(), [&](const Activity& entry) {
-            return OrderKey{entry.timestamp, entry.id.value()} < position;
-        });
-    }
-    const auto available = static_cast<std::size_t>(list.rend() - first);
-    const auto take = std::min(static_cast<std::size_t>(non_negative(limit)), available);
-    page.items.assign(first, first + static_cast<std::ptrdiff_t>(take));
-    page.more = take < available;
-    return page;
+    return activity_page(state_->store, key, limit, offset, after);
 }
 
-Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(const domain::TenantId& tenant,
-                                                                         const domain::WorkspaceSlug& workspace,
-                                                                         const std::vector<ports::ImportItem>& items) {
+Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
+    const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace, const std::vector<ports::ImportItem>& items,
+    const ports::Completion<std::vector<ports::ImportOutcome>>* completion) {
     std::unique_lock lock(mutex_);
     Store& store = state_->store;
+    if (auto claimed = check_claim(store, completion); !claimed) return claimed.error();
     Staging staging(store);
     std::vector<ports::ImportOutcome> outcomes;
     outcomes.reserve(items.size());
@@ -370,16 +431,67 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(const d
         }
     }
     std::move(staging).commit(store);
+    if (auto recorded = record_answer(store, completion, outcomes); !recorded) return recorded.error();
     return outcomes;
 }
 
 Result<void> InMemoryLeadRepository::ping() { return {}; }
 
-Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(const domain::TenantId& tenant,
-                                                                        const domain::Email& email,
-                                                                        const domain::SuppressionDraft& draft) {
+Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(
+    const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
+    const ports::Completion<ports::SuppressionAdded>* completion) {
     std::unique_lock lock(mutex_);
-    return state_->store.add_suppression(tenant, email, draft);
+    Store& store = state_->store;
+    if (auto claimed = check_claim(store, completion); !claimed) return claimed.error();
+    ports::SuppressionAdded added = store.add_suppression(tenant, email, draft);
+    if (auto recorded = record_answer(store, completion, added); !recorded) return recorded.error();
+    return added;
+}
+
+Result<ports::ClaimOutcome> InMemoryLeadRepository::claim_idempotency(const ports::IdempotencyRequest& request) {
+    std::unique_lock lock(mutex_);
+    auto& records = state_->store.idempotency;
+    const auto [found, inserted] = records.try_emplace({request.tenant.value(), request.key});
+    IdempotencyEntry& entry = found->second;
+    const bool expired = !inserted && entry.expires_at <= request.now;
+    const bool abandoned = !inserted && !entry.answer && entry.claimed_at < request.stale_before;
+    if (!inserted && !expired) {
+        if (entry.fingerprint != request.fingerprint) return ports::ClaimOutcome{ports::ClaimState::Reused, {}};
+        if (entry.answer) return ports::ClaimOutcome{ports::ClaimState::Replay, entry.answer};
+        if (!abandoned) return ports::ClaimOutcome{ports::ClaimState::InProgress, {}};
+    }
+    entry = IdempotencyEntry{request.fingerprint, request.token, std::nullopt, request.now, request.expires_at};
+    return ports::ClaimOutcome{ports::ClaimState::Claimed, {}};
+}
+
+Result<void> InMemoryLeadRepository::finish_idempotency(const ports::IdempotencyRecord& record,
+                                                        const ports::IdempotentAnswer& answer) {
+    std::unique_lock lock(mutex_);
+    IdempotencyEntry* entry = state_->store.claim_of(record);
+    if (entry == nullptr) return Error::unavailable("the idempotency key was taken over by another request");
+    entry->answer = answer;
+    return {};
+}
+
+Result<void> InMemoryLeadRepository::release_idempotency(const ports::IdempotencyRecord& record) {
+    std::unique_lock lock(mutex_);
+    if (state_->store.claim_of(record) != nullptr) state_->store.idempotency.erase({record.tenant.value(), record.key});
+    return {};
+}
+
+Result<std::int64_t> InMemoryLeadRepository::purge_idempotency(Timestamp now, std::int64_t limit) {
+    std::unique_lock lock(mutex_);
+    std::int64_t purged = 0;
+    auto& records = state_->store.idempotency;
+    for (auto it = records.begin(); it != records.end() && purged < limit;) {
+        if (it->second.expires_at <= now) {
+            it = records.erase(it);
+            ++purged;
+        } else {
+            ++it;
+        }
+    }
+    return purged;
 }
 
 Result<domain::Suppression> InMemoryLeadRepository::find_suppression(const domain::TenantId& tenant,

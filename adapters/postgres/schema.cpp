@@ -114,7 +114,30 @@ const sql::Migration kUpdatedOrder{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kLeadForeignKey, kSuppressions, kUpdatedOrder};
+// Idempotency-Key records (CONTRACT §6): a claim while the request runs (status NULL), then
+// its final answer, written in the transaction of the request's effect.
+const sql::Migration kIdempotencyKeys{
+    5,
+    "idempotency keys",
+    {
+        R"(CREATE TABLE idempotency_keys (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            idem_key TEXT COLLATE "C" NOT NULL,
+            fingerprint TEXT NOT NULL,
+            token TEXT NOT NULL,
+            status INTEGER,
+            body TEXT,
+            location TEXT,
+            etag TEXT,
+            claimed_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, idem_key)
+        ))",
+        "CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial, kLeadForeignKey, kSuppressions, kUpdatedOrder, kIdempotencyKeys};
 
 }  // namespace
 

@@ -137,6 +137,82 @@ SuppressionRow suppression_row(const std::string& tenant, const std::string& has
                           .created_at = millis(draft.created_at)};
 }
 
+// A page of a lead's activity inside the caller's transaction (NotFound when the lead is
+// not visible): the total, and one row more than the page to tell whether more follow.
+Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const ports::LeadKey& key, std::int64_t limit,
+                                            std::int64_t offset, const std::optional<ports::ActivityPosition>& after) {
+    auto lead = steps.lead_by_id(key.tenant.value(), key.id.value(), false);
+    if (!lead || !visible(*lead, key)) return Error::not_found();
+
+    ports::ActivityPage page;
+    auto& count = prepare(lease, "SELECT COUNT(*) FROM activities WHERE tenant_id = :tenant AND lead_id = :id",
+                          [](auto& st, auto& b) {
+                              st.exchange(soci::into(b.count));
+                              bind_tenant_id(st, b);
+                          });
+    count.b.tenant = lead->tenant;
+    count.b.id = lead->id;
+    page.total = steps.single_count(count);
+
+    std::vector<ActivityRow> rows;
+    if (limit > 0 && (after || offset < page.total)) {
+        // One row more than the page: whether more follow.
+        auto& q = prepare(lease,
+                          std::string("SELECT id, lead_id, type, ts, campaign_id, data FROM activities WHERE "
+                                      "tenant_id = :tenant AND lead_id = :id") +
+                              (after ? " AND (ts, id) < (:after_at, :after_id)" : "") +
+                              " ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset",
+                          [by_position = after.has_value()](auto& st, auto& b) {
+                              st.exchange(soci::into(b.activity.id));
+                              st.exchange(soci::into(b.activity.lead_id));
+                              st.exchange(soci::into(b.activity.type));
+                              st.exchange(soci::into(b.activity.ts));
+                              st.exchange(soci::into(b.activity.campaign_id, b.activity.campaign_id_ind));
+                              st.exchange(soci::into(b.activity.data));
+                              bind_tenant_id(st, b);
+                              st.exchange(soci::use(b.limit, "limit"));
+                              st.exchange(soci::use(b.offset, "offset"));
+                              if (by_position) {
+                                  st.exchange(soci::use(b.after_at, "after_at"));
+                                  st.exchange(soci::use(b.after_id, "after_id"));
+                              }
+                          });
+        q.b.tenant = lead->tenant;
+        q.b.id = lead->id;
+        q.b.limit = limit + 1;
+        q.b.offset = after ? 0 : std::max<long long>(offset, 0);
+        if (after) {
+            q.b.after_at = millis(after->at);
+            q.b.after_id = after->id.value();
+        }
+        q.st.execute();
+        while (q.st.fetch()) rows.push_back(q.b.activity);
+    }
+
+    page.more = static_cast<long long>(rows.size()) > limit;
+    if (page.more) rows.pop_back();
+    page.items.reserve(rows.size());
+    for (const auto& row : rows) {
+        auto activity = to_activity(row);
+        if (!activity) return std::move(activity).error();
+        page.items.push_back(std::move(activity).value());
+    }
+    return page;
+}
+
+// The reads an idempotent write's answer makes, inside the write's transaction.
+class LeaseReader final : public ports::TransactionReader {
+  public:
+    LeaseReader(Lease& lease, Steps& steps) : lease_(lease), steps_(steps) {}
+    Result<ports::ActivityPage> recent_activity(const ports::LeadKey& key, std::int64_t limit) override {
+        return read_activities(lease_, steps_, key, limit, 0, std::nullopt);
+    }
+
+  private:
+    Lease& lease_;
+    Steps& steps_;
+};
+
 }  // namespace
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
@@ -164,7 +240,8 @@ Result<T> SqlLeadRepository::run(Access access, Body&& body) {
     }
 }
 
-Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::Activity& created) {
+Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::Activity& created,
+                                       const ports::Completion<domain::Lead>* completion) {
     auto row = to_row(lead);
     if (!row) return std::move(row).error();
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
@@ -188,6 +265,8 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
             auto logged = steps.insert_activities(lead, {created});
             if (!logged) return logged;
             steps.add_counts(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
+            LeaseReader reader(lease, steps);
+            if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded;
             lease.commit();
             return {};
         }
@@ -204,7 +283,8 @@ Result<domain::Lead> SqlLeadRepository::find(const ports::LeadKey& key) {
     });
 }
 
-Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate) {
+Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
+                                               const ports::Completion<domain::Lead>* completion) {
     return run<domain::Lead>(Access::Write, [&](Lease& lease) -> Result<domain::Lead> {
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
@@ -251,6 +331,8 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             auto logged = steps.insert_activities(lead, entries);
             if (!logged) return std::move(logged).error();
             steps.add_counts(lead.tenant.value(), deltas);
+            LeaseReader reader(lease, steps);
+            if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded.error();
             lease.commit();
             return lead;
         }
@@ -401,70 +483,15 @@ Result<ports::ActivityPage> SqlLeadRepository::activities(const ports::LeadKey& 
     return run<ports::ActivityPage>(Access::Read, [&](Lease& lease) -> Result<ports::ActivityPage> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_read);
-        auto lead = steps.lead_by_id(key.tenant.value(), key.id.value(), false);
-        if (!lead || !visible(*lead, key)) return Error::not_found();
-
-        ports::ActivityPage page;
-        auto& count = prepare(lease, "SELECT COUNT(*) FROM activities WHERE tenant_id = :tenant AND lead_id = :id",
-                              [](auto& st, auto& b) {
-                                  st.exchange(soci::into(b.count));
-                                  bind_tenant_id(st, b);
-                              });
-        count.b.tenant = lead->tenant;
-        count.b.id = lead->id;
-        page.total = steps.single_count(count);
-
-        std::vector<ActivityRow> rows;
-        if (limit > 0 && (after || offset < page.total)) {
-            // One row more than the page: whether more follow.
-            auto& q = prepare(lease,
-                              std::string("SELECT id, lead_id, type, ts, campaign_id, data FROM activities WHERE "
-                                          "tenant_id = :tenant AND lead_id = :id") +
-                                  (after ? " AND (ts, id) < (:after_at, :after_id)" : "") +
-                                  " ORDER BY ts DESC, id DESC LIMIT :limit OFFSET :offset",
-                              [by_position = after.has_value()](auto& st, auto& b) {
-                                  st.exchange(soci::into(b.activity.id));
-                                  st.exchange(soci::into(b.activity.lead_id));
-                                  st.exchange(soci::into(b.activity.type));
-                                  st.exchange(soci::into(b.activity.ts));
-                                  st.exchange(soci::into(b.activity.campaign_id, b.activity.campaign_id_ind));
-                                  st.exchange(soci::into(b.activity.data));
-                                  bind_tenant_id(st, b);
-                                  st.exchange(soci::use(b.limit, "limit"));
-                                  st.exchange(soci::use(b.offset, "offset"));
-                                  if (by_position) {
-                                      st.exchange(soci::use(b.after_at, "after_at"));
-                                      st.exchange(soci::use(b.after_id, "after_id"));
-                                  }
-                              });
-            q.b.tenant = lead->tenant;
-            q.b.id = lead->id;
-            q.b.limit = limit + 1;
-            q.b.offset = after ? 0 : std::max<long long>(offset, 0);
-            if (after) {
-                q.b.after_at = millis(after->at);
-                q.b.after_id = after->id.value();
-            }
-            q.st.execute();
-            while (q.st.fetch()) rows.push_back(q.b.activity);
-        }
-        lease.commit();
-
-        page.more = static_cast<long long>(rows.size()) > limit;
-        if (page.more) rows.pop_back();
-        page.items.reserve(rows.size());
-        for (const auto& row : rows) {
-            auto activity = to_activity(row);
-            if (!activity) return std::move(activity).error();
-            page.items.push_back(std::move(activity).value());
-        }
+        auto page = read_activities(lease, steps, key, limit, offset, after);
+        if (page) lease.commit();
         return page;
     });
 }
 
-Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain::TenantId& tenant,
-                                                                    const domain::WorkspaceSlug& workspace,
-                                                                    const std::vector<ports::ImportItem>& items) {
+Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
+    const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace, const std::vector<ports::ImportItem>& items,
+    const ports::Completion<std::vector<ports::ImportOutcome>>* completion) {
     for (const auto& item : items) {
         if (!(item.lead.tenant == tenant) || !(item.lead.workspace == workspace)) {
             return Error::internal("an import item belongs to another workspace");
@@ -535,6 +562,8 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(const domain
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
         }
         steps.add_counts(tenant_id, deltas);
+        LeaseReader reader(lease, steps);
+        if (auto recorded = steps.complete(completion, outcomes, reader); !recorded) return recorded.error();
         lease.commit();
         return outcomes;
     });
@@ -548,9 +577,9 @@ Result<void> SqlLeadRepository::ping() {
     });
 }
 
-Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(const domain::TenantId& tenant,
-                                                                   const domain::Email& email,
-                                                                   const domain::SuppressionDraft& draft) {
+Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(
+    const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
+    const ports::Completion<ports::SuppressionAdded>* completion) {
     const SuppressionRow entry = suppression_row(tenant.value(), crypto::email_hash(email), draft);
     return run<ports::SuppressionAdded>(Access::Write, [&](Lease& lease) -> Result<ports::SuppressionAdded> {
         Steps steps(lease, dialect_);
@@ -564,11 +593,114 @@ Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(const domain:
         }
         auto stored =
             created ? std::optional<SuppressionRow>(entry) : steps.suppression_by_hash(entry.tenant, entry.email_hash);
-        lease.commit();
         if (!stored) return Error::unavailable("the suppression list changed meanwhile; retry");
         auto suppression = to_suppression(*stored);
         if (!suppression) return std::move(suppression).error();
-        return ports::SuppressionAdded{std::move(suppression).value(), created};
+        ports::SuppressionAdded added{std::move(suppression).value(), created};
+        LeaseReader reader(lease, steps);
+        if (auto recorded = steps.complete(completion, added, reader); !recorded) return recorded.error();
+        lease.commit();
+        return added;
+    });
+}
+
+Result<ports::ClaimOutcome> SqlLeadRepository::claim_idempotency(const ports::IdempotencyRequest& request) {
+    using ports::ClaimState;
+    return run<ports::ClaimOutcome>(Access::Write, [&](Lease& lease) -> Result<ports::ClaimOutcome> {
+        Steps steps(lease, dialect_);
+        const IdempotencyRow claim{.tenant = request.tenant.value(),
+                                   .key = request.key,
+                                   .fingerprint = request.fingerprint,
+                                   .token = request.token,
+                                   .claimed_at = millis(request.now),
+                                   .expires_at = millis(request.expires_at)};
+        // Twice at most: a concurrent first claim that wins the insert is then read (on
+        // PostgreSQL the loser's INSERT waited for it to commit).
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            lease.begin(dialect_.begin_write);
+            const auto row = steps.idempotency_row(claim.tenant, claim.key);
+            if (!row) {
+                if (!steps.insert_claim(claim)) {
+                    lease.rollback();
+                    continue;
+                }
+                lease.commit();
+                return ports::ClaimOutcome{ClaimState::Claimed, {}};
+            }
+            if (row->expires_at > claim.claimed_at) {
+                if (row->fingerprint != claim.fingerprint) {
+                    lease.commit();
+                    return ports::ClaimOutcome{ClaimState::Reused, {}};
+                }
+                if (row->status_ind == soci::i_ok) {
+                    lease.commit();
+                    return ports::ClaimOutcome{
+                        ClaimState::Replay,
+                        ports::IdempotentAnswer{.status = row->status,
+                                                .body = row->body_ind == soci::i_ok ? row->body : std::string(),
+                                                .location = row->location_ind == soci::i_ok ? row->location : "",
+                                                .etag = row->etag_ind == soci::i_ok ? row->etag : ""}};
+                }
+                if (row->claimed_at >= millis(request.stale_before)) {
+                    lease.commit();
+                    return ports::ClaimOutcome{ClaimState::InProgress, {}};
+                }
+            }
+            // Expired, or a claim whose request died before it answered: taken over.
+            steps.replace_claim(claim);
+            lease.commit();
+            return ports::ClaimOutcome{ClaimState::Claimed, {}};
+        }
+        return ports::ClaimOutcome{ClaimState::InProgress, {}};
+    });
+}
+
+Result<void> SqlLeadRepository::finish_idempotency(const ports::IdempotencyRecord& record,
+                                                   const ports::IdempotentAnswer& answer) {
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_write);
+        if (!steps.complete_claim(record, answer)) {
+            return Error::unavailable("the idempotency key was taken over by another request");
+        }
+        lease.commit();
+        return {};
+    });
+}
+
+Result<void> SqlLeadRepository::release_idempotency(const ports::IdempotencyRecord& record) {
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        auto& q = prepare(lease,
+                          "DELETE FROM idempotency_keys WHERE tenant_id = :tenant AND idem_key = :key AND token = "
+                          ":token AND status IS NULL",
+                          [](auto& st, auto& b) {
+                              st.exchange(soci::use(b.idempotency.tenant, "tenant"));
+                              st.exchange(soci::use(b.idempotency.key, "key"));
+                              st.exchange(soci::use(b.idempotency.token, "token"));
+                          });
+        q.b.idempotency.tenant = record.tenant.value();
+        q.b.idempotency.key = record.key;
+        q.b.idempotency.token = record.token;
+        q.st.execute(true);
+        return {};
+    });
+}
+
+Result<std::int64_t> SqlLeadRepository::purge_idempotency(domain::Timestamp now, std::int64_t limit) {
+    return run<std::int64_t>(Access::Write, [&](Lease& lease) -> Result<std::int64_t> {
+        // A bounded batch per call, through the expiry index: a short write, never a long
+        // lock on the table.
+        auto& q = prepare(lease,
+                          "DELETE FROM idempotency_keys WHERE (tenant_id, idem_key) IN (SELECT tenant_id, idem_key "
+                          "FROM idempotency_keys WHERE expires_at <= :now LIMIT :limit)",
+                          [](auto& st, auto& b) {
+                              st.exchange(soci::use(b.at, "now"));
+                              st.exchange(soci::use(b.limit, "limit"));
+                          });
+        q.b.at = millis(now);
+        q.b.limit = limit;
+        q.st.execute(true);
+        return static_cast<std::int64_t>(q.st.get_affected_rows());
     });
 }
 

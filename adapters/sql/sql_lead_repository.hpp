@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adapters/sql/session_pool.hpp"
+#include "ports/idempotency.hpp"
 #include "ports/repository.hpp"
 
 // The LeadRepository both SQL backends share: same tables, same statements; what differs
@@ -69,21 +70,25 @@ class SqlLeadRepository final : public ports::Repository {
   public:
     SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect);
 
-    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override;
+    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created,
+                                const ports::Completion<domain::Lead>* completion) override;
     domain::Result<domain::Lead> find(const ports::LeadKey& key) override;
-    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override;
+    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
+                                        const ports::Completion<domain::Lead>* completion) override;
     domain::Result<void> remove(const ports::LeadKey& key,
                                 const std::optional<domain::SuppressionDraft>& suppress) override;
     domain::Result<ports::LeadPage> list(const ports::LeadFilter& filter) override;
     domain::Result<ports::ActivityPage> activities(const ports::LeadKey& key, std::int64_t limit, std::int64_t offset,
                                                    const std::optional<ports::ActivityPosition>& after) override;
-    domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
-                                                             const domain::WorkspaceSlug& workspace,
-                                                             const std::vector<ports::ImportItem>& items) override;
+    domain::Result<std::vector<ports::ImportOutcome>> import(
+        const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace,
+        const std::vector<ports::ImportItem>& items,
+        const ports::Completion<std::vector<ports::ImportOutcome>>* completion) override;
     domain::Result<void> ping() override;
 
-    domain::Result<ports::SuppressionAdded> add_suppression(const domain::TenantId& tenant, const domain::Email& email,
-                                                            const domain::SuppressionDraft& draft) override;
+    domain::Result<ports::SuppressionAdded> add_suppression(
+        const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
+        const ports::Completion<ports::SuppressionAdded>* completion) override;
     domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
                                                          const domain::Email& email) override;
     domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
@@ -92,6 +97,12 @@ class SqlLeadRepository final : public ports::Repository {
         const domain::TenantId& tenant, std::int64_t limit,
         const std::optional<ports::SuppressionPosition>& after) override;
     domain::Result<void> remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) override;
+
+    domain::Result<ports::ClaimOutcome> claim_idempotency(const ports::IdempotencyRequest& request) override;
+    domain::Result<void> finish_idempotency(const ports::IdempotencyRecord& record,
+                                            const ports::IdempotentAnswer& answer) override;
+    domain::Result<void> release_idempotency(const ports::IdempotencyRecord& record) override;
+    domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t limit) override;
 
     const std::shared_ptr<SessionPool>& pool() const { return pool_; }
 

@@ -12,6 +12,7 @@
 #include "adapters/sql/rows.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
+#include "ports/idempotency.hpp"
 
 // The statements the SQL repository is made of: the SQL text (built from constant
 // fragments only), what each binds, the per-connection cache of prepared statements, and
@@ -21,6 +22,15 @@ namespace leads::adapters::sql {
 using Lease = SessionPool::Lease;
 using domain::Error;
 using domain::Result;
+
+// One idempotency_keys row; status (and the answer) NULL while the request runs.
+struct IdempotencyRow {
+    std::string tenant = {}, key = {}, fingerprint = {}, token = {}, body = {}, location = {}, etag = {};
+    int status = 0;
+    soci::indicator status_ind = soci::i_null, body_ind = soci::i_null, location_ind = soci::i_null,
+                    etag_ind = soci::i_null;
+    long long claimed_at = 0, expires_at = 0;
+};
 
 // Everything a statement binds, by reference: a statement prepared once keeps pointing at
 // these, and each execution reads the values they hold at that moment.
@@ -37,6 +47,7 @@ struct Buffers {
     std::array<soci::indicator, ports::kMaxAttributeFilters> attr_number_ind{};
     std::array<std::string, ports::kMaxAttributeFilters> attr_numtext;
     std::array<soci::indicator, ports::kMaxAttributeFilters> attr_numtext_ind{};
+    IdempotencyRow idempotency;
     LeadRow lead;
     ActivityRow activity;
     SuppressionRow suppression;
@@ -66,6 +77,16 @@ inline Prepared& prepare(Lease& lease, const std::string& sql, const Binder& bin
         found = cache.emplace(sql, std::move(prepared)).first;
     }
     return static_cast<Prepared&>(*found->second);
+}
+
+inline void bind_claim(soci::statement& st, Buffers& b) {
+    auto& r = b.idempotency;
+    st.exchange(soci::use(r.tenant, "tenant"));
+    st.exchange(soci::use(r.key, "key"));
+    st.exchange(soci::use(r.fingerprint, "fingerprint"));
+    st.exchange(soci::use(r.token, "token"));
+    st.exchange(soci::use(r.claimed_at, "claimed_at"));
+    st.exchange(soci::use(r.expires_at, "expires_at"));
 }
 
 // Reads every remaining row so that the statement is finished: an SQLite statement left
@@ -500,6 +521,103 @@ class Steps {
     }
 
     // Whether the entry was added (false: the hash was already listed).
+    // --- Idempotency-Key records ---
+
+    std::optional<IdempotencyRow> idempotency_row(const std::string& tenant, const std::string& key) {
+        auto& q = prepare(lease_,
+                          "SELECT fingerprint, token, status, body, location, etag, claimed_at, expires_at FROM "
+                          "idempotency_keys WHERE tenant_id = :tenant AND idem_key = :key" +
+                              dialect_.lock_rows,
+                          [](auto& st, auto& b) {
+                              auto& r = b.idempotency;
+                              st.exchange(soci::into(r.fingerprint));
+                              st.exchange(soci::into(r.token));
+                              st.exchange(soci::into(r.status, r.status_ind));
+                              st.exchange(soci::into(r.body, r.body_ind));
+                              st.exchange(soci::into(r.location, r.location_ind));
+                              st.exchange(soci::into(r.etag, r.etag_ind));
+                              st.exchange(soci::into(r.claimed_at));
+                              st.exchange(soci::into(r.expires_at));
+                              st.exchange(soci::use(b.tenant, "tenant"));
+                              st.exchange(soci::use(b.id, "key"));
+                          });
+        q.b.tenant = tenant;
+        q.b.id = key;
+        q.b.idempotency = IdempotencyRow{};
+        q.st.execute();
+        if (!q.st.fetch()) return std::nullopt;
+        IdempotencyRow row = q.b.idempotency;
+        drain(q);
+        row.tenant = tenant;
+        row.key = key;
+        return row;
+    }
+
+    // A new claim (status NULL) where none is; false when a concurrent one got there first.
+    bool insert_claim(const IdempotencyRow& row) {
+        auto& q = prepare(lease_,
+                          "INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, token, claimed_at, "
+                          "expires_at) VALUES (:tenant, :key, :fingerprint, :token, :claimed_at, :expires_at) ON "
+                          "CONFLICT (tenant_id, idem_key) DO NOTHING",
+                          bind_claim);
+        q.b.idempotency = row;
+        q.st.execute(true);
+        return q.st.get_affected_rows() == 1;
+    }
+
+    // Replaces an expired or abandoned record with this claim.
+    void replace_claim(const IdempotencyRow& row) {
+        auto& q = prepare(lease_,
+                          "UPDATE idempotency_keys SET fingerprint = :fingerprint, token = :token, status = NULL, "
+                          "body = NULL, location = NULL, etag = NULL, claimed_at = :claimed_at, expires_at = "
+                          ":expires_at WHERE tenant_id = :tenant AND idem_key = :key",
+                          bind_claim);
+        q.b.idempotency = row;
+        q.st.execute(true);
+    }
+
+    // The answer, under the claim the token names (still running): false when it is gone.
+    bool complete_claim(const ports::IdempotencyRecord& record, const ports::IdempotentAnswer& answer) {
+        auto& q = prepare(lease_,
+                          "UPDATE idempotency_keys SET status = :status, body = :body, location = :location, etag = "
+                          ":etag WHERE tenant_id = :tenant AND idem_key = :key AND token = :token AND status IS NULL",
+                          [](auto& st, auto& b) {
+                              auto& r = b.idempotency;
+                              st.exchange(soci::use(r.status, "status"));
+                              st.exchange(soci::use(r.body, "body"));
+                              st.exchange(soci::use(r.location, r.location_ind, "location"));
+                              st.exchange(soci::use(r.etag, r.etag_ind, "etag"));
+                              st.exchange(soci::use(r.tenant, "tenant"));
+                              st.exchange(soci::use(r.key, "key"));
+                              st.exchange(soci::use(r.token, "token"));
+                          });
+        auto& r = q.b.idempotency;
+        r.tenant = record.tenant.value();
+        r.key = record.key;
+        r.token = record.token;
+        r.status = answer.status;
+        r.body = answer.body;
+        r.location = answer.location;
+        r.location_ind = answer.location.empty() ? soci::i_null : soci::i_ok;
+        r.etag = answer.etag;
+        r.etag_ind = answer.etag.empty() ? soci::i_null : soci::i_ok;
+        q.st.execute(true);
+        return q.st.get_affected_rows() == 1;
+    }
+
+    // Records the completion's answer for outcome, inside the write's transaction.
+    template <class Outcome>
+    Result<void> complete(const ports::Completion<Outcome>* completion, const Outcome& outcome,
+                          ports::TransactionReader& reader) {
+        if (completion == nullptr) return {};
+        auto answer = completion->answer(outcome, reader);
+        if (!answer) return std::move(answer).error();
+        if (*answer && !complete_claim(completion->record, **answer)) {
+            return Error::unavailable("the idempotency key was taken over by another request; retry");
+        }
+        return {};
+    }
+
     bool insert_suppression(const SuppressionRow& row) {
         auto& q = prepare(lease_, kInsertSuppression, [](auto& st, auto& b) {
             st.exchange(soci::use(b.suppression.tenant, "tenant"));

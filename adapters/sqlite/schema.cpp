@@ -135,7 +135,30 @@ const sql::Migration kUpdatedOrder{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kDeferredSearchIndex, kSuppressions, kUpdatedOrder};
+// Idempotency-Key records (CONTRACT §6): a claim while the request runs (status NULL), then
+// its final answer, written in the transaction of the request's effect.
+const sql::Migration kIdempotencyKeys{
+    5,
+    "idempotency keys",
+    {
+        R"(CREATE TABLE idempotency_keys (
+            tenant_id TEXT NOT NULL,
+            idem_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            token TEXT NOT NULL,
+            status INTEGER,
+            body TEXT,
+            location TEXT,
+            etag TEXT,
+            claimed_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, idem_key)
+        ) WITHOUT ROWID)",
+        "CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial, kDeferredSearchIndex, kSuppressions, kUpdatedOrder, kIdempotencyKeys};
 
 }  // namespace
 

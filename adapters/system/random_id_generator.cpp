@@ -78,4 +78,7 @@ domain::SuppressionId RandomIdGenerator::new_suppression_id() {
     return domain::SuppressionId::generate(id.at, id.entropy);
 }
 
+// The same 80 random bits as an id; the prefix says nothing here.
+std::string RandomIdGenerator::new_token() { return new_activity_id().value(); }
+
 }  // namespace leads::adapters::system

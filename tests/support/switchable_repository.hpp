@@ -5,6 +5,7 @@
 #include <optional>
 #include <vector>
 
+#include "ports/idempotency.hpp"
 #include "ports/repository.hpp"
 
 namespace leads::tests {
@@ -15,17 +16,19 @@ class SwitchableRepository final : public ports::Repository {
     explicit SwitchableRepository(ports::Repository& inner) : inner_(inner) {}
     std::atomic<bool> down{false};
 
-    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created) override {
+    domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created,
+                                const ports::Completion<domain::Lead>* completion) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.insert(lead, created);
+        return inner_.insert(lead, created, completion);
     }
     domain::Result<domain::Lead> find(const ports::LeadKey& key) override {
         if (down) return domain::Error::unavailable("down");
         return inner_.find(key);
     }
-    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate) override {
+    domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
+                                        const ports::Completion<domain::Lead>* completion) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.update(key, mutate);
+        return inner_.update(key, mutate, completion);
     }
     domain::Result<void> remove(const ports::LeadKey& key,
                                 const std::optional<domain::SuppressionDraft>& suppress) override {
@@ -41,20 +44,22 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.activities(key, limit, offset, after);
     }
-    domain::Result<std::vector<ports::ImportOutcome>> import(const domain::TenantId& tenant,
-                                                             const domain::WorkspaceSlug& workspace,
-                                                             const std::vector<ports::ImportItem>& items) override {
+    domain::Result<std::vector<ports::ImportOutcome>> import(
+        const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace,
+        const std::vector<ports::ImportItem>& items,
+        const ports::Completion<std::vector<ports::ImportOutcome>>* completion) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.import(tenant, workspace, items);
+        return inner_.import(tenant, workspace, items, completion);
     }
     domain::Result<void> ping() override {
         if (down) return domain::Error::unavailable("down");
         return inner_.ping();
     }
-    domain::Result<ports::SuppressionAdded> add_suppression(const domain::TenantId& tenant, const domain::Email& email,
-                                                            const domain::SuppressionDraft& draft) override {
+    domain::Result<ports::SuppressionAdded> add_suppression(
+        const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
+        const ports::Completion<ports::SuppressionAdded>* completion) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.add_suppression(tenant, email, draft);
+        return inner_.add_suppression(tenant, email, draft, completion);
     }
     domain::Result<domain::Suppression> find_suppression(const domain::TenantId& tenant,
                                                          const domain::Email& email) override {
@@ -75,6 +80,24 @@ class SwitchableRepository final : public ports::Repository {
     domain::Result<void> remove_suppression(const domain::TenantId& tenant, const domain::SuppressionId& id) override {
         if (down) return domain::Error::unavailable("down");
         return inner_.remove_suppression(tenant, id);
+    }
+
+    domain::Result<ports::ClaimOutcome> claim_idempotency(const ports::IdempotencyRequest& request) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.claim_idempotency(request);
+    }
+    domain::Result<void> finish_idempotency(const ports::IdempotencyRecord& record,
+                                            const ports::IdempotentAnswer& answer) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.finish_idempotency(record, answer);
+    }
+    domain::Result<void> release_idempotency(const ports::IdempotencyRecord& record) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.release_idempotency(record);
+    }
+    domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t limit) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.purge_idempotency(now, limit);
     }
 
   private:

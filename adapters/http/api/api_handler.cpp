@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "adapters/crypto/email_hash.hpp"
 #include "adapters/http/api/cursor.hpp"
 #include "adapters/http/api/decode.hpp"
 #include "adapters/http/api/encode.hpp"
@@ -123,6 +124,23 @@ Response no_content() {
     return response;
 }
 
+// What an answer recorded under an Idempotency-Key keeps of a response (CONTRACT §6).
+ports::IdempotentAnswer answer_of(const Response& response) {
+    ports::IdempotentAnswer answer{.status = response.status, .body = response.body, .location = {}, .etag = {}};
+    for (const auto& header : response.headers) {
+        if (header.name == "Location") answer.location = header.value;
+        if (header.name == "ETag") answer.etag = header.value;
+    }
+    return answer;
+}
+
+Response response_of(const ports::IdempotentAnswer& answer) {
+    Response response = ok(answer.status, answer.body);
+    if (!answer.location.empty()) response.headers.push_back({"Location", answer.location});
+    if (!answer.etag.empty()) response.headers.push_back({"ETag", answer.etag});
+    return response;
+}
+
 // The context every handler gets: the caller's tenant and the matched route.
 struct Call {
     ports::LeadUseCases& use_cases;
@@ -131,11 +149,31 @@ struct Call {
     const Request& request;
     const Route& route;
     FairUse* fair_use;  // null: no limits
+    // The request's Idempotency-Key claim (null: none), and where the answer recorded
+    // with the write's effect is kept: the response then sent is that one.
+    const ports::IdempotencyRecord* record = nullptr;
+    std::optional<ports::IdempotentAnswer>* recorded = nullptr;
 
     ports::LeadRef ref(const QueryParameters& query) const {
         return ports::LeadRef{tenant, route.resource_id, query.text("workspace")};
     }
+
+    // The claim for a write whose success render(result) answers; nullopt without a key.
+    template <class Result, class Render>
+    std::optional<ports::Idempotency<Result>> idempotency(Render render) const {
+        if (record == nullptr) return std::nullopt;
+        return ports::Idempotency<Result>{*record, [render, slot = recorded](const Result& result) {
+                                              ports::IdempotentAnswer answer = answer_of(render(result));
+                                              *slot = answer;
+                                              return answer;
+                                          }};
+    }
 };
+
+template <class T>
+const T* pointer_to(const std::optional<T>& value) {
+    return value ? &*value : nullptr;
+}
 
 // The parameters a leads cursor is bound to: all but limit, offset and cursor itself.
 constexpr std::string_view kListFilters[] = {"workspace",     "status",         "search",
@@ -226,11 +264,15 @@ Response create_lead(const Call& call) {
     ports::CreateLeadCommand command{call.tenant, {}, {}};
     if (auto refused = decode_create(call, command)) return std::move(*refused);
 
-    auto result = call.use_cases.create(command);
+    const auto render = [](const ports::LeadDetails& details) {
+        Response response = with_etag(ok(201, encode::lead_details(details)), details.lead);
+        response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + details.lead.id.value()});
+        return response;
+    };
+    const auto idempotency = call.idempotency<ports::LeadDetails>(render);
+    auto result = call.use_cases.create(command, pointer_to(idempotency));
     if (!result) return failure(result.error());
-    Response response = with_etag(ok(201, encode::lead_details(*result)), result->lead);
-    response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + result->lead.id.value()});
-    return response;
+    return render(*result);
 }
 
 // PUT /leads: 201 + Location when the email was new in the workspace, else 200.
@@ -238,12 +280,18 @@ Response upsert_lead(const Call& call) {
     ports::CreateLeadCommand command{call.tenant, {}, {}};
     if (auto refused = decode_create(call, command)) return std::move(*refused);
 
-    auto result = call.use_cases.upsert(command);
+    const auto render = [](const ports::UpsertedLead& upserted) {
+        const domain::Lead& lead = upserted.details.lead;
+        Response response = with_etag(ok(upserted.created ? 201 : 200, encode::lead_details(upserted.details)), lead);
+        if (upserted.created) {
+            response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + lead.id.value()});
+        }
+        return response;
+    };
+    const auto idempotency = call.idempotency<ports::UpsertedLead>(render);
+    auto result = call.use_cases.upsert(command, pointer_to(idempotency));
     if (!result) return failure(result.error());
-    const domain::Lead& lead = result->details.lead;
-    Response response = with_etag(ok(result->created ? 201 : 200, encode::lead_details(result->details)), lead);
-    if (result->created) response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + lead.id.value()});
-    return response;
+    return render(*result);
 }
 
 Response get_lead(const Call& call) {
@@ -266,9 +314,13 @@ Response update_lead(const Call& call) {
         return validation_failed(std::move(issues));
     }
 
-    auto result = call.use_cases.update(command);
+    const auto render = [](const ports::LeadDetails& details) {
+        return with_etag(ok(200, encode::lead_details(details)), details.lead);
+    };
+    const auto idempotency = call.idempotency<ports::LeadDetails>(render);
+    auto result = call.use_cases.update(command, pointer_to(idempotency));
     if (!result) return failure(result.error());
-    return with_etag(ok(200, encode::lead_details(*result)), result->lead);
+    return render(*result);
 }
 
 Response delete_lead(const Call& call) {
@@ -315,9 +367,11 @@ Response record_activity(const Call& call) {
         return validation_failed(std::move(issues));
     }
 
-    auto result = call.use_cases.record_activity(command);
+    const auto render = [](const domain::Activity& entry) { return ok(201, encode::activity(entry)); };
+    const auto idempotency = call.idempotency<domain::Activity>(render);
+    auto result = call.use_cases.record_activity(command, pointer_to(idempotency));
     if (!result) return failure(result.error());
-    return ok(201, encode::activity(*result));
+    return render(*result);
 }
 
 Response import_leads(const Call& call) {
@@ -330,9 +384,11 @@ Response import_leads(const Call& call) {
         return validation_failed(std::move(issues));
     }
 
-    auto result = call.use_cases.import_leads(command);
+    const auto render = [](const ports::ImportSummary& summary) { return ok(200, encode::import_summary(summary)); };
+    const auto idempotency = call.idempotency<ports::ImportSummary>(render);
+    auto result = call.use_cases.import_leads(command, pointer_to(idempotency));
     if (!result) return failure(result.error());
-    return ok(200, encode::import_summary(*result));
+    return render(*result);
 }
 
 // POST /suppressions: 201 with the new entry, or 200 with the one already listed.
@@ -346,9 +402,13 @@ Response add_suppression(const Call& call) {
         return validation_failed(std::move(issues));
     }
 
-    auto result = call.suppressions.add(command);
+    const auto render = [](const ports::SuppressionAdded& added) {
+        return ok(added.created ? 201 : 200, encode::suppression(added.entry));
+    };
+    const auto idempotency = call.idempotency<ports::SuppressionAdded>(render);
+    auto result = call.suppressions.add(command, pointer_to(idempotency));
     if (!result) return failure(result.error());
-    return ok(result->created ? 201 : 200, encode::suppression(result->entry));
+    return render(*result);
 }
 
 // GET /suppressions: one entry by ?email=, or a newest-first page (limit, cursor).
@@ -393,6 +453,9 @@ Response suppression_entry(const Call& call) {
     return ok(200, encode::suppression(*result));
 }
 
+// Answers that are final (CONTRACT §6) and came without an effect: recorded after the fact.
+bool is_final_refusal(int status) { return status == 404 || status == 409 || status == 412; }
+
 Response dispatch(const Call& call) {
     const std::string_view method = call.request.method;
     switch (call.route.id) {
@@ -414,6 +477,57 @@ Response dispatch(const Call& call) {
     return error_response(500, "internal_error", "An internal error occurred.");
 }
 
+// A write under an Idempotency-Key (CONTRACT §6): claim the key, then run the write (which
+// records a success with its effect), record a final refusal, or give the key back.
+Response dispatch_once(Call call, ports::IdempotencyUseCases& idempotency, const std::string& key) {
+    const Request& request = call.request;
+    std::string described = request.method;
+    described.append("\n").append(request.path).append("\n").append(request.query).append("\n");
+    const std::string fingerprint = crypto::sha256_hex(described.append(request.body));
+    auto claim = idempotency.begin(call.tenant, key, fingerprint);
+    if (!claim) return failure(claim.error());
+    switch (claim->state) {
+        case ports::ClaimState::Reused:
+            return error_response(422, "idempotency_key_reused",
+                                  "This Idempotency-Key was used with a different request.");
+        case ports::ClaimState::InProgress: {
+            Response busy = error_response(409, "idempotency_in_progress",
+                                           "A request with this Idempotency-Key is still running; retry later.");
+            busy.headers.push_back({"Retry-After", "1"});
+            return busy;
+        }
+        case ports::ClaimState::Replay: {
+            Response replay = response_of(claim->answer.value_or(ports::IdempotentAnswer{}));
+            replay.headers.push_back({"Idempotent-Replayed", "true"});
+            return replay;
+        }
+        case ports::ClaimState::Claimed:
+            break;
+    }
+    std::optional<ports::IdempotentAnswer> recorded;
+    call.record = &claim->record;
+    call.recorded = &recorded;
+    Response response;
+    try {
+        response = dispatch(call);
+    } catch (...) {
+        (void)idempotency.release(claim->record);
+        throw;
+    }
+    if (response.status >= 200 && response.status < 300 && recorded) {
+        // The answer committed with the effect is the one a replay will send: send it now.
+        return response_of(*recorded);
+    }
+    if (is_final_refusal(response.status)) {
+        if (auto finished = idempotency.finish(claim->record, answer_of(response)); !finished) {
+            return failure(finished.error());
+        }
+    } else {
+        (void)idempotency.release(claim->record);
+    }
+    return response;
+}
+
 }  // namespace
 
 std::size_t ApiHandler::body_limit(std::string_view method, std::string_view path) {
@@ -430,11 +544,13 @@ bool ApiHandler::is_expensive(const Request& request) {
 }
 
 ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
-                       std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use)
+                       std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use,
+                       ports::IdempotencyUseCases* idempotency)
     : use_cases_(use_cases),
       suppressions_(suppressions),
       authenticator_(std::move(authenticator)),
-      fair_use_(std::move(fair_use)) {}
+      fair_use_(std::move(fair_use)),
+      idempotency_(idempotency) {}
 
 Response ApiHandler::handle(const Request& request) const {
     const auto route = match_route(request.path);
@@ -461,6 +577,10 @@ Response ApiHandler::handle(const Request& request) const {
         } else if ((request.method == "POST" || request.method == "PUT" || request.method == "PATCH") &&
                    !is_json_media_type(request.header("content-type").value_or(""), request.method == "PATCH")) {
             response = error_response(415, "unsupported_media_type", "The body must be application/json.");
+        } else if (const auto key = request.header("idempotency-key");
+                   key && idempotency_ != nullptr && request.method != "GET" && request.method != "DELETE") {
+            response = dispatch_once(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get()},
+                                     *idempotency_, std::string(*key));
         } else {
             response = dispatch(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get()});
         }

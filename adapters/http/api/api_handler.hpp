@@ -7,6 +7,7 @@
 #include "adapters/http/api/auth.hpp"
 #include "adapters/http/api/fair_use.hpp"
 #include "adapters/http/message.hpp"
+#include "ports/idempotency.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/suppression_use_cases.hpp"
 
@@ -30,8 +31,10 @@ class ApiHandler {
     static bool is_expensive(const Request& request);
 
     // fair_use: the per-tenant budget and search cap (CONTRACT §10); null: none.
+    // idempotency: Idempotency-Key claims (CONTRACT §6); null: the header is ignored.
     ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
-               std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use = nullptr);
+               std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use = nullptr,
+               ports::IdempotencyUseCases* idempotency = nullptr);
     Response handle(const Request& request) const;
 
   private:
@@ -39,6 +42,7 @@ class ApiHandler {
     ports::SuppressionUseCases& suppressions_;
     std::shared_ptr<const Authenticator> authenticator_;
     std::shared_ptr<FairUse> fair_use_;
+    ports::IdempotencyUseCases* idempotency_;
 };
 
 // The OpenAPI 3.1 document of the contract (docs/openapi.json, built into the binary).

@@ -150,16 +150,19 @@ class FailingUseCases final : public leads::ports::LeadUseCases {
     leads::domain::Result<leads::ports::LeadList> list(const leads::ports::ListLeadsQuery&) override {
         return fail<leads::ports::LeadList>();
     }
-    leads::domain::Result<leads::ports::LeadDetails> create(const leads::ports::CreateLeadCommand&) override {
+    leads::domain::Result<leads::ports::LeadDetails> create(
+        const leads::ports::CreateLeadCommand&, const leads::ports::Idempotency<leads::ports::LeadDetails>*) override {
         return fail<leads::ports::LeadDetails>();
     }
     leads::domain::Result<leads::ports::LeadDetails> get(const leads::ports::LeadRef&) override {
         return fail<leads::ports::LeadDetails>();
     }
-    leads::domain::Result<leads::ports::LeadDetails> update(const leads::ports::UpdateLeadCommand&) override {
+    leads::domain::Result<leads::ports::LeadDetails> update(
+        const leads::ports::UpdateLeadCommand&, const leads::ports::Idempotency<leads::ports::LeadDetails>*) override {
         return fail<leads::ports::LeadDetails>();
     }
-    leads::domain::Result<leads::ports::UpsertedLead> upsert(const leads::ports::CreateLeadCommand&) override {
+    leads::domain::Result<leads::ports::UpsertedLead> upsert(
+        const leads::ports::CreateLeadCommand&, const leads::ports::Idempotency<leads::ports::UpsertedLead>*) override {
         return fail<leads::ports::UpsertedLead>();
     }
     leads::domain::Result<void> remove(const leads::ports::RemoveLeadCommand&) override {
@@ -167,14 +170,16 @@ class FailingUseCases final : public leads::ports::LeadUseCases {
         return std::move(r).error();
     }
     leads::domain::Result<leads::domain::Activity> record_activity(
-        const leads::ports::RecordActivityCommand&) override {
+        const leads::ports::RecordActivityCommand&,
+        const leads::ports::Idempotency<leads::domain::Activity>*) override {
         return fail<leads::domain::Activity>();
     }
     leads::domain::Result<leads::ports::ActivityList> activity_history(
         const leads::ports::ActivityHistoryQuery&) override {
         return fail<leads::ports::ActivityList>();
     }
-    leads::domain::Result<leads::ports::ImportSummary> import_leads(const leads::ports::ImportCommand&) override {
+    leads::domain::Result<leads::ports::ImportSummary> import_leads(
+        const leads::ports::ImportCommand&, const leads::ports::Idempotency<leads::ports::ImportSummary>*) override {
         return fail<leads::ports::ImportSummary>();
     }
     leads::domain::Result<void> check_ready() override { return {}; }

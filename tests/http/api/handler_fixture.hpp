@@ -13,6 +13,7 @@
 #include "adapters/http/api/json.hpp"
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "adapters/system/random_id_generator.hpp"
+#include "application/idempotency_service.hpp"
 #include "application/lead_service.hpp"
 #include "application/suppression_service.hpp"
 #include "tests/support/random.hpp"
@@ -31,6 +32,7 @@ class SteppingClock final : public leads::ports::Clock {
     leads::domain::Timestamp now() override {
         return leads::domain::Timestamp(std::chrono::milliseconds(1'762'000'000'000 + ticks_++));
     }
+    void advance(std::chrono::milliseconds by) { ticks_ += by.count(); }
 
   private:
     std::atomic<std::int64_t> ticks_{0};
@@ -107,7 +109,8 @@ struct Api {
     leads::adapters::system::RandomIdGenerator ids;
     leads::app::LeadService service{repository, clock, ids};
     leads::app::SuppressionService suppressions{repository, clock, ids};
-    http::ApiHandler handler{service, suppressions, gateway()};
+    leads::app::IdempotencyService idempotency{repository, clock, ids, std::chrono::hours(24)};
+    http::ApiHandler handler{service, suppressions, gateway(), nullptr, &idempotency};
     std::string tenant = random_tenant();
 
     Response call(std::string method, std::string target, std::string body = {}, std::vector<http::Header> headers = {},

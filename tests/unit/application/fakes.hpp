@@ -50,6 +50,8 @@ class SequentialIds final : public ports::IdGenerator {
         return domain::SuppressionId::generate(at, entropy);
     }
 
+    std::string new_token() override { return new_activity_id().value(); }
+
   private:
     std::pair<domain::Timestamp, domain::Entropy> next() {
         std::lock_guard lock(mutex_);
