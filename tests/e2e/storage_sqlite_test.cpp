@@ -148,3 +148,58 @@ TEST_CASE("a SQLite file the process may not write stops start-up with a clear m
 }
 
 }  // namespace leads::tests::e2e
+
+namespace leads::tests::e2e {
+
+// CONTRACT §6: the answer is recorded in the transaction of the effect. A client that never
+// read its answer (the process was killed after the commit) retries with its key after
+// the restart and gets that answer, not a second lead.
+TEST_CASE("on SQLite, a write killed (-9) after its commit, before its answer was read, replays after the restart",
+          "[e2e][sqlite][idempotency]") {
+    using namespace leads::testing;
+    TemporaryDirectory directory;
+    const auto url = "sqlite:" + directory.file("leads.db");
+    const auto tenant = random_tenant().value();
+    const std::string body = R"({"workspace_slug":"acme","email":"once@example.com"})";
+    const std::vector<std::pair<std::string, std::string>> headers{
+        {"X-Tenant-Id", tenant}, {"Content-Type", kJson}, {"Idempotency-Key", "order-7"}};
+    const auto lead_ids = [&](std::uint16_t port) {
+        auto listed = http_request(port, "GET", "/api/v1/tenant/leads?workspace=acme", {}, {{"X-Tenant-Id", tenant}});
+        REQUIRE(listed);
+        return listed->body;
+    };
+
+    std::string listed_before_kill;
+    {
+        ChildProcess service(kBinary, {}, service_env(url));
+        auto port = service.wait_until_listening();
+        REQUIRE(port);
+        RawConnection connection(*port);
+        connection.send("POST /api/v1/tenant/leads HTTP/1.1\r\nHost: x\r\nX-Tenant-Id: " + tenant +
+                        "\r\nContent-Type: application/json\r\nIdempotency-Key: order-7\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\n\r\n" + body);
+        // The effect is committed (another connection sees it); the answer is never read.
+        REQUIRE(eventually([&] { return lead_ids(*port).find(R"("total":1)") != std::string::npos; }, 10s));
+        listed_before_kill = lead_ids(*port);
+        service.signal(SIGKILL);
+        service.wait_exit();
+    }
+
+    ChildProcess service(kBinary, {}, service_env(url));
+    auto port = service.wait_until_listening();
+    REQUIRE(port);
+    auto retried = http_request(*port, "POST", "/api/v1/tenant/leads", body, headers);
+    REQUIRE(retried);
+    CHECK(retried->status == 201);
+    CHECK(retried->header("idempotent-replayed") == "true");
+    const std::string location = retried->header("location").value_or("");
+    const std::string id = location.substr(location.rfind('/') + 1);
+    REQUIRE(id.rfind("lead_", 0) == 0);
+    CHECK(listed_before_kill.find(id) != std::string::npos);
+    const std::string listed = lead_ids(*port);
+    CHECK(listed.find(R"("total":1)") != std::string::npos);
+    service.signal(SIGTERM);
+    CHECK(service.wait_exit() == 0);
+}
+
+}  // namespace leads::tests::e2e
