@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package the build, the service and the tests need.
+# Installs every Debian 12 package the build, the service and the tests need, and the npm
+# package the build compiles in (the API reference page's renderer).
 # Idempotent: apt is only asked when something is missing. Run as root.
 set -euo pipefail
 
@@ -13,6 +14,8 @@ packages=(
   postgresql postgresql-contrib clang libclang-rt-14-dev curl python3
   # benchmarks
   wrk
+  # the API reference page's test: a real headless browser
+  chromium
 )
 
 missing=()
@@ -30,4 +33,13 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The API reference page's renderer (Redoc's standalone bundle, compiled into the binary):
+# installed from npm as package-lock.json pins it, again only when the lock changed.
+reference=adapters/http/reference
+cd "$(dirname "$0")/.."
+if [[ ! -f $reference/node_modules/redoc/bundles/redoc.standalone.js ||
+      $reference/package-lock.json -nt $reference/node_modules/.package-lock.json ]]; then
+  npm ci --prefix "$reference" --no-audit --no-fund --loglevel=error
 fi

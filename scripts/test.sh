@@ -14,8 +14,10 @@ cmake --build --preset ci
 # A short fuzzing run of the request-decoding path (clang + libFuzzer, its own build dir).
 scripts/fuzz.sh "${LEADS_FUZZ_SECONDS:-20}"
 
-# The deploy checks' pinned npm packages (kubernetes-models, yaml, ...).
+# The deploy checks' pinned npm packages (kubernetes-models, yaml, ...), and puppeteer-core
+# for the API reference page's test in chromium.
 npm ci --prefix tests/deploy --no-audit --no-fund --loglevel=error
+npm ci --prefix tests/docs --no-audit --no-fund --loglevel=error
 
 # ctest runs inside a PostgreSQL started for this run only (and stopped afterwards).
 scripts/with-postgres.sh ctest --preset ci

@@ -100,6 +100,8 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     }
     endpoints.check_ready = [use_cases = a.use_cases_] { return use_cases->check_ready(); };
     endpoints.openapi_json = http::openapi_document();
+    endpoints.docs_page = http::reference_page();
+    endpoints.docs_script = http::reference_script();
     endpoints.body_limit = &http::ApiHandler::body_limit;
     endpoints.expensive = &http::ApiHandler::is_expensive;
 

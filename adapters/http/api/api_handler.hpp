@@ -47,5 +47,10 @@ class ApiHandler {
 
 // The OpenAPI 3.1 document of the contract (docs/openapi.json, built into the binary).
 std::string_view openapi_document();
+// The API reference page (GET /docs, adapters/http/reference/page.html) and the script
+// that renders the OpenAPI document in it (Redoc's standalone bundle), built in as well:
+// nothing is fetched at run time.
+std::string_view reference_page();
+std::string_view reference_script();
 
 }  // namespace leads::adapters::http

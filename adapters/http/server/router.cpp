@@ -13,8 +13,16 @@ constexpr std::string_view kHealthz = "/healthz";
 constexpr std::string_view kReadyz = "/readyz";
 constexpr std::string_view kMetrics = "/metrics";
 constexpr std::string_view kOpenApi = "/api/v1/openapi.json";
+constexpr std::string_view kDocs = "/docs";
+constexpr std::string_view kDocsScript = "/docs/redoc.standalone.js";
 
-constexpr std::array<std::string_view, 4> kOperationsPaths = {kHealthz, kReadyz, kMetrics, kOpenApi};
+constexpr std::array<std::string_view, 6> kOperationsPaths = {kHealthz, kReadyz, kMetrics, kOpenApi, kDocs, kDocsScript};
+
+// The page may run only its own script and styles (Redoc injects style elements and runs
+// its search in a worker made from a blob), and load nothing from elsewhere.
+constexpr std::string_view kDocsPolicy =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src "
+    "'self' data:; connect-src 'self'; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 Response status_body(std::string_view status, std::string_view route) {
     Response response;
@@ -60,6 +68,7 @@ std::size_t Router::body_limit(std::string_view method, std::string_view path) c
 std::optional<Response> Router::try_inline(const Request& request) const {
     bool operational = false;
     for (const auto path : kOperationsPaths) operational = operational || request.path == path;
+    if ((request.path == kDocs || request.path == kDocsScript) && endpoints_.docs_page.empty()) operational = false;
     if (!operational) return std::nullopt;
 
     return guarded([&]() -> std::optional<Response> {
@@ -82,6 +91,15 @@ std::optional<Response> Router::try_inline(const Request& request) const {
             return response;
         }
         Response response;
+        if (request.path == kDocs || request.path == kDocsScript) {
+            const bool page = request.path == kDocs;
+            response.content_type = page ? "text/html; charset=utf-8" : "text/javascript; charset=utf-8";
+            response.body = std::string(page ? endpoints_.docs_page : endpoints_.docs_script);
+            response.route = std::string(request.path);
+            if (page) response.headers.push_back({"Content-Security-Policy", std::string(kDocsPolicy)});
+            response.headers.push_back({"X-Content-Type-Options", "nosniff"});
+            return response;
+        }
         response.body = std::string(endpoints_.openapi_json);
         response.route = std::string(kOpenApi);
         return response;

@@ -21,6 +21,10 @@ struct Endpoints {
     std::function<Response(const Request&)> api;        // everything not operational
     std::function<domain::Result<void>()> check_ready;  // GET /readyz
     std::string_view openapi_json = "{}";               // GET /api/v1/openapi.json (static storage)
+    // GET /docs: the API reference page, and GET /docs/<script_name>: its script (static
+    // storage; empty page: /docs is an unknown route like any other).
+    std::string_view docs_page;
+    std::string_view docs_script;
     // The largest body accepted for a method and (still percent-encoded) path: the API
     // declares its routes' limits; unset, every request gets kDefaultBodyLimit.
     std::function<std::size_t(std::string_view method, std::string_view path)> body_limit;
