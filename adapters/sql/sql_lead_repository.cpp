@@ -137,6 +137,21 @@ SuppressionRow suppression_row(const std::string& tenant, const std::string& has
                           .created_at = millis(draft.created_at)};
 }
 
+// The rows of a page read with one row more than its limit: whether more follow, and the
+// items made from the others.
+template <class Page, class Row, class Convert>
+Result<void> fill_page(Page& page, std::vector<Row>& rows, long long limit, Convert convert) {
+    page.more = static_cast<long long>(rows.size()) > limit;
+    if (page.more) rows.pop_back();
+    page.items.reserve(rows.size());
+    for (const auto& row : rows) {
+        auto item = convert(row);
+        if (!item) return std::move(item).error();
+        page.items.push_back(std::move(item).value());
+    }
+    return {};
+}
+
 // A page of a lead's activity inside the caller's transaction (NotFound when the lead is
 // not visible): the total, and one row more than the page to tell whether more follow.
 Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const ports::LeadKey& key, std::int64_t limit,
@@ -189,14 +204,7 @@ Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const po
         while (q.st.fetch()) rows.push_back(q.b.activity);
     }
 
-    page.more = static_cast<long long>(rows.size()) > limit;
-    if (page.more) rows.pop_back();
-    page.items.reserve(rows.size());
-    for (const auto& row : rows) {
-        auto activity = to_activity(row);
-        if (!activity) return std::move(activity).error();
-        page.items.push_back(std::move(activity).value());
-    }
+    if (auto filled = fill_page(page, rows, limit, to_activity); !filled) return std::move(filled).error();
     return page;
 }
 
@@ -465,14 +473,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         }
         lease.commit();
 
-        page.more = static_cast<long long>(rows.size()) > filter.limit;
-        if (page.more) rows.pop_back();
-        page.items.reserve(rows.size());
-        for (const auto& row : rows) {
-            auto lead = to_lead(row);
-            if (!lead) return std::move(lead).error();
-            page.items.push_back(std::move(lead).value());
-        }
+        if (auto filled = fill_page(page, rows, filter.limit, to_lead); !filled) return std::move(filled).error();
         return page;
     });
 }
@@ -614,18 +615,21 @@ Result<ports::ClaimOutcome> SqlLeadRepository::claim_idempotency(const ports::Id
                                    .token = request.token,
                                    .claimed_at = millis(request.now),
                                    .expires_at = millis(request.expires_at)};
-        // Twice at most: a concurrent first claim that wins the insert is then read (on
-        // PostgreSQL the loser's INSERT waited for it to commit).
+        // Twice at most: a row that vanishes between the insert and the read (purged,
+        // released) is claimed on the second pass.
         for (int attempt = 0; attempt < 2; ++attempt) {
             lease.begin(dialect_.begin_write);
-            const auto row = steps.idempotency_row(claim.tenant, claim.key);
-            if (!row) {
-                if (!steps.insert_claim(claim)) {
-                    lease.rollback();
-                    continue;
-                }
+            if (!dialect_.claim_prologue.empty()) lease.session() << dialect_.claim_prologue;
+            // The common case first: a free key is claimed by one statement. On PostgreSQL
+            // an insert racing another's uncommitted claim waits for it, then does nothing.
+            if (steps.insert_claim(claim)) {
                 lease.commit();
                 return ports::ClaimOutcome{ClaimState::Claimed, {}};
+            }
+            const auto row = steps.idempotency_row(claim.tenant, claim.key);
+            if (!row) {
+                lease.rollback();
+                continue;
             }
             if (row->expires_at > claim.claimed_at) {
                 if (row->fingerprint != claim.fingerprint) {

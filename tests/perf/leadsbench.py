@@ -56,6 +56,7 @@ READ_SCENARIOS = [
     ("get_by_id", "get by id"),
     ("list_first_page", "list, first page (50)"),
     ("list_deep_page", "list, offset 10,000"),
+    ("cursor_page", "list, `sort=updated_at` cursor page at a random depth"),
     ("list_by_status", "list by status"),
     ("list_contactable", "list, `do_not_contact=false`"),
     ("list_suppressed", "list, `do_not_contact=true`"),
@@ -66,6 +67,7 @@ READ_SCENARIOS = [
 ]
 WRITE_SCENARIOS = [
     ("create", "create"),
+    ("create_idempotent", "create with `Idempotency-Key`"),
     ("patch", "patch"),
     ("record_activity", "record activity"),
     ("mixed", "mix 80% read / 20% write"),
@@ -331,6 +333,42 @@ def sample_leads(client, size):
                 seen.add(item["id"])
                 leads.append(item)
     return leads
+
+
+WALK_PAGE_SIZE = 200
+WALK_CURSORS_KEPT = 2000
+
+
+def walk_list(client, sort="updated_at"):
+    """Reads the whole main workspace by cursor (limit 200), one request after the other:
+    the leads/s a full sync gets, and cursors spread over every depth for cursor_page."""
+    query = {"workspace": dataset.MAIN_WORKSPACE, "sort": sort, "limit": WALK_PAGE_SIZE}
+    cursors, leads, pages, seen_ids = [], 0, 0, set()
+    started = time.perf_counter()
+    cursor = None
+    while True:
+        params = dict(query, cursor=cursor) if cursor else query
+        status, doc = client.call("GET", f"{API}?{urllib.parse.urlencode(params)}")
+        if status != 200:
+            raise RuntimeError(f"walk page {pages}: HTTP {status} {doc}")
+        pages += 1
+        leads += len(doc["data"])
+        if pages <= 3:  # the order is checked on the first pages; every id is counted
+            stamps = [item["updated_at"] for item in doc["data"]]
+            if stamps != sorted(stamps):
+                raise RuntimeError("walk: page not in updated_at order")
+        seen_ids.update(item["id"] for item in doc["data"])
+        cursor = doc["pagination"]["next_cursor"]
+        if cursor is None:
+            break
+        cursors.append(cursor)
+    seconds = time.perf_counter() - started
+    if len(seen_ids) != leads:
+        raise RuntimeError(f"walk: {leads - len(seen_ids)} leads returned twice")
+    step = max(1, len(cursors) // WALK_CURSORS_KEPT)
+    return {"leads": leads, "pages": pages, "seconds": round(seconds, 2),
+            "leads_per_s": round(leads / seconds) if seconds else None,
+            "total": doc["pagination"]["total"]}, cursors[::step]
 
 
 def record_activities(port, token, seed, leads):
@@ -623,11 +661,21 @@ def command_run(args):
         if result["suppressions"]:
             print(f"[{args.size}/{args.db}] {result['suppressions']['suppressed']:,} emails suppressed", flush=True)
         write_wrk_inputs(run_dir, token, leads)
+        wanted = args.scenarios.split(",") if args.scenarios else [name for name, _ in SCENARIOS]
+        if "cursor_page" in wanted or "walk" in wanted:
+            cpu0 = server.cpu_seconds()
+            result["walk"], cursors = walk_list(client)
+            result["walk"]["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
+            with open(os.path.join(run_dir, "cursors.txt"), "w") as f:
+                f.write("\n".join(cursors) + "\n")
+            print(f"[{args.size}/{args.db}] walked {result['walk']['leads']:,} leads by cursor (sort=updated_at, "
+                  f"limit {WALK_PAGE_SIZE}) in {result['walk']['seconds']}s: {result['walk']['leads_per_s']:,} leads/s",
+                  flush=True)
+            wanted = [name for name in wanted if name != "walk"]
         result["search_matches"] = smoke_check(client, leads)
         result["database_bytes"] = database_size(database_url, sqlite_path)
 
         result["scenarios"] = {}
-        wanted = args.scenarios.split(",") if args.scenarios else [name for name, _ in SCENARIOS]
         for name in wanted:
             backlog_s = server.settle()
             server.reset_peak_rss()

@@ -2,7 +2,8 @@
 --   wrk -t2 -c64 -d10s --timeout 30s --latency -s tests/perf/scenario.lua http://127.0.0.1:PORT \
 --       -- <scenario> <data dir> [run tag]
 -- The data dir holds what tests/perf/leadsbench.py wrote after loading: token.txt (a JWT),
--- workspace.txt, ids.txt (lead ids, one a line) and terms.txt (selective search terms).
+-- workspace.txt, ids.txt (lead ids, one a line), terms.txt (selective search terms) and,
+-- when the harness walked the list, cursors.txt (sort=updated_at cursors spread over it).
 -- done() prints one line "LEADSBENCH_JSON {...}" that leadsbench.py parses.
 
 local API = "/api/v1/tenant/leads"
@@ -50,7 +51,7 @@ local function url_encode(text)
 end
 
 local scenario, workspace, run_tag
-local ids, terms = {}, {}
+local ids, terms, cursors = {}, {}, {}
 local get_headers, json_headers
 local counter = 0
 local builders = {}
@@ -104,13 +105,27 @@ end
 builders.search_two_chars = function()
     return get(list_path("&search=" .. SHORT_TERM .. "&limit=50"))
 end
-builders.create = function()
-    local n = next_seq()
-    local body = string.format(
+builders.cursor_page = function()
+    return get(list_path("&sort=updated_at&limit=50&cursor=" .. cursors[math.random(#cursors)]))
+end
+local function create_body(n)
+    return string.format(
         '{"workspace_slug":"%s","email":"bench.%s.t%d.%d@example.com","first_name":"Bench","last_name":"User%d",'
             .. '"company":"Load Test Ltd","status":"new","attributes":{"source":"wrk","seq":%d}}',
         workspace, run_tag, thread_no, n, n, n)
-    return wrk.format("POST", API, json_headers, body)
+end
+builders.create = function()
+    return wrk.format("POST", API, json_headers, create_body(next_seq()))
+end
+builders.create_idempotent = function()
+    -- A fresh key per request: every one runs (and is recorded), none replays.
+    local n = next_seq()
+    local headers = {}
+    for name, value in pairs(json_headers) do
+        headers[name] = value
+    end
+    headers["Idempotency-Key"] = string.format("bench-%s-t%d-%d", run_tag, thread_no, n)
+    return wrk.format("POST", API, headers, create_body(n))
 end
 builders.patch = function()
     local n = next_seq()
@@ -137,6 +152,12 @@ function init(args)
     workspace = read_lines(dir .. "/workspace.txt")[1]
     ids = read_lines(dir .. "/ids.txt")
     terms = read_lines(dir .. "/terms.txt")
+    local cursor_file = io.open(dir .. "/cursors.txt", "r")
+    if cursor_file then
+        cursor_file:close()
+        cursors = read_lines(dir .. "/cursors.txt")
+    end
+    assert(scenario ~= "cursor_page" or #cursors > 0, "cursor_page needs cursors.txt (the harness's walk)")
     assert(#ids > 0 and #terms > 0, "ids.txt and terms.txt must not be empty")
     get_headers = { ["Authorization"] = "Bearer " .. token }
     json_headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }

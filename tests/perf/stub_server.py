@@ -177,15 +177,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return values[0] if values else default
 
         workspace, status, search = one("workspace"), one("status"), one("search")
+        sort = one("sort", "-created_at")
         try:
-            limit, offset = int(one("limit", 50)), int(one("offset", 0))
+            # The stub's cursor is simply the next offset (the real one is a keyset position).
+            limit, offset = int(one("limit", 50)), int(one("cursor", one("offset", 0)))
         except ValueError:
-            return self.fail(400, "validation_failed", "limit/offset")
+            return self.fail(400, "validation_failed", "limit/offset/cursor")
+        allowed = {"workspace", "status", "search", "limit", "offset", "sort", "cursor", "do_not_contact"}
         if (not workspace or not 1 <= limit <= 200 or offset < 0 or (status and status not in STATUSES)
-                or (search is not None and not 1 <= len(search) <= 200) or set(query) - {"workspace", "status", "search", "limit", "offset"}):
+                or sort not in ("-created_at", "created_at", "-updated_at", "updated_at")
+                or (search is not None and not 1 <= len(search) <= 200) or set(query) - allowed):
             return self.fail(400, "validation_failed")
+        ordered = list(leads.values())  # oldest first
+        if sort.lstrip("-") == "updated_at":
+            ordered.sort(key=lambda lead: (lead["updated_at"], lead["id"]))
+        if sort.startswith("-"):
+            ordered.reverse()
         matches = []
-        for lead in reversed(list(leads.values())):  # newest first
+        for lead in ordered:
             if lead["tenant"] != tenant or lead["workspace_slug"] != workspace or (status and lead["status"] != status):
                 continue
             if search:
@@ -194,7 +203,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     continue
             matches.append(lead)
         page = [public(lead) for lead in matches[offset:offset + limit]]
-        pagination = {"total": len(matches), "limit": limit, "offset": offset, "has_more": offset + len(page) < len(matches)}
+        more = offset + len(page) < len(matches)
+        pagination = {"total": len(matches), "limit": limit, "offset": None if one("cursor") else offset,
+                      "has_more": more, "next_cursor": str(offset + len(page)) if more else None}
         return self.ok(200, page, pagination=pagination)
 
     def bulk(self, tenant, body):

@@ -175,6 +175,23 @@ const T* pointer_to(const std::optional<T>& value) {
     return value ? &*value : nullptr;
 }
 
+// The (instant, id) position the request's cursor names in the scope's list; an issue
+// (field cursor) when it names none. nullopt without a cursor too.
+template <class Id>
+std::optional<std::pair<domain::Timestamp, Id>> cursor_position(const std::string& scope, const QueryParameters& query,
+                                                                std::vector<domain::FieldIssue>& issues,
+                                                                std::string_view problem) {
+    const auto raw = query.text("cursor");
+    if (!raw) return std::nullopt;
+    auto position = cursor::decode_position(scope, *raw);
+    auto id = position ? Id::parse(position->second) : std::nullopt;
+    if (!id) {
+        issues.push_back({"cursor", std::string(problem)});
+        return std::nullopt;
+    }
+    return std::pair{position->first, std::move(*id)};
+}
+
 // The parameters a leads cursor is bound to: all but limit, offset and cursor itself.
 constexpr std::string_view kListFilters[] = {"workspace",     "status",         "search",
                                              "email",         "created_after",  "created_before",
@@ -223,16 +240,10 @@ Response list_leads(const Call& call) {
     auto issues = query.issues();
     if (!query.text("workspace")) issues.push_back({"workspace", "is required"});
     const std::string scope = list_scope(call, query);
-    if (const auto raw = query.text("cursor")) {
-        auto position = cursor::decode_position(scope, *raw);
-        auto id = position ? domain::LeadId::parse(position->second) : std::nullopt;
-        if (id) {
-            command.after = ports::LeadPosition{position->first, std::move(*id)};
-        } else {
-            issues.push_back({"cursor",
-                              "is not a cursor of this list: repeat the first page's workspace, sort and "
-                              "filters"});
-        }
+    if (auto position = cursor_position<domain::LeadId>(scope, query, issues,
+                                                        "is not a cursor of this list: repeat the first page's "
+                                                        "workspace, sort and filters")) {
+        command.after = ports::LeadPosition{position->first, std::move(position->second)};
     }
     if (!issues.empty()) return validation_failed(std::move(issues));
     // Searches are the expensive requests: a tenant runs only so many at once.
@@ -339,14 +350,9 @@ Response activity_history(const Call& call) {
     // Bound to the tenant, the lead and the workspace given (if any).
     const std::string scope = "activity\n" + call.tenant.value() + "\n" + call.route.resource_id + "\n" +
                               query.text("workspace").value_or("");
-    if (const auto raw = query.text("cursor")) {
-        auto position = cursor::decode_position(scope, *raw);
-        auto id = position ? domain::ActivityId::parse(position->second) : std::nullopt;
-        if (id) {
-            command.after = ports::ActivityPosition{position->first, std::move(*id)};
-        } else {
-            issues.push_back({"cursor", "is not a cursor of this lead's activity"});
-        }
+    if (auto position = cursor_position<domain::ActivityId>(scope, query, issues,
+                                                            "is not a cursor of this lead's activity")) {
+        command.after = ports::ActivityPosition{position->first, std::move(position->second)};
     }
     if (!issues.empty()) return validation_failed(std::move(issues));
 
