@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "tests/e2e/concurrent_keys.hpp"
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/service.hpp"
 #include "tests/http/server/raw_client.hpp"
@@ -67,6 +68,22 @@ TEST_CASE("on PostgreSQL, an acknowledged write outlives a restart of the servic
     CHECK(fetched->body.find("durable@example.com") != std::string::npos);
     service.signal(SIGTERM);
     CHECK(service.wait_exit() == 0);
+}
+
+TEST_CASE("on PostgreSQL, 20 identical creates with one Idempotency-Key, sent at once to two replicas, make one lead",
+          "[e2e][postgres][idempotency]") {
+    REQUIRE(run_to_exit(kBinary, {"migrate"}, service_env(kUrl)).exit_code == 0);
+    ChildProcess first(kBinary, {}, service_env(kUrl));
+    ChildProcess second(kBinary, {}, service_env(kUrl));
+    auto first_port = first.wait_until_listening();
+    auto second_port = second.wait_until_listening();
+    REQUIRE(first_port);
+    REQUIRE(second_port);
+    check_one_effect_for_concurrent_keys({*first_port, *second_port}, random_tenant().value());
+    for (ChildProcess* service : {&first, &second}) {
+        service->signal(SIGTERM);
+        CHECK(service->wait_exit() == 0);
+    }
 }
 
 TEST_CASE("on PostgreSQL, an outage answers 503 and the service recovers by itself", "[e2e][postgres]") {

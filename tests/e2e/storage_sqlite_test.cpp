@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
+#include "tests/e2e/concurrent_keys.hpp"
 #include "tests/e2e/process.hpp"
 #include "tests/e2e/service.hpp"
 #include "tests/http/server/raw_client.hpp"
@@ -198,6 +199,17 @@ TEST_CASE("on SQLite, a write killed (-9) after its commit, before its answer wa
     CHECK(listed_before_kill.find(id) != std::string::npos);
     const std::string listed = lead_ids(*port);
     CHECK(listed.find(R"("total":1)") != std::string::npos);
+    service.signal(SIGTERM);
+    CHECK(service.wait_exit() == 0);
+}
+
+TEST_CASE("on SQLite, 20 identical creates sent at once with one Idempotency-Key make one lead",
+          "[e2e][sqlite][idempotency]") {
+    TemporaryDirectory directory;
+    ChildProcess service(kBinary, {}, service_env("sqlite:" + directory.file("leads.db")));
+    auto port = service.wait_until_listening();
+    REQUIRE(port);
+    check_one_effect_for_concurrent_keys({*port}, random_tenant().value());
     service.signal(SIGTERM);
     CHECK(service.wait_exit() == 0);
 }
