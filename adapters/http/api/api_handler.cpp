@@ -350,8 +350,8 @@ Response activity_history(const Call& call) {
     // Bound to the tenant, the lead and the workspace given (if any).
     const std::string scope = "activity\n" + call.tenant.value() + "\n" + call.route.resource_id + "\n" +
                               query.text("workspace").value_or("");
-    if (auto position = cursor_position<domain::ActivityId>(scope, query, issues,
-                                                            "is not a cursor of this lead's activity")) {
+    if (auto position =
+            cursor_position<domain::ActivityId>(scope, query, issues, "is not a cursor of this lead's activity")) {
         command.after = ports::ActivityPosition{position->first, std::move(position->second)};
     }
     if (!issues.empty()) return validation_failed(std::move(issues));
@@ -520,11 +520,14 @@ Response dispatch_once(Call call, ports::IdempotencyUseCases& idempotency, const
         (void)idempotency.release(claim->record);
         throw;
     }
-    if (response.status >= 200 && response.status < 300 && recorded) {
+    const bool success = response.status >= 200 && response.status < 300;
+    if (success && recorded) {
         // The answer committed with the effect is the one a replay will send: send it now.
         return response_of(*recorded);
     }
-    if (is_final_refusal(response.status)) {
+    // A success that recorded nothing (no write has one; were one added without a
+    // completion) is still kept rather than released, so a retry cannot run it twice.
+    if (success || is_final_refusal(response.status)) {
         if (auto finished = idempotency.finish(claim->record, answer_of(response)); !finished) {
             return failure(finished.error());
         }

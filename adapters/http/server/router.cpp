@@ -16,7 +16,8 @@ constexpr std::string_view kOpenApi = "/api/v1/openapi.json";
 constexpr std::string_view kDocs = "/docs";
 constexpr std::string_view kDocsScript = "/docs/redoc.standalone.js";
 
-constexpr std::array<std::string_view, 6> kOperationsPaths = {kHealthz, kReadyz, kMetrics, kOpenApi, kDocs, kDocsScript};
+constexpr std::array<std::string_view, 6> kOperationsPaths = {kHealthz, kReadyz, kMetrics,
+                                                              kOpenApi, kDocs,   kDocsScript};
 
 // The page may run only its own script and styles (Redoc injects style elements and runs
 // its search in a worker made from a blob), and load nothing from elsewhere.

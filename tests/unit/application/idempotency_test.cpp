@@ -38,8 +38,8 @@ TEST_CASE("a key must be 1 to 255 visible ASCII characters; a refused key reache
     SequentialIds ids;
     app::IdempotencyService service(repository, clock, ids, 24h);
     const auto tenant = random_tenant();
-    for (const std::string& key : {std::string(), std::string(256, 'a'), std::string("a b"), std::string("\x7f"),
-                                   std::string("\xc3\xa9")}) {
+    for (const std::string& key :
+         {std::string(), std::string(256, 'a'), std::string("a b"), std::string("\x7f"), std::string("\xc3\xa9")}) {
         CAPTURE(key);
         const auto refused = service.begin(tenant, key, "fp");
         REQUIRE_FALSE(refused);
