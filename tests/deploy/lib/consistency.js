@@ -10,7 +10,7 @@ const { byKind } = require('./manifests');
 const LIVENESS_PATH = '/healthz';
 const READINESS_PATH = '/readyz';
 const METRICS_PATH = '/metrics';
-const API_PREFIX = '/api/v1/tenant/leads';
+const API_PREFIX = '/api/v1/tenant';
 const CONTRACT_DEFAULTS = { LEADS_LISTEN: '127.0.0.1:8080', LEADS_SHUTDOWN_GRACE_S: '20', LEADS_DATABASE_URL: 'sqlite:leads.db' };
 // Seconds between the end of the service's drain and SIGKILL, for the last bytes to leave.
 const GRACE_MARGIN_S = 5;

@@ -46,7 +46,7 @@ const MUTATIONS = [
     ['NetworkPolicy port elsewhere', 'consistency', `${D}/base/networkpolicy.yaml`, '        - port: http', '        - port: 9090'],
     ['NetworkPolicy open to every namespace', 'consistency', `${D}/base/networkpolicy.yaml`, '        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n          podSelector:\n            matchLabels:\n              app.kubernetes.io/name: prometheus', '        - namespaceSelector: {}'],
     ['HTTPRoute to another Service port', 'consistency', `${D}/components/httproute/httproute.yaml`, 'port: 8080', 'port: 8081'],
-    ['HTTPRoute exposing /metrics', 'consistency', `${D}/components/httproute/httproute.yaml`, 'value: /api/v1/tenant/leads', 'value: /'],
+    ['HTTPRoute exposing /metrics', 'consistency', `${D}/components/httproute/httproute.yaml`, 'value: /api/v1/tenant', 'value: /'],
     ['writable root filesystem', 'consistency', `${D}/base/deployment.yaml`, 'readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'],
     ['capabilities kept', 'consistency', `${D}/base/deployment.yaml`, 'drop: ["ALL"]', 'drop: ["NET_RAW"]'],
     ['another uid', 'consistency', `${D}/base/deployment.yaml`, 'runAsUser: 10001', 'runAsUser: 1000'],
