@@ -1,8 +1,10 @@
 // libFuzzer entry: arbitrary bytes through ApiHandler over LeadService and the in-memory
 // repository. The first byte picks what the rest is (a body for one of the write routes,
-// a query string, a path, a bearer token); the rest is fed as is. Beyond the sanitizers'
+// a query string, a path, a bearer token; a write with bit 0x40 set carries one of a few
+// Idempotency-Keys, so replays and reused keys happen too); the rest is fed as is. Beyond the sanitizers'
 // findings, two properties are checked: no input is a 500 (the handler has no bugs to
 // report), and every JSON response is well-formed JSON.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "adapters/system/random_id_generator.hpp"
 #include "adapters/system/system_clock.hpp"
+#include "application/idempotency_service.hpp"
 #include "application/lead_service.hpp"
 #include "application/suppression_service.hpp"
 
@@ -30,7 +33,9 @@ struct World {
     leads::adapters::system::RandomIdGenerator ids;
     leads::app::LeadService service{repository, clock, ids};
     leads::app::SuppressionService suppressions{repository, clock, ids};
-    http::ApiHandler gateway_api{service, suppressions, *http::Authenticator::create(http::AuthSettings{})};
+    leads::app::IdempotencyService idempotency{repository, clock, ids, std::chrono::hours(24)};
+    http::ApiHandler gateway_api{service, suppressions, *http::Authenticator::create(http::AuthSettings{}), nullptr,
+                                 &idempotency};
     http::ApiHandler jwt_api{service, suppressions,
                              *http::Authenticator::create(http::AuthSettings{http::AuthMode::Jwt, std::string(32, 'k'),
                                                                              "", "issuer", "audience"})};
@@ -122,6 +127,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
     }
 
+    if ((data[0] & 0x40) != 0 && (request.method == "POST" || request.method == "PATCH")) {
+        request.headers.push_back({"idempotency-key", "fuzz-" + std::to_string(data[0] % 4)});
+    }
     const http::Response response = api->handle(request);
     if (response.status == 500 || response.status < 200 || response.status > 599) {
         std::fprintf(stderr, "status %d: %s\n", response.status, response.log_detail.c_str());
