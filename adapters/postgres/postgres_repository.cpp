@@ -177,7 +177,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "(attributes::jsonb ->> CAST(:attr_key{i}b AS TEXT)) = :attr_numtext{i} OR (attributes::jsonb -> "
             "CAST(:attr_key{i}c AS TEXT))::numeric = CAST(:attr_number{i} AS NUMERIC) ELSE (attributes::jsonb ->> "
             "CAST(:attr_key{i}d AS TEXT)) = :attr_text{i} END",
-        .claim_prologue = "SET LOCAL synchronous_commit = off",
+        .claim_begin = "BEGIN; SET LOCAL synchronous_commit = off",
         .lock_suppressions = "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(1280, hashtext(:tenant))) l",
         .lock_suppressions_shared =
             "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock_shared(1280, hashtext(:tenant))) l",

@@ -618,8 +618,7 @@ Result<ports::ClaimOutcome> SqlLeadRepository::claim_idempotency(const ports::Id
         // Twice at most: a row that vanishes between the insert and the read (purged,
         // released) is claimed on the second pass.
         for (int attempt = 0; attempt < 2; ++attempt) {
-            lease.begin(dialect_.begin_write);
-            if (!dialect_.claim_prologue.empty()) lease.session() << dialect_.claim_prologue;
+            lease.begin(dialect_.claim_begin);
             // The common case first: a free key is claimed by one statement. On PostgreSQL
             // an insert racing another's uncommitted claim waits for it, then does nothing.
             if (steps.insert_claim(claim)) {

@@ -40,11 +40,11 @@ struct Dialect {
     // prints an exponent-form number positionally. SQLite: json_extract gives numbers as
     // numbers, so a real is compared as the double whose text the filter gave.
     std::string attribute_condition;
-    // Run first in an Idempotency-Key claim's own transaction. PostgreSQL: commit it
-    // without waiting for the WAL flush — a claim lost in a crash only lets a retry run
-    // again, and the effect's (synchronous) commit flushes the claim before it. Constant SQL;
-    // empty: nothing (SQLite in WAL mode does not sync commits anyway).
-    std::string claim_prologue;
+    // Starts an Idempotency-Key claim's own transaction. PostgreSQL: one simple query that
+    // also commits it without waiting for the WAL flush — a claim lost in a crash only lets
+    // a retry run again, and the effect's (synchronous) commit flushes the claim before it.
+    // SQLite: begin_write (in WAL mode it does not sync commits anyway).
+    std::string claim_begin;
     // Steps::lock_suppressions: one integer row, binding :tenant. Empty: no lock needed.
     std::string lock_suppressions;
     std::string lock_suppressions_shared;

@@ -211,7 +211,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
             "'real' THEN NULL ELSE CAST(json_extract(attributes, :attr_path{i}b) AS TEXT) END = :attr_text{i} OR "
             "(json_type(attributes, :attr_path{i}c) = 'real' AND json_extract(attributes, :attr_path{i}d) = "
             ":attr_real{i}))",
-        .claim_prologue = "",
+        .claim_begin = "BEGIN IMMEDIATE",
         .lock_suppressions = "",
         .lock_suppressions_shared = "",
         .insert_lead_and_activity = "",
