@@ -13,18 +13,22 @@ namespace leads::app {
 
 // make(outcome, reads) -> Result<optional<UseCaseResult>>: nullopt when the write changed
 // nothing and the use case will answer with an error (recorded by the adapter afterwards).
+// The result answered is also kept in *answered (when given), so that the use case returns
+// it as it is instead of reading it again after the commit.
 template <class Outcome, class UseCaseResult, class Make>
 std::optional<ports::Completion<Outcome>> completion_for(const ports::Idempotency<UseCaseResult>* idempotency,
-                                                         Make make) {
+                                                         Make make, std::optional<UseCaseResult>* answered = nullptr) {
     if (idempotency == nullptr) return std::nullopt;
     return ports::Completion<Outcome>{
         idempotency->record,
-        [idempotency, make = std::move(make)](const Outcome& outcome, ports::TransactionReader& reads)
+        [idempotency, make = std::move(make), answered](const Outcome& outcome, ports::TransactionReader& reads)
             -> domain::Result<std::optional<ports::IdempotentAnswer>> {
             domain::Result<std::optional<UseCaseResult>> result = make(outcome, reads);
             if (!result) return std::move(result).error();
             if (!*result) return std::optional<ports::IdempotentAnswer>{};
-            return std::optional<ports::IdempotentAnswer>{idempotency->render(**result)};
+            ports::IdempotentAnswer answer = idempotency->render(**result);
+            if (answered != nullptr) *answered = std::move(**result);
+            return std::optional<ports::IdempotentAnswer>{std::move(answer)};
         }};
 }
 

@@ -109,11 +109,6 @@ void check_cursor_form(bool by_cursor, std::optional<std::int64_t> offset, Issue
     if (by_cursor && offset) issues.add("cursor", "cannot be combined with offset");
 }
 
-ports::LeadPosition position_of(const Lead& lead, ports::LeadSort sort) {
-    const bool by_update = sort == ports::LeadSort::UpdatedDesc || sort == ports::LeadSort::UpdatedAsc;
-    return ports::LeadPosition{by_update ? lead.updated_at : lead.created_at, lead.id};
-}
-
 // The optional workspace of a LeadRef: a given one must be a valid slug.
 std::optional<WorkspaceSlug> check_ref_workspace(const ports::LeadRef& ref, Issues& issues) {
     if (!ref.workspace) return std::nullopt;
@@ -202,7 +197,7 @@ Result<ports::LeadList> LeadService::list(const ports::ListLeadsQuery& query) {
         list.page.by_cursor = true;
         list.page.has_more = page->more;
     }
-    if (list.page.has_more && !list.items.empty()) list.next = position_of(list.items.back(), sort);
+    if (list.page.has_more && !list.items.empty()) list.next = ports::position_in(list.items.back(), sort);
     return list;
 }
 
@@ -242,6 +237,7 @@ Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& 
     items.push_back(
         ports::ImportItem{.lead = std::move(lead), .created = std::move(created), .merge = std::move(merge)});
     // Recorded with the write when it stored the lead; a refused row is recorded afterwards.
+    std::optional<ports::UpsertedLead> answered;
     const auto completion = completion_for<std::vector<ports::ImportOutcome>>(
         idempotency,
         [&](const std::vector<ports::ImportOutcome>& outcomes,
@@ -253,9 +249,11 @@ Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& 
             if (!details) return std::move(details).error();
             return std::optional<ports::UpsertedLead>{ports::UpsertedLead{
                 .details = std::move(details).value(), .created = outcome.kind == ports::ImportOutcomeKind::Created}};
-        });
+        },
+        &answered);
     auto outcomes = repository_.import(command.tenant, workspace, items, pointer_to(completion));
     if (!outcomes) return std::move(outcomes).error();
+    if (answered) return std::move(*answered);
     if (outcomes->size() != 1) return Error::internal("the repository reported a wrong number of outcomes");
     ports::ImportOutcome& outcome = outcomes->front();
     if (outcome.kind == ports::ImportOutcomeKind::Failed) {
@@ -291,11 +289,15 @@ Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& c
     if (!key) return std::move(key).error();
 
     const Timestamp now = clock_.now();
-    const auto completion = completion_for<Lead>(idempotency, [&](const Lead& stored, ports::TransactionReader& reads) {
-        auto details = LeadService::details(*key, stored, reads);
-        if (!details) return Result<std::optional<ports::LeadDetails>>(std::move(details).error());
-        return Result<std::optional<ports::LeadDetails>>(std::move(details).value());
-    });
+    std::optional<ports::LeadDetails> answered;
+    const auto completion = completion_for<Lead>(
+        idempotency,
+        [&](const Lead& stored, ports::TransactionReader& reads) {
+            auto details = LeadService::details(*key, stored, reads);
+            if (!details) return Result<std::optional<ports::LeadDetails>>(std::move(details).error());
+            return Result<std::optional<ports::LeadDetails>>(std::move(details).value());
+        },
+        &answered);
     auto stored = repository_.update(
         *key,
         [&](Lead& lead) -> Result<std::vector<Activity>> {
@@ -306,6 +308,7 @@ Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& c
         },
         pointer_to(completion));
     if (!stored) return std::move(stored).error();
+    if (answered) return std::move(*answered);  // read inside the write's transaction already
     return details(*key, std::move(stored).value());
 }
 
@@ -423,29 +426,32 @@ Result<ports::ImportSummary> LeadService::import_leads(const ports::ImportComman
 
     ports::ImportSummary summary;
     PreparedImport prepared = prepare_import(command, *workspace, update_duplicates, summary);
-    // The summary the answer shows, counted from the outcomes inside the transaction.
-    const auto completion = completion_for<std::vector<ports::ImportOutcome>>(
-        idempotency, [&](const std::vector<ports::ImportOutcome>& outcomes, ports::TransactionReader&) {
-            if (outcomes.size() != prepared.items.size()) {
-                return Result<std::optional<ports::ImportSummary>>(
-                    Error::internal("the repository reported a wrong number of outcomes"));
-            }
-            ports::ImportSummary answered = summary;
-            tally(outcomes, prepared.rows, answered);
-            sort_by_index(answered.errors);
-            return Result<std::optional<ports::ImportSummary>>(std::move(answered));
-        });
-    // Even an import with no valid row goes through the repository when idempotent: its
-    // answer is recorded there like any other.
-    if (!prepared.items.empty() || completion) {
-        auto outcomes = repository_.import(command.tenant, *workspace, prepared.items, pointer_to(completion));
-        if (!outcomes) return std::move(outcomes).error();
-        if (outcomes->size() != prepared.items.size())
+    // The summary: the rows refused before storage, and the repository's outcomes.
+    const auto summarise = [&](const std::vector<ports::ImportOutcome>& outcomes) -> Result<ports::ImportSummary> {
+        if (outcomes.size() != prepared.items.size()) {
             return Error::internal("the repository reported a wrong number of outcomes");
-        tally(*outcomes, prepared.rows, summary);
-    }
-    sort_by_index(summary.errors);
-    return summary;
+        }
+        ports::ImportSummary counted = summary;
+        tally(outcomes, prepared.rows, counted);
+        sort_by_index(counted.errors);
+        return counted;
+    };
+    if (prepared.items.empty() && idempotency == nullptr) return summarise({});
+    // An idempotent import goes through the repository even with no valid row: its answer
+    // is recorded there like any other.
+    std::optional<ports::ImportSummary> answered;
+    const auto completion = completion_for<std::vector<ports::ImportOutcome>>(
+        idempotency,
+        [&](const std::vector<ports::ImportOutcome>& outcomes, ports::TransactionReader&) {
+            auto counted = summarise(outcomes);
+            if (!counted) return Result<std::optional<ports::ImportSummary>>(std::move(counted).error());
+            return Result<std::optional<ports::ImportSummary>>(std::move(counted).value());
+        },
+        &answered);
+    auto outcomes = repository_.import(command.tenant, *workspace, prepared.items, pointer_to(completion));
+    if (!outcomes) return std::move(outcomes).error();
+    if (answered) return std::move(*answered);
+    return summarise(*outcomes);
 }
 
 LeadService::PreparedImport LeadService::prepare_import(const ports::ImportCommand& command,

@@ -68,7 +68,7 @@ Result<ports::SuppressionList> SuppressionService::list(const ports::ListSuppres
     auto page = repository_.list_suppressions(query.tenant, limit, query.after);
     if (!page) return std::move(page).error();
     ports::SuppressionList list{
-        .items = std::move(page->items), .total = page->total, .limit = limit, .has_more = page->has_more, .next = {}};
+        .items = std::move(page->items), .total = page->total, .limit = limit, .has_more = page->more, .next = {}};
     if (list.has_more && !list.items.empty()) {
         list.next = ports::SuppressionPosition{list.items.back().created_at, list.items.back().id};
     }

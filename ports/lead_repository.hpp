@@ -29,12 +29,20 @@ struct LeadKey {
 // The list orders of CONTRACT §7; ties are broken by id in the same direction.
 enum class LeadSort { CreatedDesc, CreatedAsc, UpdatedDesc, UpdatedAsc };
 
+inline bool sorts_by_update(LeadSort sort) { return sort == LeadSort::UpdatedDesc || sort == LeadSort::UpdatedAsc; }
+inline bool sorts_ascending(LeadSort sort) { return sort == LeadSort::CreatedAsc || sort == LeadSort::UpdatedAsc; }
+
 // Where a keyset walk stopped: the last lead's sort instant (created_at or updated_at, as
 // the sort says) and id. The next page holds the leads after it in the sort order.
 struct LeadPosition {
     domain::Timestamp at;
     domain::LeadId id;
 };
+
+// The lead's place in the sort order.
+inline LeadPosition position_in(const domain::Lead& lead, LeadSort sort) {
+    return LeadPosition{sorts_by_update(sort) ? lead.updated_at : lead.created_at, lead.id};
+}
 
 // attributes.<key>=<text>: the lead has the key and its value, written as text
 // (domain::attribute_text), equals text.

@@ -23,7 +23,7 @@ struct SuppressionPosition {
 struct SuppressionPage {
     std::vector<domain::Suppression> items;  // newest first: created_at desc, then id desc
     std::int64_t total = 0;                  // entries of the tenant in all
-    bool has_more = false;                   // entries follow the last item
+    bool more = false;                       // entries follow the last item
 };
 
 struct SuppressionAdded {

@@ -38,8 +38,8 @@ bool visible(const Lead& lead, const ports::LeadKey& key) {
 
 // A lead's key in the filter's sort order: (created_at or updated_at, id).
 OrderKey sort_position(const Lead& lead, ports::LeadSort sort) {
-    const bool by_update = sort == ports::LeadSort::UpdatedDesc || sort == ports::LeadSort::UpdatedAsc;
-    return {by_update ? lead.updated_at : lead.created_at, lead.id.value()};
+    const ports::LeadPosition position = ports::position_in(lead, sort);
+    return {position.at, position.id.value()};
 }
 
 bool has_attribute(const Lead& lead, const ports::AttributeEquals& wanted) {
@@ -361,7 +361,7 @@ Result<ports::LeadPage> InMemoryLeadRepository::list(const ports::LeadFilter& fi
     }
     page.total = static_cast<std::int64_t>(matches.size());
     const auto sort_key = [&](const Lead& lead) { return sort_position(lead, filter.sort); };
-    const bool ascending = filter.sort == ports::LeadSort::CreatedAsc || filter.sort == ports::LeadSort::UpdatedAsc;
+    const bool ascending = ports::sorts_ascending(filter.sort);
     std::stable_sort(matches.begin(), matches.end(), [&](const Lead* a, const Lead* b) {
         return ascending ? sort_key(*a) < sort_key(*b) : sort_key(*b) < sort_key(*a);
     });
@@ -531,7 +531,7 @@ Result<ports::SuppressionPage> InMemoryLeadRepository::list_suppressions(
                         : order.rbegin();
     for (; position != order.rend(); ++position) {
         if (static_cast<std::int64_t>(page.items.size()) == limit) {
-            page.has_more = true;
+            page.more = true;
             break;
         }
         page.items.push_back(*list->second.find_id(position->second));

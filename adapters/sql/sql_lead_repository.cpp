@@ -361,6 +361,7 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
         steps.delete_lead(row->tenant, row->id);
         CountDeltas deltas{{{row->workspace, row->status}, {-1, row->do_not_contact != 0 ? -1 : 0}}};
         if (suppress) {
+            // A lead read does not carry its hash column: hashed here, as the write did.
             const std::string hash = crypto::sha256_hex(row->email);
             // The same person's leads in the tenant's other workspaces stay, flagged.
             if (steps.insert_suppression(suppression_row(row->tenant, hash, *suppress))) {
@@ -765,15 +766,7 @@ Result<ports::SuppressionPage> SqlLeadRepository::list_suppressions(
         while (q.st.fetch()) rows.push_back(q.b.suppression);
         lease.commit();
 
-        if (static_cast<std::int64_t>(rows.size()) > limit) {
-            page.has_more = true;
-            rows.resize(static_cast<std::size_t>(limit));
-        }
-        for (const auto& row : rows) {
-            auto entry = to_suppression(row);
-            if (!entry) return std::move(entry).error();
-            page.items.push_back(std::move(entry).value());
-        }
+        if (auto filled = fill_page(page, rows, limit, to_suppression); !filled) return std::move(filled).error();
         return page;
     });
 }

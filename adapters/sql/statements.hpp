@@ -252,11 +252,8 @@ struct FilterShape {
         return mode != SearchMode::None || by_email || created_after || created_before || updated_after ||
                updated_before || attributes > 0;
     }
-    bool ascending() const { return sort == ports::LeadSort::CreatedAsc || sort == ports::LeadSort::UpdatedAsc; }
-    std::string_view sort_column() const {
-        return sort == ports::LeadSort::UpdatedDesc || sort == ports::LeadSort::UpdatedAsc ? "updated_at"
-                                                                                           : "created_at";
-    }
+    bool ascending() const { return ports::sorts_ascending(sort); }
+    std::string_view sort_column() const { return ports::sorts_by_update(sort) ? "updated_at" : "created_at"; }
 
     // The page order. An expression, not the columns, when the rows come from the
     // suppression list: neither planner may then prefer walking the list index to sorting.

@@ -26,11 +26,6 @@ ports::LeadFilter sorted(const domain::TenantId& tenant, LeadSort sort, std::int
     return filter;
 }
 
-ports::LeadPosition position_of(const Lead& lead, LeadSort sort) {
-    const bool by_update = sort == LeadSort::UpdatedAsc || sort == LeadSort::UpdatedDesc;
-    return {by_update ? lead.updated_at : lead.created_at, lead.id};
-}
-
 // Sets updated_at (and bumps the version, so the repository stores it).
 ports::LeadMutation touch_at(domain::Timestamp updated_at) {
     return [updated_at](Lead& lead) -> domain::Result<std::vector<domain::Activity>> {
@@ -50,7 +45,7 @@ std::vector<Lead> walk(ports::LeadRepository& repository, ports::LeadFilter filt
         seen.insert(seen.end(), page.items.begin(), page.items.end());
         if (!page.more) return seen;
         REQUIRE_FALSE(page.items.empty());
-        filter.after = position_of(page.items.back(), filter.sort);
+        filter.after = ports::position_in(page.items.back(), filter.sort);
         if (between) between(page_number);
     }
     FAIL("the walk did not end");
@@ -103,20 +98,20 @@ TEST_CASE("a keyset page reports the whole filter's total and whether more follo
     insert(*repository, new_lead(tenant, "globex", "other@example.com", at(500)));
 
     auto filter = sorted(tenant, LeadSort::CreatedDesc, 2);
-    filter.after = position_of(leads[3], filter.sort);  // after k3: k2, k1 | k0
+    filter.after = ports::position_in(leads[3], filter.sort);  // after k3: k2, k1 | k0
     const auto page = value_of(repository->list(filter));
     CHECK(ids_of(page.items) == std::vector<std::string>{leads[2].id.value(), leads[1].id.value()});
     CHECK(page.total == 5);
     CHECK(page.more);
 
-    filter.after = position_of(leads[1], filter.sort);  // k0 only: the end
+    filter.after = ports::position_in(leads[1], filter.sort);  // k0 only: the end
     const auto last = value_of(repository->list(filter));
     CHECK(ids_of(last.items) == std::vector<std::string>{leads[0].id.value()});
     CHECK_FALSE(last.more);
     CHECK(last.total == 5);
 
     // A position past the end: an empty page, still the whole total.
-    filter.after = position_of(leads[0], filter.sort);
+    filter.after = ports::position_in(leads[0], filter.sort);
     const auto past = value_of(repository->list(filter));
     CHECK(past.items.empty());
     CHECK_FALSE(past.more);
@@ -124,7 +119,7 @@ TEST_CASE("a keyset page reports the whole filter's total and whether more follo
 
     // The same with a filter the counters cannot answer (a search): exact total too.
     filter.search = "k";
-    filter.after = position_of(leads[3], filter.sort);
+    filter.after = ports::position_in(leads[3], filter.sort);
     const auto searched = value_of(repository->list(filter));
     CHECK(searched.items.size() == 2);
     CHECK(searched.total == 5);
@@ -172,8 +167,8 @@ TEST_CASE("a created_at keyset walk returns every lead that exists throughout ex
         for (const auto& [id, count] : times) CHECK(count == 1);
         // In order, no step backwards.
         for (std::size_t i = 1; i < seen.size(); ++i) {
-            const auto previous = position_of(seen[i - 1], sort);
-            const auto current = position_of(seen[i], sort);
+            const auto previous = ports::position_in(seen[i - 1], sort);
+            const auto current = ports::position_in(seen[i], sort);
             const auto key = [](const ports::LeadPosition& p) { return std::pair{p.at, p.id.value()}; };
             if (sort == LeadSort::CreatedDesc) {
                 CHECK(key(current) < key(previous));

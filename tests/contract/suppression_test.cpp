@@ -98,7 +98,7 @@ TEST_CASE("suppression: the list pages newest first by position, with an exact t
         CHECK(page.total == 5);
         for (const auto& entry : page.items) walked.push_back(entry.id.value());
         ++pages;
-        if (!page.has_more) break;
+        if (!page.more) break;
         REQUIRE(page.items.size() == 2);
         after = ports::SuppressionPosition{page.items.back().created_at, page.items.back().id};
         REQUIRE(pages < 10);

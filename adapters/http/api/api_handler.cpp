@@ -141,6 +141,11 @@ Response response_of(const ports::IdempotentAnswer& answer) {
     return response;
 }
 
+template <class T>
+const T* pointer_to(const std::optional<T>& value) {
+    return value ? &*value : nullptr;
+}
+
 // The context every handler gets: the caller's tenant and the matched route.
 struct Call {
     ports::LeadUseCases& use_cases;
@@ -168,12 +173,17 @@ struct Call {
                                               return answer;
                                           }};
     }
-};
 
-template <class T>
-const T* pointer_to(const std::optional<T>& value) {
-    return value ? &*value : nullptr;
-}
+    // A write: run(the Idempotency-Key claim or null) calls the use case; render answers its
+    // success, live and (under a key) as recorded with the effect.
+    template <class Result, class Render, class Run>
+    Response write(Render render, Run run) const {
+        const auto claim = idempotency<Result>(render);
+        auto result = run(pointer_to(claim));
+        if (!result) return failure(result.error());
+        return render(*result);
+    }
+};
 
 // The (instant, id) position the request's cursor names in the scope's list; an issue
 // (field cursor) when it names none. nullopt without a cursor too.
@@ -280,10 +290,8 @@ Response create_lead(const Call& call) {
         response.headers.push_back({"Location", std::string(kLeadsPath) + "/" + details.lead.id.value()});
         return response;
     };
-    const auto idempotency = call.idempotency<ports::LeadDetails>(render);
-    auto result = call.use_cases.create(command, pointer_to(idempotency));
-    if (!result) return failure(result.error());
-    return render(*result);
+    return call.write<ports::LeadDetails>(
+        render, [&](const auto* idempotency) { return call.use_cases.create(command, idempotency); });
 }
 
 // PUT /leads: 201 + Location when the email was new in the workspace, else 200.
@@ -299,10 +307,8 @@ Response upsert_lead(const Call& call) {
         }
         return response;
     };
-    const auto idempotency = call.idempotency<ports::UpsertedLead>(render);
-    auto result = call.use_cases.upsert(command, pointer_to(idempotency));
-    if (!result) return failure(result.error());
-    return render(*result);
+    return call.write<ports::UpsertedLead>(
+        render, [&](const auto* idempotency) { return call.use_cases.upsert(command, idempotency); });
 }
 
 Response get_lead(const Call& call) {
@@ -328,10 +334,8 @@ Response update_lead(const Call& call) {
     const auto render = [](const ports::LeadDetails& details) {
         return with_etag(ok(200, encode::lead_details(details)), details.lead);
     };
-    const auto idempotency = call.idempotency<ports::LeadDetails>(render);
-    auto result = call.use_cases.update(command, pointer_to(idempotency));
-    if (!result) return failure(result.error());
-    return render(*result);
+    return call.write<ports::LeadDetails>(
+        render, [&](const auto* idempotency) { return call.use_cases.update(command, idempotency); });
 }
 
 Response delete_lead(const Call& call) {
@@ -374,10 +378,8 @@ Response record_activity(const Call& call) {
     }
 
     const auto render = [](const domain::Activity& entry) { return ok(201, encode::activity(entry)); };
-    const auto idempotency = call.idempotency<domain::Activity>(render);
-    auto result = call.use_cases.record_activity(command, pointer_to(idempotency));
-    if (!result) return failure(result.error());
-    return render(*result);
+    return call.write<domain::Activity>(
+        render, [&](const auto* idempotency) { return call.use_cases.record_activity(command, idempotency); });
 }
 
 Response import_leads(const Call& call) {
@@ -391,10 +393,8 @@ Response import_leads(const Call& call) {
     }
 
     const auto render = [](const ports::ImportSummary& summary) { return ok(200, encode::import_summary(summary)); };
-    const auto idempotency = call.idempotency<ports::ImportSummary>(render);
-    auto result = call.use_cases.import_leads(command, pointer_to(idempotency));
-    if (!result) return failure(result.error());
-    return render(*result);
+    return call.write<ports::ImportSummary>(
+        render, [&](const auto* idempotency) { return call.use_cases.import_leads(command, idempotency); });
 }
 
 // POST /suppressions: 201 with the new entry, or 200 with the one already listed.
@@ -411,10 +411,8 @@ Response add_suppression(const Call& call) {
     const auto render = [](const ports::SuppressionAdded& added) {
         return ok(added.created ? 201 : 200, encode::suppression(added.entry));
     };
-    const auto idempotency = call.idempotency<ports::SuppressionAdded>(render);
-    auto result = call.suppressions.add(command, pointer_to(idempotency));
-    if (!result) return failure(result.error());
-    return render(*result);
+    return call.write<ports::SuppressionAdded>(
+        render, [&](const auto* idempotency) { return call.suppressions.add(command, idempotency); });
 }
 
 // GET /suppressions: one entry by ?email=, or a newest-first page (limit, cursor).

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "tests/http/api/handler_fixture.hpp"
+#include "tests/support/switchable_repository.hpp"
 
 namespace handler_tests {
 namespace {
@@ -151,6 +152,51 @@ TEST_CASE("every write replays without a second effect: PATCH, activity, import,
     Response suppressed = api.call("POST", "/api/v1/tenant/suppressions", entry, keyed("s"));
     REQUIRE(suppressed.status == 201);
     check_replay(suppressed, api.call("POST", "/api/v1/tenant/suppressions", entry, keyed("s")));
+}
+
+TEST_CASE("an upsert refused as suppressed is recorded and replayed, though nothing was written",
+          "[http][idempotency]") {
+    Api api;
+    REQUIRE(api.call("POST", "/api/v1/tenant/suppressions", R"({"email":"gone@example.com"})").status == 201);
+    const std::string body = R"({"workspace_slug":"acme","email":"gone@example.com"})";
+    Response refused = api.call("PUT", kLeads, body, keyed("up"));
+    REQUIRE(refused.status == 409);
+    CHECK(refused.body.find("suppressed") != std::string::npos);
+    // Even once the address is no longer listed, the key answers as it did.
+    const std::string entry = str(
+        at(obj(at(Api::parse(api.call("GET", "/api/v1/tenant/suppressions?email=gone@example.com")).object(), "data")),
+           "id"));
+    REQUIRE(api.call("DELETE", "/api/v1/tenant/suppressions/" + entry).status == 204);
+    check_replay(refused, api.call("PUT", kLeads, body, keyed("up")));
+    CHECK(lead_count(api) == 0);
+}
+
+TEST_CASE("a 5xx is not recorded: the same request with the key runs again once storage is back",
+          "[http][idempotency]") {
+    // The keys live in a store that stays up; the leads' storage goes down.
+    leads::adapters::memory::InMemoryLeadRepository memory;
+    leads::tests::SwitchableRepository leads_storage(memory);
+    SteppingClock clock;
+    leads::adapters::system::RandomIdGenerator ids;
+    leads::app::LeadService service{leads_storage, clock, ids};
+    leads::app::SuppressionService suppressions{leads_storage, clock, ids};
+    leads::app::IdempotencyService idempotency{memory, clock, ids, std::chrono::hours(24)};
+    http::ApiHandler handler{service, suppressions, gateway(), nullptr, &idempotency};
+    const auto post = [&] {
+        Request request;
+        request.method = "POST";
+        request.path = kLeads;
+        request.body = R"({"workspace_slug":"acme","email":"retry@example.com"})";
+        request.headers = {{"x-tenant-id", "t-5xx"}, {"content-type", "application/json"}, {"idempotency-key", "k"}};
+        return handler.handle(request);
+    };
+    leads_storage.down = true;
+    CHECK(post().status == 503);
+    leads_storage.down = false;
+    Response ran = post();
+    CHECK(ran.status == 201);
+    CHECK_FALSE(header(ran, "Idempotent-Replayed"));
+    CHECK(header(post(), "Idempotent-Replayed") == "true");
 }
 
 TEST_CASE("a key is forgotten after LEADS_IDEMPOTENCY_TTL_H: the same request then runs again", "[http][idempotency]") {
