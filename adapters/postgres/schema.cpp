@@ -137,7 +137,26 @@ const sql::Migration kIdempotencyKeys{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kLeadForeignKey, kSuppressions, kUpdatedOrder, kIdempotencyKeys};
+// A version per workspace, raised by every write that changes its leads (CONTRACT §7:
+// totals stay exact). A list's filtered total is cached under the sum of its workspace's
+// versions and used while the sum is unchanged. Spread over shards (one per writer thread)
+// so that concurrent writers of one workspace do not queue on one row.
+const sql::Migration kWorkspaceVersions{
+    6,
+    "workspace versions",
+    {
+        R"(CREATE TABLE workspace_versions (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            workspace TEXT COLLATE "C" NOT NULL,
+            shard INTEGER NOT NULL,
+            version BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, workspace, shard)
+        ))",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,      kLeadForeignKey,  kSuppressions,
+                               kUpdatedOrder, kIdempotencyKeys, kWorkspaceVersions};
 
 }  // namespace
 

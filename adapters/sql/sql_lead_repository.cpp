@@ -40,6 +40,15 @@ constexpr std::size_t kStatisticsCheck = 1000;
 // most this many (a few ms); beyond, walking the list order finds a page sooner.
 constexpr long long kSortedSuppressedLeads = 20'000;
 
+// Totals of filtered lists kept per repository (CountCache): a few hundred bytes each.
+constexpr std::size_t kCachedTotals = 10'000;
+// How long a list waits for the same total another request is counting.
+constexpr std::chrono::milliseconds kWaitForTotal{10'000};
+
+// A match found through the trigram index costs about this many rows read by a walk of the
+// list order (walk_is_cheaper).
+constexpr long double kIndexCostPerMatch = 4;
+
 // The double whose text (domain::attribute_text) is text, if there is one.
 std::optional<double> canonical_double(const std::string& text) {
     double value = 0;
@@ -84,6 +93,38 @@ void set_list_filters(const ports::LeadFilter& filter, Buffers& b) {
         b.after_at = millis(filter.after->at);
         b.after_id = filter.after->id.value();
     }
+}
+
+// A list's filter as a cache key: every field that decides which leads match (not the
+// page, the order or the position), each length-prefixed so that no two filters collide.
+std::string count_key(const ports::LeadFilter& filter) {
+    std::string key;
+    auto field = [&](std::string_view text) { key.append(std::to_string(text.size())).append(":").append(text); };
+    auto time = [&](const std::optional<domain::Timestamp>& at) { field(at ? std::to_string(millis(*at)) : "-"); };
+    field(filter.tenant.value());
+    field(filter.workspace.value());
+    field(filter.status ? domain::to_string(*filter.status) : "-");
+    field(filter.search ? "s" + *filter.search : "-");
+    time(filter.created_after);
+    time(filter.created_before);
+    time(filter.updated_after);
+    time(filter.updated_before);
+    field(filter.do_not_contact ? (*filter.do_not_contact ? "y" : "n") : "-");
+    for (const auto& wanted : filter.attributes) {
+        field(wanted.key);
+        field(wanted.text);
+    }
+    return key;
+}
+
+// Whether walking the list order until the page is full reads fewer rows than the trigram
+// index would hand over: the walk reads about (rows up to the page's end) × scanned/total
+// rows, the index every match, each several times dearer (a posting list, a sort).
+bool walk_is_cheaper(const ports::LeadFilter& filter, long long offset, long long scanned, long long total) {
+    if (total <= 0) return false;
+    const long double reach = static_cast<long double>(filter.after ? 0 : offset) + filter.limit + 1;
+    return reach * static_cast<long double>(scanned) / static_cast<long double>(total) <=
+           kIndexCostPerMatch * static_cast<long double>(total);
 }
 
 bool visible(const LeadRow& row, const ports::LeadKey& key) {
@@ -224,7 +265,7 @@ class LeaseReader final : public ports::TransactionReader {
 }  // namespace
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
-    : pool_(std::move(pool)), dialect_(std::move(dialect)) {}
+    : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal) {}
 
 template <class T, class Body>
 Result<T> SqlLeadRepository::run(Access access, Body&& body) {
@@ -272,7 +313,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
             }
             auto logged = steps.insert_activities(lead, {created});
             if (!logged) return logged;
-            steps.add_counts(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
+            steps.record_changes(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded;
             lease.commit();
@@ -338,7 +379,7 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             }
             auto logged = steps.insert_activities(lead, entries);
             if (!logged) return std::move(logged).error();
-            steps.add_counts(lead.tenant.value(), deltas);
+            steps.record_changes(lead.tenant.value(), deltas);
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded.error();
             lease.commit();
@@ -368,7 +409,7 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
                 steps.flag_leads(row->tenant, hash, true, deltas);
             }
         }
-        steps.add_counts(row->tenant, deltas);
+        steps.record_changes(row->tenant, deltas);
         lease.commit();
         return {};
     });
@@ -376,14 +417,14 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
 
 Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter) {
     FilterShape shape = FilterShape::of(filter);
-    if (filter.search) {
-        bool trigram = !dialect_.trigram_filter.empty() && domain::is_valid_utf8(*filter.search) &&
-                       domain::code_point_count(*filter.search) >= kTrigramMinimum;
-        shape.mode = trigram ? SearchMode::Trigram : SearchMode::Like;
-    }
+    // The trigram indexes (FTS5, pg_trgm) serve terms of three code points or more.
+    const bool indexable = filter.search && domain::is_valid_utf8(*filter.search) &&
+                           domain::code_point_count(*filter.search) >= kTrigramMinimum;
+    if (filter.search) shape.mode = indexable ? SearchMode::Trigram : SearchMode::Walk;
     // A short search scans the workspace anyway: with do_not_contact=true the suppressed
     // leads are the smaller set to start from. Without a search, the count decides (below).
-    shape.from_suppressions = shape.do_not_contact == true && shape.mode == SearchMode::Like;
+    shape.from_suppressions = shape.do_not_contact == true && shape.mode == SearchMode::Walk;
+    const long long offset = std::max<long long>(filter.offset, 0);
 
     return run<ports::LeadPage>(Access::Read, [&](Lease& lease) -> Result<ports::LeadPage> {
         Steps steps(lease, dialect_);
@@ -412,7 +453,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                               }));
             set_filter(q.b);
             q.b.limit = filter.limit + 1;
-            q.b.offset = filter.after ? 0 : std::max<long long>(filter.offset, 0);
+            q.b.offset = filter.after ? 0 : offset;
             rows.reserve(static_cast<std::size_t>(std::min<long long>(filter.limit + 1, 1000)));
             q.st.execute();
             while (q.st.fetch()) rows.push_back(std::move(q.b.lead));
@@ -441,6 +482,21 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             return Counted{leads, q.b.listed};
         };
 
+        // The filtered total read from the rows: a first page that ends before the limit
+        // already says how many match (same snapshot), which spares a selective filter its
+        // second pass; else a COUNT.
+        auto count_rows = [&](const std::vector<LeadRow>& rows) {
+            const auto fetched = static_cast<long long>(rows.size());
+            if (!filter.after && filter.limit > 0 && fetched <= filter.limit && (fetched > 0 || offset == 0)) {
+                return offset + fetched;
+            }
+            auto& q =
+                prepare(lease, "SELECT COUNT(*) FROM leads" + lead_filter(shape, dialect_),
+                        filter_binder(shape, dialect_, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
+            set_filter(q.b);
+            return steps.single_count(q);
+        };
+
         lease.begin(dialect_.begin_read);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
@@ -454,22 +510,30 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
                 shape.from_suppressions = *shape.do_not_contact && totals.listed <= kSortedSuppressedLeads;
                 page.total = *shape.do_not_contact ? totals.listed : totals.leads - totals.listed;
             }
-            if (filter.limit > 0 && (filter.after || filter.offset < page.total)) fetch_page(rows);
-        } else {
-            // A filtered count costs as much as the page: the page comes first, and when it
-            // is the first and ends before the limit it already says how many rows match
-            // (same snapshot), which spares a selective filter its second pass.
-            const long long offset = std::max<long long>(filter.offset, 0);
+            if (filter.limit > 0 && (filter.after || offset < page.total)) fetch_page(rows);
+        } else if (shape.by_email) {
+            // A look-up: at most one row, whose page is its total.
             if (filter.limit > 0) fetch_page(rows);
-            const auto fetched = static_cast<long long>(rows.size());
-            if (!filter.after && filter.limit > 0 && fetched <= filter.limit && (fetched > 0 || offset == 0)) {
-                page.total = offset + fetched;
+            page.total = count_rows(rows);
+        } else {
+            // The total of this filter in this snapshot, if counted before under the same
+            // stamp (decisions.md "Search plans and cached totals").
+            const Counted totals = counted();
+            const CountCache::Stamp stamp{steps.workspace_version(filter.tenant.value(), filter.workspace.value()),
+                                          totals.leads};
+            CountCache::Found found = counts_.find(count_key(filter), stamp);
+            if (found.count) {
+                page.total = *found.count;
+                if (shape.mode != SearchMode::None) {
+                    shape.mode = indexable && !walk_is_cheaper(filter, offset, totals.leads, page.total)
+                                     ? SearchMode::Trigram
+                                     : SearchMode::Walk;
+                }
+                if (filter.limit > 0 && page.total > 0 && (filter.after || offset < page.total)) fetch_page(rows);
             } else {
-                auto& q = prepare(
-                    lease, "SELECT COUNT(*) FROM leads" + lead_filter(shape, dialect_),
-                    filter_binder(shape, dialect_, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
-                set_filter(q.b);
-                page.total = steps.single_count(q);
+                if (filter.limit > 0) fetch_page(rows);
+                page.total = count_rows(rows);
+                found.claim.store(page.total);
             }
         }
         lease.commit();
@@ -563,7 +627,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
         }
-        steps.add_counts(tenant_id, deltas);
+        steps.record_changes(tenant_id, deltas);
         LeaseReader reader(lease, steps);
         if (auto recorded = steps.complete(completion, outcomes, reader); !recorded) return recorded.error();
         lease.commit();
@@ -591,7 +655,7 @@ Result<ports::SuppressionAdded> SqlLeadRepository::add_suppression(
         if (created) {
             CountDeltas deltas;
             steps.flag_leads(entry.tenant, entry.email_hash, true, deltas);
-            steps.add_counts(entry.tenant, deltas);
+            steps.record_changes(entry.tenant, deltas);
         }
         auto stored =
             created ? std::optional<SuppressionRow>(entry) : steps.suppression_by_hash(entry.tenant, entry.email_hash);
@@ -783,7 +847,7 @@ Result<void> SqlLeadRepository::remove_suppression(const domain::TenantId& tenan
         q.st.execute(true);
         CountDeltas deltas;
         steps.flag_leads(entry->tenant, entry->email_hash, false, deltas);
-        steps.add_counts(entry->tenant, deltas);
+        steps.record_changes(entry->tenant, deltas);
         lease.commit();
         return {};
     });

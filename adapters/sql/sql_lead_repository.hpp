@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/sql/count_cache.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "ports/idempotency.hpp"
 #include "ports/repository.hpp"
@@ -26,8 +27,12 @@ struct Dialect {
     std::string lock_rows;
     // A condition narrowing a search to candidate rows through a trigram index, binding
     // :match (an FTS5 phrase); used for terms of at least three code points. Empty: none
-    // (PostgreSQL's pg_trgm index serves the LIKE itself).
+    // (PostgreSQL's pg_trgm index serves the LIKE on search_text itself).
     std::string trigram_filter;
+    // The searched text as a walk in list order tests it (SearchMode::Walk): on PostgreSQL
+    // an expression no index serves, so the planner walks the list index as asked instead
+    // of reading every match through the trigram index and sorting them.
+    std::string walk_search_text = "search_text";
     // Put before a column in a WHERE term, keeps the planner from using an index for that
     // term: "+" on SQLite, whose planner has no statistics and otherwise prefers walking
     // a whole workspace in list order; empty on PostgreSQL, which plans from statistics.
@@ -119,6 +124,7 @@ class SqlLeadRepository final : public ports::Repository {
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
     std::timed_mutex writer_;
+    CountCache counts_;
 };
 
 }  // namespace leads::adapters::sql

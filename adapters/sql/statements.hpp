@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "adapters/sql/rows.hpp"
@@ -201,10 +202,17 @@ struct CountDelta {
 };
 using CountDeltas = std::map<std::pair<std::string, std::string>, CountDelta>;
 
-// One lead counted under (status, listed) before a write and under the new pair after it.
+// Rows per workspace in workspace_versions (Steps::record_changes).
+inline constexpr std::size_t kVersionShards = 16;
+
+// One lead rewritten: counted under (status, listed) before the write and under the new
+// pair after it. Unmoved, it still leaves an entry: its workspace changed (record_changes).
 inline void move_count(CountDeltas& deltas, const std::string& workspace, const std::string& old_status,
                        bool old_listed, const std::string& new_status, bool new_listed) {
-    if (old_status == new_status && old_listed == new_listed) return;
+    if (old_status == new_status && old_listed == new_listed) {
+        deltas.try_emplace({workspace, old_status});
+        return;
+    }
     CountDelta& from = deltas[{workspace, old_status}];
     from.leads -= 1;
     from.listed -= old_listed ? 1 : 0;
@@ -218,7 +226,10 @@ inline void bind_tenant_id(soci::statement& st, Buffers& b) {
     st.exchange(soci::use(b.id, "id"));
 }
 
-enum class SearchMode { None, Like, Trigram };
+// How a search finds its rows. Walk: the list's own order, each row tested with LIKE, until
+// the page is full — cheap when matches are common, and the only way for 1–2 characters.
+// Trigram: the candidates from the trigram index, sorted — cheap when they are few.
+enum class SearchMode { None, Walk, Trigram };
 
 // Which rows a list reads: its SQL differs by these, its values are bound.
 struct FilterShape {
@@ -292,8 +303,9 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     if (shape.updated_before) sql += " AND updated_at < :updated_before";
     for (std::size_t i = 0; i < shape.attributes; ++i) sql += " AND " + numbered(dialect.attribute_condition, i);
     // The trigram index narrows the rows down; LIKE then decides exactly.
-    if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
-    if (shape.mode != SearchMode::None) sql += " AND search_text LIKE :pattern ESCAPE '\\'";
+    if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter + " AND search_text";
+    if (shape.mode == SearchMode::Walk) sql += " AND " + dialect.walk_search_text;
+    if (shape.mode != SearchMode::None) sql += " LIKE :pattern ESCAPE '\\'";
     if (shape.do_not_contact == true) {
         sql += " AND email_hash IN (SELECT email_hash FROM suppressions WHERE tenant_id = :suppressions_tenant)";
     } else if (shape.do_not_contact == false) {
@@ -312,7 +324,9 @@ inline std::string after_position(const FilterShape& shape) {
 }
 
 inline Binder filter_binder(const FilterShape& shape, const Dialect& dialect, Binder rest) {
-    return [shape, condition = dialect.attribute_condition, rest = std::move(rest)](soci::statement& st, Buffers& b) {
+    const bool match = shape.mode == SearchMode::Trigram && !dialect.trigram_filter.empty();
+    return [shape, match, condition = dialect.attribute_condition, rest = std::move(rest)](soci::statement& st,
+                                                                                           Buffers& b) {
         rest(st, b);
         st.exchange(soci::use(b.tenant, "tenant"));
         st.exchange(soci::use(b.workspace, "workspace"));
@@ -340,7 +354,7 @@ inline Binder filter_binder(const FilterShape& shape, const Dialect& dialect, Bi
                 st.exchange(soci::use(b.attr_numtext[i], b.attr_numtext_ind[i], "attr_numtext" + n));
             }
         }
-        if (shape.mode == SearchMode::Trigram) st.exchange(soci::use(b.match, "match"));
+        if (match) st.exchange(soci::use(b.match, "match"));
         if (shape.mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
         if (shape.do_not_contact == true) st.exchange(soci::use(b.tenant, "suppressions_tenant"));
     };
@@ -458,8 +472,37 @@ class Steps {
         return {};
     }
 
-    // Applied last and in key order, so that two transactions never wait on each other's
-    // counter rows (no deadlock between concurrent writers of one workspace).
+    // What a write did to its workspaces' leads, applied last and in key order, so that two
+    // transactions never wait on each other's rows (no deadlock between concurrent writers
+    // of one workspace): the counters, then each workspace's version (every workspace named
+    // in deltas, a zero delta included: its leads changed).
+    void record_changes(const std::string& tenant, const CountDeltas& deltas) {
+        add_counts(tenant, deltas);
+        const std::string* last = nullptr;
+        for (const auto& entry : deltas) {
+            const std::string& workspace = entry.first.first;
+            if (last != nullptr && *last == workspace) continue;
+            last = &workspace;
+            bump_version(tenant, workspace);
+        }
+    }
+
+    // The sum of the workspace's versions: changes with every committed write of its leads.
+    long long workspace_version(const std::string& tenant, const std::string& workspace) {
+        auto& q = prepare(lease_,
+                          "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM workspace_versions WHERE tenant_id = "
+                          ":tenant AND workspace = :workspace",
+                          [](auto& st, auto& b) {
+                              st.exchange(soci::into(b.count));
+                              st.exchange(soci::use(b.tenant, "tenant"));
+                              st.exchange(soci::use(b.workspace, "workspace"));
+                          });
+        q.b.tenant = tenant;
+        q.b.workspace = workspace;
+        return single_count(q);
+    }
+
+  private:
     void add_counts(const std::string& tenant, const CountDeltas& deltas) {
         for (const auto& [key, delta] : deltas) {
             if (delta.leads == 0 && delta.listed == 0) continue;
@@ -479,6 +522,27 @@ class Steps {
         }
     }
 
+    // Each writer thread raises its own shard of the version (kVersionShards rows per
+    // workspace): concurrent writers of one workspace rarely wait on each other here.
+    void bump_version(const std::string& tenant, const std::string& workspace) {
+        static const std::string sql =
+            "INSERT INTO workspace_versions (tenant_id, workspace, shard, version) VALUES (:tenant, :workspace, "
+            ":shard, 1) ON CONFLICT (tenant_id, workspace, shard) DO UPDATE SET version = "
+            "workspace_versions.version + 1";
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.workspace, "workspace"));
+            st.exchange(soci::use(b.delta, "shard"));
+        });
+        thread_local const long long shard =
+            static_cast<long long>(std::hash<std::thread::id>{}(std::this_thread::get_id()) % kVersionShards);
+        q.b.tenant = tenant;
+        q.b.workspace = workspace;
+        q.b.delta = shard;
+        q.st.execute(true);
+    }
+
+  public:
     // Whether the tenant lists the email hash.
     bool suppressed(const std::string& tenant, const std::string& hash) {
         return suppression_by_hash(tenant, hash).has_value();

@@ -158,7 +158,26 @@ const sql::Migration kIdempotencyKeys{
     },
 };
 
-const sql::Migration kAll[] = {kInitial, kDeferredSearchIndex, kSuppressions, kUpdatedOrder, kIdempotencyKeys};
+// A version per workspace, raised by every write that changes its leads (CONTRACT §7:
+// totals stay exact). A list's filtered total is cached under the sum of its workspace's
+// versions and used while the sum is unchanged. Spread over shards (one per writer thread)
+// so that concurrent writers of one workspace do not queue on one row.
+const sql::Migration kWorkspaceVersions{
+    6,
+    "workspace versions",
+    {
+        R"(CREATE TABLE workspace_versions (
+            tenant_id TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            shard INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, workspace, shard)
+        ) WITHOUT ROWID)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,      kDeferredSearchIndex, kSuppressions,
+                               kUpdatedOrder, kIdempotencyKeys,     kWorkspaceVersions};
 
 }  // namespace
 
