@@ -155,8 +155,22 @@ const sql::Migration kWorkspaceVersions{
     },
 };
 
-const sql::Migration kAll[] = {kInitial,      kLeadForeignKey,  kSuppressions,
-                               kUpdatedOrder, kIdempotencyKeys, kWorkspaceVersions};
+// A search walking the list order (docs/persistence.md, "Search plans and cached totals")
+// tests each row's search_text: carried by leads_list, the walk reads the index alone
+// (an index-only scan of the ids, then the page's rows), not one heap row per lead passed.
+// Rebuilds the index inside the migration's transaction: writes to leads wait for it
+// (seconds per million leads).
+const sql::Migration kSearchableListOrder{
+    7,
+    "search text in the list order",
+    {
+        "DROP INDEX leads_list",
+        "CREATE INDEX leads_list ON leads (tenant_id, workspace, created_at DESC, id DESC) INCLUDE (search_text)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,         kLeadForeignKey,    kSuppressions,       kUpdatedOrder,
+                               kIdempotencyKeys, kWorkspaceVersions, kSearchableListOrder};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // Turning a search term into bound parameter values (never into SQL text).
 namespace leads::adapters::sql {
@@ -17,5 +18,13 @@ std::string like_contains_pattern(std::string_view term);
 std::string fts5_phrase(std::string_view term);
 
 inline constexpr std::size_t kTrigramMinimum = 3;
+
+// The term's distinct trigrams (three consecutive code points of valid UTF-8), in order of
+// first appearance. Every row containing the term contains each of them.
+std::vector<std::string> trigrams(std::string_view term);
+
+// An FTS5 query matching rows that contain every one of these texts (each a phrase):
+// "ay9" AND "ma.". A superset of the term's rows when they are some of its trigrams.
+std::string fts5_all(const std::vector<std::string>& texts);
 
 }  // namespace leads::adapters::sql

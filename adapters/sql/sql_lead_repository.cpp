@@ -45,6 +45,13 @@ constexpr std::size_t kCachedTotals = 10'000;
 // How long a list waits for the same total another request is counting.
 constexpr std::chrono::milliseconds kWaitForTotal{10'000};
 
+// A long term is looked up in the trigram index by this many of its trigrams, the rarest:
+// two short posting lists intersect to a handful of candidates, which LIKE then decides.
+constexpr std::size_t kMatchedTrigrams = 2;
+// How long a trigram's row count is trusted (TrigramRows), and how many are kept.
+constexpr std::chrono::minutes kTrigramRowsTtl{10};
+constexpr std::size_t kTrigramRowsKept = 200'000;
+
 // A match found through the trigram index costs about this many rows read by a walk of the
 // list order (walk_is_cheaper).
 constexpr long double kIndexCostPerMatch = 4;
@@ -265,7 +272,10 @@ class LeaseReader final : public ports::TransactionReader {
 }  // namespace
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
-    : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal) {}
+    : pool_(std::move(pool)),
+      dialect_(std::move(dialect)),
+      counts_(kCachedTotals, kWaitForTotal),
+      trigram_rows_(kTrigramRowsKept, kTrigramRowsTtl) {}
 
 template <class T, class Body>
 Result<T> SqlLeadRepository::run(Access access, Body&& body) {
@@ -428,12 +438,13 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 
     return run<ports::LeadPage>(Access::Read, [&](Lease& lease) -> Result<ports::LeadPage> {
         Steps steps(lease, dialect_);
+        std::string match;  // the trigram index's query, when it is used
         auto set_filter = [&](Buffers& b) {
             b.tenant = filter.tenant.value();
             b.workspace = filter.workspace.value();
             b.status = shape.by_status ? std::string(domain::to_string(*filter.status)) : std::string();
             if (shape.mode != SearchMode::None) b.pattern = like_contains_pattern(*filter.search);
-            if (shape.mode == SearchMode::Trigram) b.match = fts5_phrase(*filter.search);
+            if (shape.mode == SearchMode::Trigram) b.match = match;
             set_list_filters(filter, b);
         };
 
@@ -498,6 +509,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         };
 
         lease.begin(dialect_.begin_read);
+        if (indexable && !dialect_.trigram_filter.empty()) match = trigram_match(lease, *filter.search);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
         if (!shape.beyond_counters()) {
@@ -541,6 +553,30 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         if (auto filled = fill_page(page, rows, filter.limit, to_lead); !filled) return std::move(filled).error();
         return page;
     });
+}
+
+std::string SqlLeadRepository::trigram_match(Lease& lease, const std::string& term) {
+    std::vector<std::string> grams = trigrams(term);
+    if (dialect_.trigram_rows.empty() || grams.size() <= kMatchedTrigrams) return fts5_phrase(term);
+    const auto now = TrigramRows::Clock::now();
+    std::vector<std::pair<long long, std::size_t>> rarest;  // (rows, index in grams)
+    for (std::size_t i = 0; i < grams.size(); ++i) {
+        auto rows = trigram_rows_.find(grams[i], now);
+        if (!rows) {
+            auto& q = prepare(lease, dialect_.trigram_rows, [](auto& st, auto& b) {
+                st.exchange(soci::into(b.count));
+                st.exchange(soci::use(b.term, "term"));
+            });
+            q.b.term = grams[i];
+            rows = Steps(lease, dialect_).single_count(q);  // 0 when the index has no such trigram
+            trigram_rows_.store(grams[i], *rows, now);
+        }
+        rarest.emplace_back(*rows, i);
+    }
+    std::partial_sort(rarest.begin(), rarest.begin() + kMatchedTrigrams, rarest.end());
+    std::vector<std::string> chosen;
+    for (std::size_t i = 0; i < kMatchedTrigrams; ++i) chosen.push_back(grams[rarest[i].second]);
+    return fts5_all(chosen);
 }
 
 Result<ports::ActivityPage> SqlLeadRepository::activities(const ports::LeadKey& key, std::int64_t limit,

@@ -8,6 +8,7 @@
 
 #include "adapters/sql/count_cache.hpp"
 #include "adapters/sql/session_pool.hpp"
+#include "adapters/sql/trigram_rows.hpp"
 #include "ports/idempotency.hpp"
 #include "ports/repository.hpp"
 
@@ -29,6 +30,9 @@ struct Dialect {
     // :match (an FTS5 phrase); used for terms of at least three code points. Empty: none
     // (PostgreSQL's pg_trgm index serves the LIKE on search_text itself).
     std::string trigram_filter;
+    // The number of rows the trigram index holds a trigram in (one integer; binds :term),
+    // so that a long term is matched by its rarest trigrams only. Empty: the whole term.
+    std::string trigram_rows = {};
     // The searched text as a walk in list order tests it (SearchMode::Walk): on PostgreSQL
     // an expression no index serves, so the planner walks the list index as asked instead
     // of reading every match through the trigram index and sorting them.
@@ -121,10 +125,15 @@ class SqlLeadRepository final : public ports::Repository {
     template <class T, class Body>
     domain::Result<T> run(Access access, Body&& body);
 
+    // The trigram index's query for a term: its rarest trigrams when the dialect can tell
+    // (Dialect::trigram_rows), else the whole term as a phrase.
+    std::string trigram_match(SessionPool::Lease& lease, const std::string& term);
+
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
     std::timed_mutex writer_;
     CountCache counts_;
+    TrigramRows trigram_rows_;
 };
 
 }  // namespace leads::adapters::sql

@@ -36,7 +36,7 @@ struct IdempotencyRow {
 // Everything a statement binds, by reference: a statement prepared once keeps pointing at
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
-    std::string tenant, workspace, id, email, status, pattern, match, hash;
+    std::string tenant, workspace, id, email, status, pattern, match, hash, term;
     long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0;
     // A list's further filters (CONTRACT §7) and keyset position.
     long long created_after = 0, created_before = 0, updated_after = 0, updated_before = 0, after_at = 0;

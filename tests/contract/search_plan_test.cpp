@@ -189,6 +189,27 @@ TEST_CASE("common, rare, short and absent terms page the same whether their tota
     }
 }
 
+TEST_CASE("a long term matches only rows holding it whole, not rows holding each of its trigrams apart",
+          "[contract][search]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    // "hers.mither" holds mit, ith, the, her and ers — every trigram of "mithers" — but not
+    // "mithers" itself; and every trigram is far more common than the term. The same for
+    // "thers.mither".
+    for (int i = 0; i < 30; ++i) {
+        add_lead(*repository, tenant, slug("acme"), {.email = "hers.mither" + std::to_string(i) + "@example.com"});
+    }
+    add_lead(*repository, tenant, slug("acme"), {.email = "x@example.com", .last_name = "Mithers"});
+    add_lead(*repository, tenant, slug("acme"), {.email = "mithers.y@example.com"});
+    CHECK(found(*repository, tenant, "mithers") == std::set<std::string>{"mithers.y@example.com", "x@example.com"});
+    CHECK(found(*repository, tenant, "s.mither2") ==
+          std::set<std::string>{"hers.mither2@example.com", "hers.mither20@example.com", "hers.mither21@example.com",
+                                "hers.mither22@example.com", "hers.mither23@example.com", "hers.mither24@example.com",
+                                "hers.mither25@example.com", "hers.mither26@example.com", "hers.mither27@example.com",
+                                "hers.mither28@example.com", "hers.mither29@example.com"});
+    CHECK(found(*repository, tenant, "thers.mither").empty());
+}
+
 TEST_CASE("a search repeated while writers add matches never reports a stale total", "[contract][search]") {
     auto repository = make_repository();
     const auto tenant = random_tenant();
