@@ -169,6 +169,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .lock_rows = " FOR UPDATE",
         .trigram_filter = "",
         .walk_search_text = "(search_text || '')",
+        .walk_ids_first = true,
         .no_index = "",
         // A number is compared as its text when the filter's text is one a number prints as
         // (jsonb keeps the scale: 10.0 stays "10.0"), else as the number an exponent form

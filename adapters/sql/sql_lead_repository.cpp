@@ -48,7 +48,7 @@ constexpr std::chrono::milliseconds kWaitForTotal{10'000};
 // A long term is looked up in the trigram index by this many of its trigrams, the rarest:
 // two short posting lists intersect to a handful of candidates, which LIKE then decides.
 constexpr std::size_t kMatchedTrigrams = 2;
-// How long a trigram's row count is trusted (TrigramRows), and how many are kept.
+// How often the trigram index's row counts are read again (TrigramRows), and how many kept.
 constexpr std::chrono::minutes kTrigramRowsTtl{10};
 constexpr std::size_t kTrigramRowsKept = 200'000;
 
@@ -450,18 +450,28 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 
         // One row more than the page: whether more follow.
         auto fetch_page = [&](std::vector<LeadRow>& rows) {
-            auto& q = prepare(lease,
-                              "SELECT " + kLeadColumns + " FROM leads" + lead_filter(shape, dialect_) +
-                                  after_position(shape) + shape.order_by() + " LIMIT :limit OFFSET :offset",
-                              filter_binder(shape, dialect_, [after = shape.after](auto& st, auto& b) {
-                                  into_lead(st, b.lead);
-                                  st.exchange(soci::use(b.limit, "limit"));
-                                  st.exchange(soci::use(b.offset, "offset"));
-                                  if (after) {
-                                      st.exchange(soci::use(b.after_at, "after_at"));
-                                      st.exchange(soci::use(b.after_id, "after_id"));
-                                  }
-                              }));
+            const std::string page_rows = lead_filter(shape, dialect_) + after_position(shape) + shape.order_by() +
+                                          " LIMIT :limit OFFSET :offset";
+            const bool ids_first =
+                shape.mode == SearchMode::Walk && dialect_.walk_ids_first && !shape.from_suppressions;
+            std::string sql = "SELECT " + kLeadColumns + " FROM leads";
+            if (ids_first) {
+                sql += " WHERE tenant_id = :page_tenant AND id IN (SELECT id FROM leads" + page_rows + ")" +
+                       shape.order_by();
+            } else {
+                sql += page_rows;
+            }
+            auto& q =
+                prepare(lease, sql, filter_binder(shape, dialect_, [after = shape.after, ids_first](auto& st, auto& b) {
+                            into_lead(st, b.lead);
+                            if (ids_first) st.exchange(soci::use(b.tenant, "page_tenant"));
+                            st.exchange(soci::use(b.limit, "limit"));
+                            st.exchange(soci::use(b.offset, "offset"));
+                            if (after) {
+                                st.exchange(soci::use(b.after_at, "after_at"));
+                                st.exchange(soci::use(b.after_id, "after_id"));
+                            }
+                        }));
             set_filter(q.b);
             q.b.limit = filter.limit + 1;
             q.b.offset = filter.after ? 0 : offset;
@@ -558,24 +568,53 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 std::string SqlLeadRepository::trigram_match(Lease& lease, const std::string& term) {
     std::vector<std::string> grams = trigrams(term);
     if (dialect_.trigram_rows.empty() || grams.size() <= kMatchedTrigrams) return fts5_phrase(term);
-    const auto now = TrigramRows::Clock::now();
-    std::vector<std::pair<long long, std::size_t>> rarest;  // (rows, index in grams)
+    if (trigram_rows_.claim_reload(TrigramRows::Clock::now())) {
+        try {
+            TrigramRows::Table table;
+            std::string gram;
+            long long rows = 0;
+            soci::statement st =
+                (lease.session().prepare << dialect_.trigram_table, soci::into(gram), soci::into(rows));
+            st.execute();
+            bool complete = true;
+            while (st.fetch()) {
+                if (table.size() >= trigram_rows_.capacity()) {
+                    complete = false;
+                    break;
+                }
+                table.emplace(gram, rows);
+            }
+            trigram_rows_.load(std::move(table), complete, TrigramRows::Clock::now());
+        } catch (...) {
+            trigram_rows_.abandon_reload();
+            throw;
+        }
+    }
+    std::vector<long long> rows(grams.size());
     for (std::size_t i = 0; i < grams.size(); ++i) {
-        auto rows = trigram_rows_.find(grams[i], now);
-        if (!rows) {
+        auto known = trigram_rows_.find(grams[i]);
+        if (!known) {
             auto& q = prepare(lease, dialect_.trigram_rows, [](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
                 st.exchange(soci::use(b.term, "term"));
             });
             q.b.term = grams[i];
-            rows = Steps(lease, dialect_).single_count(q);  // 0 when the index has no such trigram
-            trigram_rows_.store(grams[i], *rows, now);
+            known = Steps(lease, dialect_).single_count(q);  // 0 when the index has no such trigram
+            trigram_rows_.store(grams[i], *known);
         }
-        rarest.emplace_back(*rows, i);
+        rows[i] = *known;
     }
-    std::partial_sort(rarest.begin(), rarest.begin() + kMatchedTrigrams, rarest.end());
+    // The kMatchedTrigrams rarest, the earliest first among equals.
     std::vector<std::string> chosen;
-    for (std::size_t i = 0; i < kMatchedTrigrams; ++i) chosen.push_back(grams[rarest[i].second]);
+    std::vector<bool> taken(grams.size(), false);
+    for (std::size_t k = 0; k < kMatchedTrigrams; ++k) {
+        std::size_t best = grams.size();
+        for (std::size_t i = 0; i < grams.size(); ++i) {
+            if (!taken[i] && (best == grams.size() || rows[i] < rows[best])) best = i;
+        }
+        taken[best] = true;
+        chosen.push_back(grams[best]);
+    }
     return fts5_all(chosen);
 }
 

@@ -31,12 +31,19 @@ struct Dialect {
     // (PostgreSQL's pg_trgm index serves the LIKE on search_text itself).
     std::string trigram_filter;
     // The number of rows the trigram index holds a trigram in (one integer; binds :term),
-    // so that a long term is matched by its rarest trigrams only. Empty: the whole term.
+    // and the same for every trigram (term, rows), so that a long term is matched by its
+    // rarest trigrams only. Empty: the whole term.
     std::string trigram_rows = {};
+    std::string trigram_table = {};
     // The searched text as a walk in list order tests it (SearchMode::Walk): on PostgreSQL
     // an expression no index serves, so the planner walks the list index as asked instead
     // of reading every match through the trigram index and sorting them.
     std::string walk_search_text = "search_text";
+    // A walk finds the page's ids first, then reads their rows: PostgreSQL then tests each
+    // row passed on leads_list alone (an index-only scan: search_text is included), where a
+    // plain index scan reads every row passed from the heap. SQLite defers the table read
+    // by itself.
+    bool walk_ids_first = false;
     // Put before a column in a WHERE term, keeps the planner from using an index for that
     // term: "+" on SQLite, whose planner has no statistics and otherwise prefers walking
     // a whole workspace in list order; empty on PostgreSQL, which plans from statistics.

@@ -206,6 +206,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         // The trigram index narrows the rows down; LIKE then decides exactly.
         .trigram_filter = " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)",
         .trigram_rows = "SELECT doc FROM leads_fts_vocab WHERE term = :term",
+        .trigram_table = "SELECT term, doc FROM leads_fts_vocab",
         .no_index = "+",
         .attribute_condition =
             "(CASE json_type(attributes, :attr_path{i}a) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN "

@@ -10,6 +10,7 @@ local API = "/api/v1/tenant/leads"
 local STATUSES = { "new", "contacted", "replied", "converted" }
 local COMMON_TERM = "smith" -- about 2% of the rows
 local SHORT_TERM = "an" -- about a quarter of the rows
+local SON_TERM = "son" -- issue 10's comparison with a plain LIKE scan (tests/perf/like_baseline.py)
 local ACTIVITY_TYPES = { "email_opened", "email_clicked", "note", "email_sent" }
 
 -- The mix: 80% reads, 20% writes (weights in percent).
@@ -105,6 +106,9 @@ end
 builders.search_two_chars = function()
     return get(list_path("&search=" .. SHORT_TERM .. "&limit=50"))
 end
+builders.search_son = function()
+    return get(list_path("&search=" .. SON_TERM .. "&limit=50"))
+end
 builders.cursor_page = function()
     return get(list_path("&sort=updated_at&limit=50&cursor=" .. cursors[math.random(#cursors)]))
 end
@@ -175,7 +179,7 @@ function init(args)
             prebuilt[i] = get(API .. "/" .. id)
         end
     elseif scenario == "list_first_page" or scenario == "list_deep_page" or scenario == "search_common"
-        or scenario == "search_two_chars" or scenario == "list_contactable" or scenario == "list_suppressed"
+        or scenario == "search_two_chars" or scenario == "search_son" or scenario == "list_contactable" or scenario == "list_suppressed"
         or scenario == "search_one_letter" then
         prebuilt = { builders[scenario]() }
     end

@@ -13,6 +13,12 @@
 // The HTTP/1.1 server (Boost.Beast). Beast stays inside server.cpp and session.cpp.
 namespace leads::adapters::http {
 
+// How much nicer (lower CPU priority, per thread) the expensive requests' workers run than
+// the others: when both kinds want the cores, the kernel runs the cheap ones first, so a
+// get by id keeps its latency under a flood of searches (CONTRACT §10). In-process work
+// only (SQLite); a PostgreSQL backend's CPU is the database's to schedule.
+inline constexpr int kExpensiveNiceness = 10;
+
 struct ServerOptions {
     ListenAddress listen{"127.0.0.1", 8080, false};
     int io_threads = 1;

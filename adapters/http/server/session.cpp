@@ -1,13 +1,17 @@
 #include "adapters/http/server/session.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <limits>
 
 #include "adapters/http/envelope.hpp"
@@ -17,6 +21,18 @@
 
 namespace leads::adapters::http {
 namespace {
+
+// Once per worker thread of the expensive pool (which runs nothing else): nice that thread
+// by kExpensiveNiceness. Linux applies setpriority(PRIO_PROCESS, tid) to the one thread.
+void lower_cpu_priority() {
+    thread_local bool lowered = false;
+    if (lowered) return;
+    lowered = true;
+    const auto tid = static_cast<id_t>(::gettid());
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(19, current + kExpensiveNiceness));
+}
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -210,8 +226,10 @@ void Session::dispatch_request() {
     // Blocking work goes to a worker pool (expensive requests to their own); the response
     // comes back to this strand.
     const auto deadline = exchange_.started + host_.options().queue_timeout;
-    auto& pool = host_.router().expensive(request) ? host_.expensive_workers() : host_.workers();
-    net::post(pool, [self = shared_from_this(), request = std::move(request), deadline]() mutable {
+    const bool expensive = host_.router().expensive(request);
+    auto& pool = expensive ? host_.expensive_workers() : host_.workers();
+    net::post(pool, [self = shared_from_this(), request = std::move(request), deadline, expensive]() mutable {
+        if (expensive) lower_cpu_priority();
         Response response;
         if (Clock::now() > deadline) {
             response = unavailable_response("The service is overloaded; retry later.");

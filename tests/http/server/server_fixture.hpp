@@ -2,9 +2,12 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -54,6 +57,11 @@ struct StubApi {
             const auto ms = std::stoi(request.query.substr(request.query.find('=') + 1));
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
             response.body = R"({"success":true,"data":"slow"})";
+        } else if (request.path == "/stub/nice") {
+            // The CPU priority of the worker thread running this request.
+            errno = 0;
+            response.body = std::to_string(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
+            response.content_type = "text/plain";
         } else if (request.path == "/stub/throw") {
             throw std::runtime_error("stub failure");
         } else if (request.path == "/stub/echo") {

@@ -582,3 +582,27 @@ TEST_CASE("Expensive requests run on their own workers: a cheap request never qu
     server.shutdown();
     server.wait();
 }
+
+TEST_CASE("Expensive requests run at a lower CPU priority than cheap ones, so cheap ones get the cores first",
+          "[server][workers]") {
+    auto options = test_options();
+    options.worker_threads = 1;
+    options.expensive_worker_threads = 1;
+    auto stub = std::make_shared<StubApi>();
+    auto endpoints = TestServer::endpoints(stub);
+    endpoints.expensive = [](const http::Request& request) { return request.query == "expensive"; };
+    quiet_logs();
+    http::Server server(std::move(options), std::move(endpoints));
+    REQUIRE(server.start());
+
+    const auto cheap = http_request(server.port(), "GET", "/stub/nice");
+    const auto expensive = http_request(server.port(), "GET", "/stub/nice?expensive");
+    REQUIRE(cheap);
+    REQUIRE(expensive);
+    CHECK(std::stoi(expensive->body) == std::min(19, std::stoi(cheap->body) + http::kExpensiveNiceness));
+    // Still so on a later request of the same worker.
+    CHECK(http_request(server.port(), "GET", "/stub/nice?expensive")->body == expensive->body);
+    CHECK(http_request(server.port(), "GET", "/stub/nice")->body == cheap->body);
+    server.shutdown();
+    server.wait();
+}
