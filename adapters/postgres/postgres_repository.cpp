@@ -167,8 +167,10 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .begin_write = "BEGIN",
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         .lock_rows = " FOR UPDATE",
-        .trigram_filter = "",
-        .walk_search_text = "(search_text || '')",
+        .trigram_filter = " AND search_text LIKE :trigram_a ESCAPE '\\' AND search_text LIKE :trigram_b ESCAPE '\\'",
+        .trigram_sample = "SELECT search_text FROM leads TABLESAMPLE SYSTEM (CAST(:percent AS REAL)) LIMIT 20000",
+        .alnum_trigrams = true,
+        .like_search_text = "(search_text || '')",
         .walk_ids_first = true,
         .no_index = "",
         // A number is compared as its text when the filter's text is one a number prints as

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -48,6 +49,9 @@ constexpr std::chrono::milliseconds kWaitForTotal{10'000};
 // A long term is looked up in the trigram index by this many of its trigrams, the rarest:
 // two short posting lists intersect to a handful of candidates, which LIKE then decides.
 constexpr std::size_t kMatchedTrigrams = 2;
+// Leads read (PostgreSQL) to rank trigrams by how many rows hold them.
+constexpr long long kTrigramSample = 20'000;
+
 // How often the trigram index's row counts are read again (TrigramRows), and how many kept.
 constexpr std::chrono::minutes kTrigramRowsTtl{10};
 constexpr std::size_t kTrigramRowsKept = 200'000;
@@ -438,13 +442,19 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 
     return run<ports::LeadPage>(Access::Read, [&](Lease& lease) -> Result<ports::LeadPage> {
         Steps steps(lease, dialect_);
-        std::string match;  // the trigram index's query, when it is used
+        std::vector<std::string> rarest;  // the trigrams the index is asked for; empty: the term
         auto set_filter = [&](Buffers& b) {
             b.tenant = filter.tenant.value();
             b.workspace = filter.workspace.value();
             b.status = shape.by_status ? std::string(domain::to_string(*filter.status)) : std::string();
             if (shape.mode != SearchMode::None) b.pattern = like_contains_pattern(*filter.search);
-            if (shape.mode == SearchMode::Trigram) b.match = match;
+            if (shape.mode == SearchMode::Trigram) {
+                // The rarest trigrams, or the whole term, as each dialect's filter binds them.
+                const std::string& term = *filter.search;
+                b.match = rarest.empty() ? fts5_phrase(term) : fts5_all(rarest);
+                b.trigram_a = like_contains_pattern(rarest.empty() ? term : rarest.front());
+                b.trigram_b = like_contains_pattern(rarest.empty() ? term : rarest.back());
+            }
             set_list_filters(filter, b);
         };
 
@@ -519,7 +529,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         };
 
         lease.begin(dialect_.begin_read);
-        if (indexable && !dialect_.trigram_filter.empty()) match = trigram_match(lease, *filter.search);
+        if (indexable) rarest = rarest_trigrams(lease, *filter.search);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
         if (!shape.beyond_counters()) {
@@ -565,57 +575,73 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
     });
 }
 
-std::string SqlLeadRepository::trigram_match(Lease& lease, const std::string& term) {
-    std::vector<std::string> grams = trigrams(term);
-    if (dialect_.trigram_rows.empty() || grams.size() <= kMatchedTrigrams) return fts5_phrase(term);
-    if (trigram_rows_.claim_reload(TrigramRows::Clock::now())) {
-        try {
-            TrigramRows::Table table;
-            std::string gram;
-            long long rows = 0;
+void SqlLeadRepository::reload_trigram_rows(Lease& lease) {
+    try {
+        TrigramRows::Table table;
+        bool complete = true;
+        std::string text;
+        long long rows = 0;
+        if (!dialect_.trigram_table.empty()) {
             soci::statement st =
-                (lease.session().prepare << dialect_.trigram_table, soci::into(gram), soci::into(rows));
+                (lease.session().prepare << dialect_.trigram_table, soci::into(text), soci::into(rows));
             st.execute();
-            bool complete = true;
             while (st.fetch()) {
                 if (table.size() >= trigram_rows_.capacity()) {
                     complete = false;
                     break;
                 }
-                table.emplace(gram, rows);
+                table.emplace(text, rows);
             }
-            trigram_rows_.load(std::move(table), complete, TrigramRows::Clock::now());
-        } catch (...) {
-            trigram_rows_.abandon_reload();
-            throw;
+        } else {
+            // About kTrigramSample leads of all tenants (the index is shared by all), their
+            // trigrams counted here: a sample's counts rank trigrams as well as the index's.
+            auto& total = prepare(lease, "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts",
+                                  [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
+            const long long leads = Steps(lease, dialect_).single_count(total);
+            double percent = leads > 0 ? 100.0 * static_cast<double>(kTrigramSample) / static_cast<double>(leads) : 100;
+            percent = std::clamp(percent, 0.001, 100.0);
+            soci::statement st =
+                (lease.session().prepare << dialect_.trigram_sample, soci::into(text), soci::use(percent, "percent"));
+            st.execute();
+            while (st.fetch()) {
+                for (const auto& gram : trigrams(text)) {
+                    if (table.size() < trigram_rows_.capacity() || table.contains(gram)) ++table[gram];
+                }
+            }
         }
+        trigram_rows_.load(std::move(table), complete, TrigramRows::Clock::now());
+    } catch (...) {
+        trigram_rows_.abandon_reload();
+        throw;
     }
-    std::vector<long long> rows(grams.size());
-    for (std::size_t i = 0; i < grams.size(); ++i) {
-        auto known = trigram_rows_.find(grams[i]);
-        if (!known) {
+}
+
+std::vector<std::string> SqlLeadRepository::rarest_trigrams(Lease& lease, const std::string& term) {
+    if (dialect_.trigram_table.empty() && dialect_.trigram_sample.empty()) return {};
+    bool reloaded = false;
+    bool unknown = false;
+    auto rows = [&](const std::string& gram) {
+        if (!reloaded) {
+            reloaded = true;
+            if (trigram_rows_.claim_reload(TrigramRows::Clock::now())) reload_trigram_rows(lease);
+        }
+        auto known = trigram_rows_.find(gram);
+        if (!known && !dialect_.trigram_rows.empty()) {
             auto& q = prepare(lease, dialect_.trigram_rows, [](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
                 st.exchange(soci::use(b.term, "term"));
             });
-            q.b.term = grams[i];
+            q.b.term = gram;
             known = Steps(lease, dialect_).single_count(q);  // 0 when the index has no such trigram
-            trigram_rows_.store(grams[i], *known);
+            trigram_rows_.store(gram, *known);
         }
-        rows[i] = *known;
-    }
-    // The kMatchedTrigrams rarest, the earliest first among equals.
-    std::vector<std::string> chosen;
-    std::vector<bool> taken(grams.size(), false);
-    for (std::size_t k = 0; k < kMatchedTrigrams; ++k) {
-        std::size_t best = grams.size();
-        for (std::size_t i = 0; i < grams.size(); ++i) {
-            if (!taken[i] && (best == grams.size() || rows[i] < rows[best])) best = i;
-        }
-        taken[best] = true;
-        chosen.push_back(grams[best]);
-    }
-    return fts5_all(chosen);
+        if (!known) unknown = true;
+        return known.value_or(0);
+    };
+    auto picked = pick_trigrams(term, dialect_.alnum_trigrams, rows, kMatchedTrigrams);
+    // Nothing known yet (another request is reading the table): the whole term, never a guess.
+    if (unknown) return {};
+    return picked;
 }
 
 Result<ports::ActivityPage> SqlLeadRepository::activities(const ports::LeadKey& key, std::int64_t limit,

@@ -26,19 +26,28 @@ struct Dialect {
     // Appended to the SELECT of a lead about to be changed: " FOR UPDATE" on PostgreSQL;
     // empty on SQLite, whose write transaction already excludes every other writer.
     std::string lock_rows;
-    // A condition narrowing a search to candidate rows through a trigram index, binding
-    // :match (an FTS5 phrase); used for terms of at least three code points. Empty: none
-    // (PostgreSQL's pg_trgm index serves the LIKE on search_text itself).
+    // A condition narrowing a search (a term of three code points or more) to candidate rows
+    // through the trigram index, made from the term's two rarest trigrams (or the whole
+    // term): binding :match, an FTS5 query (SQLite), or :trigram_a and :trigram_b, two LIKE
+    // patterns pg_trgm's index serves (PostgreSQL). LIKE on like_search_text then decides.
     std::string trigram_filter;
-    // The number of rows the trigram index holds a trigram in (one integer; binds :term),
-    // and the same for every trigram (term, rows), so that a long term is matched by its
-    // rarest trigrams only. Empty: the whole term.
-    std::string trigram_rows = {};
+    // Where the rarest trigrams are learnt (TrigramRows), read at most every 10 minutes:
+    // trigram_table gives (trigram, rows) for every trigram the index holds (SQLite's
+    // fts5vocab), trigram_rows one trigram's rows (binds :term) when the table was too big
+    // to keep whole; trigram_sample gives the search_text of a sample of all leads (binds
+    // :percent), whose trigrams the service counts itself (PostgreSQL). Empty: the whole
+    // term is looked up.
     std::string trigram_table = {};
-    // The searched text as a walk in list order tests it (SearchMode::Walk): on PostgreSQL
-    // an expression no index serves, so the planner walks the list index as asked instead
-    // of reading every match through the trigram index and sorting them.
-    std::string walk_search_text = "search_text";
+    std::string trigram_rows = {};
+    std::string trigram_sample = {};
+    // Only trigrams of ASCII letters and digits are looked up: pg_trgm indexes the words of
+    // a text, so a trigram holding a separator ("a.g") is in no posting list.
+    bool alnum_trigrams = false;
+    // The searched text as LIKE tests it, after the walk or the trigram index chose the
+    // rows: on PostgreSQL an expression no index serves, so the planner walks the list
+    // index as asked, or uses only the rarest trigrams, instead of reading every match (or
+    // every trigram's posting list) through the trigram index.
+    std::string like_search_text = "search_text";
     // A walk finds the page's ids first, then reads their rows: PostgreSQL then tests each
     // row passed on leads_list alone (an index-only scan: search_text is included), where a
     // plain index scan reads every row passed from the heap. SQLite defers the table read
@@ -132,9 +141,10 @@ class SqlLeadRepository final : public ports::Repository {
     template <class T, class Body>
     domain::Result<T> run(Access access, Body&& body);
 
-    // The trigram index's query for a term: its rarest trigrams when the dialect can tell
-    // (Dialect::trigram_rows), else the whole term as a phrase.
-    std::string trigram_match(SessionPool::Lease& lease, const std::string& term);
+    // The term's rarest trigrams (at most kMatchedTrigrams) when the dialect can tell
+    // (Dialect::trigram_table, trigram_sample); empty: look the whole term up.
+    std::vector<std::string> rarest_trigrams(SessionPool::Lease& lease, const std::string& term);
+    void reload_trigram_rows(SessionPool::Lease& lease);
 
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;

@@ -36,7 +36,7 @@ struct IdempotencyRow {
 // Everything a statement binds, by reference: a statement prepared once keeps pointing at
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
-    std::string tenant, workspace, id, email, status, pattern, match, hash, term;
+    std::string tenant, workspace, id, email, status, pattern, match, trigram_a, trigram_b, hash, term;
     long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0;
     // A list's further filters (CONTRACT §7) and keyset position.
     long long created_after = 0, created_before = 0, updated_after = 0, updated_before = 0, after_at = 0;
@@ -303,8 +303,8 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     if (shape.updated_before) sql += " AND updated_at < :updated_before";
     for (std::size_t i = 0; i < shape.attributes; ++i) sql += " AND " + numbered(dialect.attribute_condition, i);
     // The trigram index narrows the rows down; LIKE then decides exactly.
-    if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter + " AND search_text";
-    if (shape.mode == SearchMode::Walk) sql += " AND " + dialect.walk_search_text;
+    if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
+    if (shape.mode != SearchMode::None) sql += " AND " + dialect.like_search_text;
     if (shape.mode != SearchMode::None) sql += " LIKE :pattern ESCAPE '\\'";
     if (shape.do_not_contact == true) {
         sql += " AND email_hash IN (SELECT email_hash FROM suppressions WHERE tenant_id = :suppressions_tenant)";
@@ -324,9 +324,11 @@ inline std::string after_position(const FilterShape& shape) {
 }
 
 inline Binder filter_binder(const FilterShape& shape, const Dialect& dialect, Binder rest) {
-    const bool match = shape.mode == SearchMode::Trigram && !dialect.trigram_filter.empty();
-    return [shape, match, condition = dialect.attribute_condition, rest = std::move(rest)](soci::statement& st,
-                                                                                           Buffers& b) {
+    const bool trigram = shape.mode == SearchMode::Trigram;
+    const bool match = trigram && dialect.trigram_filter.find(":match") != std::string::npos;
+    const bool patterns = trigram && dialect.trigram_filter.find(":trigram_a") != std::string::npos;
+    return [shape, match, patterns, condition = dialect.attribute_condition, rest = std::move(rest)](
+               soci::statement& st, Buffers& b) {
         rest(st, b);
         st.exchange(soci::use(b.tenant, "tenant"));
         st.exchange(soci::use(b.workspace, "workspace"));
@@ -355,6 +357,10 @@ inline Binder filter_binder(const FilterShape& shape, const Dialect& dialect, Bi
             }
         }
         if (match) st.exchange(soci::use(b.match, "match"));
+        if (patterns) {
+            st.exchange(soci::use(b.trigram_a, "trigram_a"));
+            st.exchange(soci::use(b.trigram_b, "trigram_b"));
+        }
         if (shape.mode != SearchMode::None) st.exchange(soci::use(b.pattern, "pattern"));
         if (shape.do_not_contact == true) st.exchange(soci::use(b.tenant, "suppressions_tenant"));
     };

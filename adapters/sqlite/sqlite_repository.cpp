@@ -205,8 +205,8 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .lock_rows = "",
         // The trigram index narrows the rows down; LIKE then decides exactly.
         .trigram_filter = " AND pk IN (SELECT rowid FROM leads_fts WHERE leads_fts MATCH :match)",
-        .trigram_rows = "SELECT doc FROM leads_fts_vocab WHERE term = :term",
         .trigram_table = "SELECT term, doc FROM leads_fts_vocab",
+        .trigram_rows = "SELECT doc FROM leads_fts_vocab WHERE term = :term",
         .no_index = "+",
         .attribute_condition =
             "(CASE json_type(attributes, :attr_path{i}a) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN "
