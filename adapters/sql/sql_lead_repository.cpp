@@ -492,25 +492,37 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
 
         // Kept per (tenant, workspace, status) by every write, one statement for both: the
         // leads, and the flagged ones among them. No COUNT(*) over the workspace.
+        // With the workspace's version too (with_version): the stamp a cached total is kept
+        // under, read in the same statement (one round trip).
         struct Counted {
-            long long leads = 0, listed = 0;
+            long long leads = 0, listed = 0, version = 0;
         };
-        auto counted = [&] {
-            std::string sql =
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(listed), 0) AS BIGINT) FROM "
-                "lead_counts WHERE tenant_id = :tenant AND workspace = :workspace";
+        auto counted = [&](bool with_version) {
+            std::string sql = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(listed), 0) AS BIGINT)";
+            if (with_version) {
+                sql +=
+                    ", (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM workspace_versions WHERE tenant_id = "
+                    ":version_tenant AND workspace = :version_workspace)";
+            }
+            sql += " FROM lead_counts WHERE tenant_id = :tenant AND workspace = :workspace";
             if (shape.by_status) sql += " AND status = :status";
-            auto& q = prepare(lease, sql, [by_status = shape.by_status](auto& st, auto& b) {
+            auto& q = prepare(lease, sql, [by_status = shape.by_status, with_version](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
                 st.exchange(soci::into(b.listed));
+                if (with_version) {
+                    st.exchange(soci::into(b.version));
+                    st.exchange(soci::use(b.tenant, "version_tenant"));
+                    st.exchange(soci::use(b.workspace, "version_workspace"));
+                }
                 st.exchange(soci::use(b.tenant, "tenant"));
                 st.exchange(soci::use(b.workspace, "workspace"));
                 if (by_status) st.exchange(soci::use(b.status, "status"));
             });
             set_filter(q.b);
             q.b.listed = 0;
+            q.b.version = 0;
             const long long leads = steps.single_count(q);
-            return Counted{leads, q.b.listed};
+            return Counted{leads, q.b.listed, q.b.version};
         };
 
         // The filtered total read from the rows: a first page that ends before the limit
@@ -534,7 +546,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         std::vector<LeadRow> rows;
         if (!shape.beyond_counters()) {
             // The counts read the same snapshot as the page: the total is exact.
-            const Counted totals = counted();
+            const Counted totals = counted(false);
             page.total = totals.leads;
             if (shape.do_not_contact) {
                 // Sorting up to this many suppressed leads costs less than walking the
@@ -550,9 +562,8 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         } else {
             // The total of this filter in this snapshot, if counted before under the same
             // stamp (decisions.md "Search plans and cached totals").
-            const Counted totals = counted();
-            const CountCache::Stamp stamp{steps.workspace_version(filter.tenant.value(), filter.workspace.value()),
-                                          totals.leads};
+            const Counted totals = counted(true);
+            const CountCache::Stamp stamp{totals.version, totals.leads};
             CountCache::Found found = counts_.find(count_key(filter), stamp);
             if (found.count) {
                 page.total = *found.count;

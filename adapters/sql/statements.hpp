@@ -37,7 +37,7 @@ struct IdempotencyRow {
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, trigram_a, trigram_b, hash, term;
-    long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0;
+    long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0, version = 0;
     // A list's further filters (CONTRACT §7) and keyset position.
     long long created_after = 0, created_before = 0, updated_after = 0, updated_before = 0, after_at = 0;
     std::string after_id;
@@ -491,21 +491,6 @@ class Steps {
             last = &workspace;
             bump_version(tenant, workspace);
         }
-    }
-
-    // The sum of the workspace's versions: changes with every committed write of its leads.
-    long long workspace_version(const std::string& tenant, const std::string& workspace) {
-        auto& q = prepare(lease_,
-                          "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM workspace_versions WHERE tenant_id = "
-                          ":tenant AND workspace = :workspace",
-                          [](auto& st, auto& b) {
-                              st.exchange(soci::into(b.count));
-                              st.exchange(soci::use(b.tenant, "tenant"));
-                              st.exchange(soci::use(b.workspace, "workspace"));
-                          });
-        q.b.tenant = tenant;
-        q.b.workspace = workspace;
-        return single_count(q);
     }
 
   private:
