@@ -169,8 +169,28 @@ const sql::Migration kSearchableListOrder{
     },
 };
 
-const sql::Migration kAll[] = {kInitial,         kLeadForeignKey,    kSuppressions,       kUpdatedOrder,
-                               kIdempotencyKeys, kWorkspaceVersions, kSearchableListOrder};
+// Ready to be distributed by tenant_id (Citus; docs/scaling.md): every primary key and
+// unique constraint includes tenant_id, and so does every foreign key between tenant
+// tables, so each holds inside one tenant's shard. Replaces migration 2's key on the lead id
+// alone: the activities' key is (tenant_id, lead_id) again, now onto the primary key
+// (tenant_id, id), which is also what a cascade or a check looks up.
+const sql::Migration kTenantKeys{
+    8,
+    "tenant_id in every key",
+    {
+        "ALTER TABLE activities DROP CONSTRAINT activities_lead_id_fkey",
+        "DROP INDEX activities_lead",
+        "ALTER TABLE leads DROP CONSTRAINT leads_pkey, DROP CONSTRAINT leads_tenant_id_key, ADD CONSTRAINT leads_pkey "
+        "PRIMARY KEY (tenant_id, id)",
+        "ALTER TABLE activities DROP CONSTRAINT activities_pkey, ADD CONSTRAINT activities_pkey PRIMARY KEY "
+        "(tenant_id, id)",
+        "ALTER TABLE activities ADD CONSTRAINT activities_lead_fkey FOREIGN KEY (tenant_id, lead_id) REFERENCES leads "
+        "(tenant_id, id) ON DELETE CASCADE",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,         kLeadForeignKey,    kSuppressions,        kUpdatedOrder,
+                               kIdempotencyKeys, kWorkspaceVersions, kSearchableListOrder, kTenantKeys};
 
 }  // namespace
 
