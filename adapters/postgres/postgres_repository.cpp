@@ -193,8 +193,6 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},
-        .row_estimate = "SELECT CAST(reltuples AS BIGINT) FROM pg_class WHERE oid = CAST('leads' AS regclass)",
-        .refresh_statistics = "ANALYZE (SKIP_LOCKED) leads",
         .import_prologue = {},
         .import_epilogue = {},
     };

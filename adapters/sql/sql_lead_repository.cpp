@@ -33,10 +33,6 @@ using domain::Result;
 // between) is retried this many times before giving up.
 constexpr int kConflictAttempts = 3;
 
-// An import compares the planner's row estimate with the rows it has inserted after this
-// many and at every doubling (Dialect::row_estimate): a handful of cheap look-ups per import.
-constexpr std::size_t kStatisticsCheck = 1000;
-
 // A do_not_contact=true page is sorted from the suppressed leads while the workspace has at
 // most this many (a few ms); beyond, walking the list order finds a page sooner.
 constexpr long long kSortedSuppressedLeads = 20'000;
@@ -696,17 +692,11 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_prologue) lease.session() << sql;
         }
-        long long created_count = 0;
-        long long next_check = kStatisticsCheck;
         if (!items.empty()) steps.lock_suppressions(tenant_id, false);
         const bool check_suppressed = !items.empty() && steps.has_suppressions(tenant_id);
         for (const std::size_t index : order) {
             const ports::ImportItem& item = items[index];
             Outcome& outcome = outcomes[index];
-            if (!dialect_.row_estimate.empty() && created_count >= next_check) {
-                next_check *= 2;
-                if (steps.row_estimate() < created_count) lease.session() << dialect_.refresh_statistics;
-            }
             const std::string& email = item.lead.email.value();
             // Insert first: the UNIQUE constraint, not a look-up, says whether the email is
             // new. It sees the rows earlier items inserted, so a duplicate within the
@@ -720,7 +710,6 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
                 continue;
             }
             if (steps.insert_lead_if_new(*row, *created)) {
-                ++created_count;
                 deltas[{slug, row->status}].leads += 1;
                 outcome = Outcome{Kind::Created, std::nullopt, item.lead};
                 continue;

@@ -81,15 +81,6 @@ struct Dialect {
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;
     std::chrono::milliseconds writer_wait{5000};
-    // PostgreSQL: the planner's row estimate for leads (a query returning one integer,
-    // negative when the table was never analysed) and the statement that refreshes it.
-    // Every plan a connection caches while leads is nearly empty, the foreign-key check of
-    // each activity insert included, scans leads_list_status for the whole tenant once the
-    // table has grown: an import into a fresh database got slower with every row. When an
-    // import has inserted more rows than the estimate knows of, it refreshes the
-    // statistics, which also replans the cached statements. Empty: never.
-    std::string row_estimate;
-    std::string refresh_statistics;
     // Run by an import right after it begins and right before it commits (SQLite: defers
     // the full-text index to one statement at the end, see its schema). Constant SQL.
     std::vector<std::string> import_prologue;

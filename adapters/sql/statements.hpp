@@ -724,11 +724,6 @@ class Steps {
         } while (q.st.fetch());
     }
 
-    long long row_estimate() {
-        auto& q = prepare(lease_, dialect_.row_estimate, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
-        return single_count(q);
-    }
-
     long long single_count(Prepared& q) {
         q.b.count = 0;
         q.st.execute(true);

@@ -219,8 +219,6 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .insert_lead_and_activity = "",
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,
-        .row_estimate = "",
-        .refresh_statistics = "",
         .import_prologue = {"INSERT INTO leads_fts_deferred (from_pk) SELECT COALESCE(MAX(pk), 0) FROM leads"},
         .import_epilogue =
             {
