@@ -27,8 +27,9 @@ domain::Result<ports::Claim> IdempotencyService::begin(const domain::TenantId& t
     }
     const domain::Timestamp now = clock_.now();
     if (claims_.fetch_add(1, std::memory_order_relaxed) % kPurgeEvery == kPurgeEvery - 1) {
-        // Housekeeping on the side: a failed purge is retried with a later claim.
-        (void)repository_.purge_idempotency(now, kPurgeBatch);
+        // Housekeeping on the side, for the claiming tenant: a failed purge is retried with a
+        // later claim.
+        (void)repository_.purge_idempotency(tenant, now, kPurgeBatch);
     }
     ports::IdempotencyRequest request{.tenant = tenant,
                                       .key = key,

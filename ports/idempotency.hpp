@@ -81,8 +81,11 @@ class IdempotencyRepository {
                                                     const IdempotentAnswer& answer) = 0;
     // Gives the key up (the answer was not final): a retry runs again.
     virtual domain::Result<void> release_idempotency(const IdempotencyRecord& record) = 0;
-    // Forgets at most limit records that expired before now; how many it forgot.
-    virtual domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t limit) = 0;
+    // Forgets at most limit of the tenant's records that expired before now; how many it
+    // forgot. One tenant at a time: every statement on a tenant table names its tenant
+    // (docs/scaling.md).
+    virtual domain::Result<std::int64_t> purge_idempotency(const domain::TenantId& tenant, domain::Timestamp now,
+                                                           std::int64_t limit) = 0;
 };
 
 // What a driving port's write takes with an Idempotency-Key: the claim, and how the

@@ -479,12 +479,13 @@ Result<void> InMemoryLeadRepository::release_idempotency(const ports::Idempotenc
     return {};
 }
 
-Result<std::int64_t> InMemoryLeadRepository::purge_idempotency(Timestamp now, std::int64_t limit) {
+Result<std::int64_t> InMemoryLeadRepository::purge_idempotency(const domain::TenantId& tenant, Timestamp now,
+                                                               std::int64_t limit) {
     std::unique_lock lock(mutex_);
     std::int64_t purged = 0;
     auto& records = state_->store.idempotency;
     for (auto it = records.begin(); it != records.end() && purged < limit;) {
-        if (it->second.expires_at <= now) {
+        if (it->first.first == tenant.value() && it->second.expires_at <= now) {
             it = records.erase(it);
             ++purged;
         } else {

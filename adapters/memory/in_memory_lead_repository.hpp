@@ -52,7 +52,8 @@ class InMemoryLeadRepository final : public ports::Repository {
     domain::Result<void> finish_idempotency(const ports::IdempotencyRecord& record,
                                             const ports::IdempotentAnswer& answer) override;
     domain::Result<void> release_idempotency(const ports::IdempotencyRecord& record) override;
-    domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t limit) override;
+    domain::Result<std::int64_t> purge_idempotency(const domain::TenantId& tenant, domain::Timestamp now,
+                                                   std::int64_t limit) override;
 
   private:
     struct State;

@@ -855,17 +855,21 @@ Result<void> SqlLeadRepository::release_idempotency(const ports::IdempotencyReco
     });
 }
 
-Result<std::int64_t> SqlLeadRepository::purge_idempotency(domain::Timestamp now, std::int64_t limit) {
+Result<std::int64_t> SqlLeadRepository::purge_idempotency(const domain::TenantId& tenant, domain::Timestamp now,
+                                                          std::int64_t limit) {
     return run<std::int64_t>(Access::Write, [&](Lease& lease) -> Result<std::int64_t> {
-        // A bounded batch per call, through the expiry index: a short write, never a long
-        // lock on the table.
+        // A bounded batch per call, through the tenant's expiry index: a short write, never
+        // a long lock on the table.
         auto& q = prepare(lease,
-                          "DELETE FROM idempotency_keys WHERE (tenant_id, idem_key) IN (SELECT tenant_id, idem_key "
-                          "FROM idempotency_keys WHERE expires_at <= :now LIMIT :limit)",
+                          "DELETE FROM idempotency_keys WHERE tenant_id = :tenant AND idem_key IN (SELECT idem_key "
+                          "FROM idempotency_keys WHERE tenant_id = :inner_tenant AND expires_at <= :now LIMIT :limit)",
                           [](auto& st, auto& b) {
+                              st.exchange(soci::use(b.tenant, "tenant"));
+                              st.exchange(soci::use(b.tenant, "inner_tenant"));
                               st.exchange(soci::use(b.at, "now"));
                               st.exchange(soci::use(b.limit, "limit"));
                           });
+        q.b.tenant = tenant.value();
         q.b.at = millis(now);
         q.b.limit = limit;
         q.st.execute(true);

@@ -123,7 +123,8 @@ class SqlLeadRepository final : public ports::Repository {
     domain::Result<void> finish_idempotency(const ports::IdempotencyRecord& record,
                                             const ports::IdempotentAnswer& answer) override;
     domain::Result<void> release_idempotency(const ports::IdempotencyRecord& record) override;
-    domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t limit) override;
+    domain::Result<std::int64_t> purge_idempotency(const domain::TenantId& tenant, domain::Timestamp now,
+                                                   std::int64_t limit) override;
 
     const std::shared_ptr<SessionPool>& pool() const { return pool_; }
 

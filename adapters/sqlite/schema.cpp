@@ -193,8 +193,19 @@ const sql::Migration kSearchableListOrder{
     },
 };
 
-const sql::Migration kAll[] = {kInitial,         kDeferredSearchIndex, kSuppressions,       kUpdatedOrder,
-                               kIdempotencyKeys, kWorkspaceVersions,   kSearchableListOrder};
+// Expired Idempotency-Keys are purged one tenant at a time (every statement on a tenant
+// table names its tenant, docs/scaling.md): the expiry index leads with the tenant.
+const sql::Migration kTenantExpiry{
+    8,
+    "idempotency keys expire per tenant",
+    {
+        "DROP INDEX idempotency_keys_expiry",
+        "CREATE INDEX idempotency_keys_expiry ON idempotency_keys (tenant_id, expires_at)",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,         kDeferredSearchIndex, kSuppressions,        kUpdatedOrder,
+                               kIdempotencyKeys, kWorkspaceVersions,   kSearchableListOrder, kTenantExpiry};
 
 }  // namespace
 

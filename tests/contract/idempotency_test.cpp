@@ -144,22 +144,29 @@ TEST_CASE("released, expired and abandoned claims free the key; purge forgets on
     CHECK(value_of(repository->claim_idempotency(request(tenant, "expired", "t8", t0 + 25h, "other"))).state ==
           ClaimState::Claimed);
 
-    // Purge at t0 + 24h: "released" (claimed at t0) goes; what was claimed later stays.
+    // Purge at t0 + 24h: "released" (claimed at t0) goes; what was claimed later stays, and
+    // so does another tenant's expired record (a purge is one tenant's).
     const auto kept = request(tenant, "kept", "t9", t0 + 2h);
+    const auto stranger = random_tenant();
+    REQUIRE(value_of(repository->claim_idempotency(request(stranger, "released", "s1", t0))).state ==
+            ClaimState::Claimed);
     REQUIRE(value_of(repository->claim_idempotency(kept)).state == ClaimState::Claimed);
     std::int64_t purged = 0;
     for (int i = 0; i < 1000; ++i) {
-        const auto batch = value_of(repository->purge_idempotency(t0 + 24h + 1s, 50));
+        const auto batch = value_of(repository->purge_idempotency(tenant, t0 + 24h + 1s, 50));
         purged += batch;
         if (batch < 50) break;
     }
-    CHECK(purged >= 1);  // other tests' records may go too
+    CHECK(purged >= 1);
     // Gone: a different request with its key, soon after, is no longer refused as a reuse.
     CHECK(value_of(repository->claim_idempotency(request(tenant, "released", "t12", t0 + 30s, "third"))).state ==
           ClaimState::Claimed);
     CHECK(value_of(repository->claim_idempotency(request(tenant, "kept", "t10", t0 + 2h))).state ==
           ClaimState::InProgress);
     CHECK(value_of(repository->claim_idempotency(request(tenant, "expired", "t11", t0 + 25h, "other"))).state ==
+          ClaimState::InProgress);
+    // Not purged: the stranger's claim is still running for a retry of its request.
+    CHECK(value_of(repository->claim_idempotency(request(stranger, "released", "s2", t0 + 30s))).state ==
           ClaimState::InProgress);
 }
 

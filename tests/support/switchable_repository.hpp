@@ -95,9 +95,10 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.release_idempotency(record);
     }
-    domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t limit) override {
+    domain::Result<std::int64_t> purge_idempotency(const domain::TenantId& tenant, domain::Timestamp now,
+                                                   std::int64_t limit) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.purge_idempotency(now, limit);
+        return inner_.purge_idempotency(tenant, now, limit);
     }
 
   private:

@@ -16,6 +16,7 @@ class RecordingRepository final : public ports::IdempotencyRepository {
   public:
     std::vector<ports::IdempotencyRequest> claims;
     std::vector<domain::Timestamp> purges;
+    std::vector<std::string> purged_tenants;
 
     domain::Result<ports::ClaimOutcome> claim_idempotency(const ports::IdempotencyRequest& request) override {
         claims.push_back(request);
@@ -25,7 +26,9 @@ class RecordingRepository final : public ports::IdempotencyRepository {
         return {};
     }
     domain::Result<void> release_idempotency(const ports::IdempotencyRecord&) override { return {}; }
-    domain::Result<std::int64_t> purge_idempotency(domain::Timestamp now, std::int64_t) override {
+    domain::Result<std::int64_t> purge_idempotency(const domain::TenantId& tenant, domain::Timestamp now,
+                                                   std::int64_t) override {
+        purged_tenants.push_back(tenant.value());
         purges.push_back(now);
         return 0;
     }
@@ -85,6 +88,8 @@ TEST_CASE("expired records are purged one batch every kPurgeEvery claims", "[uni
         REQUIRE(service.begin(tenant, "k" + std::to_string(i), "fp"));
     }
     CHECK(repository.purges.size() == 3);
+    // The claiming tenant's records: every statement names its tenant.
+    CHECK(repository.purged_tenants == std::vector<std::string>(3, tenant.value()));
 }
 
 }  // namespace
