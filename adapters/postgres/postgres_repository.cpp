@@ -168,7 +168,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         .lock_rows = " FOR UPDATE",
         .trigram_filter = " AND search_text LIKE :trigram_a ESCAPE '\\' AND search_text LIKE :trigram_b ESCAPE '\\'",
-        .trigram_sample = "SELECT search_text FROM leads TABLESAMPLE SYSTEM (CAST(:percent AS REAL)) LIMIT 20000",
+        .trigram_sample = "SELECT search_text FROM leads WHERE tenant_id = :tenant LIMIT :limit",
         .alnum_trigrams = true,
         .like_search_text = "(search_text || '')",
         .walk_ids_first = true,

@@ -45,8 +45,10 @@ constexpr std::chrono::milliseconds kWaitForTotal{10'000};
 // A long term is looked up in the trigram index by this many of its trigrams, the rarest:
 // two short posting lists intersect to a handful of candidates, which LIKE then decides.
 constexpr std::size_t kMatchedTrigrams = 2;
-// Leads read (PostgreSQL) to rank trigrams by how many rows hold them.
-constexpr long long kTrigramSample = 20'000;
+// Leads of a tenant read (PostgreSQL) to rank trigrams by how many of them hold each, and
+// how many tenants' counts are kept at once (each a few thousand trigrams).
+constexpr long long kTrigramSample = 5'000;
+constexpr std::size_t kTrigramTenants = 256;
 
 // How often the trigram index's row counts are read again (TrigramRows), and how many kept.
 constexpr std::chrono::minutes kTrigramRowsTtl{10};
@@ -272,10 +274,7 @@ class LeaseReader final : public ports::TransactionReader {
 }  // namespace
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
-    : pool_(std::move(pool)),
-      dialect_(std::move(dialect)),
-      counts_(kCachedTotals, kWaitForTotal),
-      trigram_rows_(kTrigramRowsKept, kTrigramRowsTtl) {}
+    : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal), trigram_rows_() {}
 
 template <class T, class Body>
 Result<T> SqlLeadRepository::run(Access access, Body&& body) {
@@ -537,7 +536,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         };
 
         lease.begin(dialect_.begin_read);
-        if (indexable) rarest = rarest_trigrams(lease, *filter.search);
+        if (indexable) rarest = rarest_trigrams(lease, filter.tenant.value(), *filter.search);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
         if (!shape.beyond_counters()) {
@@ -582,7 +581,20 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
     });
 }
 
-void SqlLeadRepository::reload_trigram_rows(Lease& lease) {
+std::shared_ptr<TrigramRows> SqlLeadRepository::trigram_rows_for(const std::string& tenant) {
+    // SQLite: one table for the one index. PostgreSQL: the tenant's own sample.
+    const std::string key = dialect_.trigram_sample.empty() ? std::string() : tenant;
+    std::lock_guard lock(trigram_rows_mutex_);
+    auto found = trigram_rows_.find(key);
+    if (found == trigram_rows_.end()) {
+        // Bounded: beyond kTrigramTenants, the others' counts are read again when needed.
+        if (trigram_rows_.size() >= kTrigramTenants) trigram_rows_.clear();
+        found = trigram_rows_.emplace(key, std::make_shared<TrigramRows>(kTrigramRowsKept, kTrigramRowsTtl)).first;
+    }
+    return found->second;  // shared: it outlives a clear() while the caller uses it
+}
+
+void SqlLeadRepository::reload_trigram_rows(Lease& lease, TrigramRows& counts, const std::string& tenant) {
     try {
         TrigramRows::Table table;
         bool complete = true;
@@ -593,46 +605,49 @@ void SqlLeadRepository::reload_trigram_rows(Lease& lease) {
                 (lease.session().prepare << dialect_.trigram_table, soci::into(text), soci::into(rows));
             st.execute();
             while (st.fetch()) {
-                if (table.size() >= trigram_rows_.capacity()) {
+                if (table.size() >= counts.capacity()) {
                     complete = false;
                     break;
                 }
                 table.emplace(text, rows);
             }
         } else {
-            // About kTrigramSample leads of all tenants (the index is shared by all), their
-            // trigrams counted here: a sample's counts rank trigrams as well as the index's.
-            auto& total = prepare(lease, "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM lead_counts",
-                                  [](auto& st, auto& b) { st.exchange(soci::into(b.count)); });
-            const long long leads = Steps(lease, dialect_).single_count(total);
-            double percent = leads > 0 ? 100.0 * static_cast<double>(kTrigramSample) / static_cast<double>(leads) : 100;
-            percent = std::clamp(percent, 0.001, 100.0);
-            soci::statement st =
-                (lease.session().prepare << dialect_.trigram_sample, soci::into(text), soci::use(percent, "percent"));
-            st.execute();
-            while (st.fetch()) {
-                for (const auto& gram : trigrams(text)) {
-                    if (table.size() < trigram_rows_.capacity() || table.contains(gram)) ++table[gram];
+            // Up to kTrigramSample of the tenant's leads, their trigrams counted here: a
+            // sample's counts rank the tenant's trigrams as well as an index would.
+            auto& q = prepare(lease, dialect_.trigram_sample, [](auto& st, auto& b) {
+                st.exchange(soci::into(b.term));
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.limit, "limit"));
+            });
+            q.b.tenant = tenant;
+            q.b.limit = kTrigramSample;
+            q.st.execute();
+            while (q.st.fetch()) {
+                for (const auto& gram : trigrams(q.b.term)) {
+                    if (table.size() < counts.capacity() || table.contains(gram)) ++table[gram];
                 }
             }
         }
-        trigram_rows_.load(std::move(table), complete, TrigramRows::Clock::now());
+        counts.load(std::move(table), complete, TrigramRows::Clock::now());
     } catch (...) {
-        trigram_rows_.abandon_reload();
+        counts.abandon_reload();
         throw;
     }
 }
 
-std::vector<std::string> SqlLeadRepository::rarest_trigrams(Lease& lease, const std::string& term) {
+std::vector<std::string> SqlLeadRepository::rarest_trigrams(Lease& lease, const std::string& tenant,
+                                                            const std::string& term) {
     if (dialect_.trigram_table.empty() && dialect_.trigram_sample.empty()) return {};
+    const std::shared_ptr<TrigramRows> held = trigram_rows_for(tenant);
+    TrigramRows& counts = *held;
     bool reloaded = false;
     bool unknown = false;
     auto rows = [&](const std::string& gram) {
         if (!reloaded) {
             reloaded = true;
-            if (trigram_rows_.claim_reload(TrigramRows::Clock::now())) reload_trigram_rows(lease);
+            if (counts.claim_reload(TrigramRows::Clock::now())) reload_trigram_rows(lease, counts, tenant);
         }
-        auto known = trigram_rows_.find(gram);
+        auto known = counts.find(gram);
         if (!known && !dialect_.trigram_rows.empty()) {
             auto& q = prepare(lease, dialect_.trigram_rows, [](auto& st, auto& b) {
                 st.exchange(soci::into(b.count));
@@ -640,7 +655,7 @@ std::vector<std::string> SqlLeadRepository::rarest_trigrams(Lease& lease, const 
             });
             q.b.term = gram;
             known = Steps(lease, dialect_).single_count(q);  // 0 when the index has no such trigram
-            trigram_rows_.store(gram, *known);
+            counts.store(gram, *known);
         }
         if (!known) unknown = true;
         return known.value_or(0);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "adapters/sql/count_cache.hpp"
@@ -34,9 +35,9 @@ struct Dialect {
     // Where the rarest trigrams are learnt (TrigramRows), read at most every 10 minutes:
     // trigram_table gives (trigram, rows) for every trigram the index holds (SQLite's
     // fts5vocab), trigram_rows one trigram's rows (binds :term) when the table was too big
-    // to keep whole; trigram_sample gives the search_text of a sample of all leads (binds
-    // :percent), whose trigrams the service counts itself (PostgreSQL). Empty: the whole
-    // term is looked up.
+    // to keep whole; trigram_sample gives the search_text of up to :limit of the tenant's
+    // leads (binds :tenant), whose trigrams the service counts itself, per tenant
+    // (PostgreSQL). Empty: the whole term is looked up.
     std::string trigram_table = {};
     std::string trigram_rows = {};
     std::string trigram_sample = {};
@@ -135,14 +136,18 @@ class SqlLeadRepository final : public ports::Repository {
 
     // The term's rarest trigrams (at most kMatchedTrigrams) when the dialect can tell
     // (Dialect::trigram_table, trigram_sample); empty: look the whole term up.
-    std::vector<std::string> rarest_trigrams(SessionPool::Lease& lease, const std::string& term);
-    void reload_trigram_rows(SessionPool::Lease& lease);
+    std::vector<std::string> rarest_trigrams(SessionPool::Lease& lease, const std::string& tenant,
+                                             const std::string& term);
+    std::shared_ptr<TrigramRows> trigram_rows_for(const std::string& tenant);
+    void reload_trigram_rows(SessionPool::Lease& lease, TrigramRows& counts, const std::string& tenant);
 
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
     std::timed_mutex writer_;
     CountCache counts_;
-    TrigramRows trigram_rows_;
+    // Per tenant on PostgreSQL (its own sample), one for all on SQLite (key "").
+    std::mutex trigram_rows_mutex_;
+    std::unordered_map<std::string, std::shared_ptr<TrigramRows>> trigram_rows_;
 };
 
 }  // namespace leads::adapters::sql
