@@ -67,6 +67,9 @@ for _ in $(seq 1 20); do
     port_is_free "$candidate" || continue
     opts="-c listen_addresses=127.0.0.1 -p $candidate -c unix_socket_directories=$tmp"
     opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    # Every statement the service runs is recorded, for the test that checks each one
+    # names its tenant (contract_postgres_statements).
+    opts+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000"
     if "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -o "$opts" -l "$log" -w -t 60 start >/dev/null 2>&1; then
         port="$candidate"
         started=1
