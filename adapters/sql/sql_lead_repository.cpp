@@ -438,6 +438,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
     return run<ports::LeadPage>(Access::Read, [&](Lease& lease) -> Result<ports::LeadPage> {
         Steps steps(lease, dialect_);
         std::vector<std::string> rarest;  // the trigrams the index is asked for; empty: the term
+        bool rarest_known = false;        // looked up once, and only for the trigram plan
         auto set_filter = [&](Buffers& b) {
             b.tenant = filter.tenant.value();
             b.workspace = filter.workspace.value();
@@ -453,8 +454,16 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             set_list_filters(filter, b);
         };
 
+        // Before a statement of the trigram plan (never for a walk): which trigrams to ask.
+        auto choose_trigrams = [&] {
+            if (shape.mode != SearchMode::Trigram || rarest_known) return;
+            rarest = rarest_trigrams(lease, filter.tenant.value(), *filter.search);
+            rarest_known = true;
+        };
+
         // One row more than the page: whether more follow.
         auto fetch_page = [&](std::vector<LeadRow>& rows) {
+            choose_trigrams();
             const std::string page_rows = lead_filter(shape, dialect_) + after_position(shape) + shape.order_by() +
                                           " LIMIT :limit OFFSET :offset";
             const bool ids_first =
@@ -528,6 +537,7 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
             if (!filter.after && filter.limit > 0 && fetched <= filter.limit && (fetched > 0 || offset == 0)) {
                 return offset + fetched;
             }
+            choose_trigrams();
             auto& q =
                 prepare(lease, "SELECT COUNT(*) FROM leads" + lead_filter(shape, dialect_),
                         filter_binder(shape, dialect_, [](auto& st, auto& b) { st.exchange(soci::into(b.count)); }));
@@ -536,7 +546,6 @@ Result<ports::LeadPage> SqlLeadRepository::list(const ports::LeadFilter& filter)
         };
 
         lease.begin(dialect_.begin_read);
-        if (indexable) rarest = rarest_trigrams(lease, filter.tenant.value(), *filter.search);
         ports::LeadPage page;
         std::vector<LeadRow> rows;
         if (!shape.beyond_counters()) {
