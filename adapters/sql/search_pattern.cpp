@@ -4,6 +4,21 @@
 
 namespace leads::adapters::sql {
 
+namespace {
+
+// Where each code point of valid UTF-8 starts (every byte that is not a continuation byte),
+// and the end.
+std::vector<std::size_t> code_point_starts(std::string_view text) {
+    std::vector<std::size_t> starts;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((static_cast<unsigned char>(text[i]) & 0xC0U) != 0x80U) starts.push_back(i);
+    }
+    starts.push_back(text.size());
+    return starts;
+}
+
+}  // namespace
+
 std::string like_contains_pattern(std::string_view term) {
     std::string pattern;
     pattern.reserve(term.size() + 2);
@@ -29,12 +44,7 @@ std::string fts5_phrase(std::string_view term) {
 }
 
 std::vector<std::string> trigrams(std::string_view term) {
-    // Where each code point starts: at every byte that is not a continuation byte.
-    std::vector<std::size_t> starts;
-    for (std::size_t i = 0; i < term.size(); ++i) {
-        if ((static_cast<unsigned char>(term[i]) & 0xC0U) != 0x80U) starts.push_back(i);
-    }
-    starts.push_back(term.size());
+    const auto starts = code_point_starts(term);
     std::vector<std::string> out;
     for (std::size_t i = 0; i + 3 < starts.size(); ++i) {
         std::string gram(term.substr(starts[i], starts[i + 3] - starts[i]));
@@ -58,11 +68,7 @@ struct Placed {
 
 std::vector<std::string> pick_trigrams(std::string_view term, bool alnum_only,
                                        const std::function<long long(const std::string&)>& rows, std::size_t count) {
-    std::vector<std::size_t> starts;
-    for (std::size_t i = 0; i < term.size(); ++i) {
-        if ((static_cast<unsigned char>(term[i]) & 0xC0U) != 0x80U) starts.push_back(i);
-    }
-    starts.push_back(term.size());
+    const auto starts = code_point_starts(term);
     // Word numbers per byte: runs of ASCII letters and digits, counted from 1.
     std::vector<std::size_t> word(term.size(), 0);
     for (std::size_t i = 0, n = 0; i < term.size(); ++i) {
