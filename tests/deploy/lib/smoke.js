@@ -75,10 +75,12 @@ function relocate(value, mounts) {
     return value;
 }
 
+// Whether the service's own "listening" line is on its stdout: a 200 before it comes from
+// whatever else holds the port.
+const listening = (stdout) => /"msg":"listening"/.test(stdout);
+
 async function runService(r, tag, binary, env, probes, grace, docs) {
-    const port = await freePort();
-    const listen = env.LEADS_LISTEN.replace(/:\d+$/, `:${port}`);
-    const childEnv = { PATH: process.env.PATH, HOME: os.tmpdir(), ...env, LEADS_LISTEN: listen };
+    const childEnv = { PATH: process.env.PATH, HOME: os.tmpdir(), ...env };
 
     let migrate = spawnSync(binary, ['migrate'], { env: childEnv, encoding: 'utf8', timeout: 60000 });
     if (migrate.status !== 0 && /not supported in this build/.test(`${migrate.stdout}${migrate.stderr}`)) {
@@ -89,20 +91,35 @@ async function runService(r, tag, binary, env, probes, grace, docs) {
     }
     if (!r.check(migrate.status === 0, `${tag} \`leads-api migrate\` (the init container) exited ${migrate.status}${migrate.signal ? ` (${migrate.signal})` : ''}: ${(migrate.stderr || migrate.stdout || '').trim().slice(0, 400)}`)) return;
 
-    const child = spawn(binary, [], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A free port can be taken by another process before the service binds it (tests run in
+    // parallel): a service that exits before saying "listening" is started again elsewhere.
+    let port, listen, child, exited;
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
-        if (stdout.length < 1 << 20) stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-        if (stderr.length < 1 << 20) stderr += d;
-    });
-    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     let exit = null;
-    exited.then((e) => {
-        exit = e;
-    });
+    for (let attempt = 1; ; attempt++) {
+        port = await freePort();
+        listen = env.LEADS_LISTEN.replace(/:\d+$/, `:${port}`);
+        childEnv.LEADS_LISTEN = listen;
+        stdout = '';
+        stderr = '';
+        exit = null;
+        child = spawn(binary, [], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        child.stdout.on('data', (d) => {
+            if (stdout.length < 1 << 20) stdout += d;
+        });
+        child.stderr.on('data', (d) => {
+            if (stderr.length < 1 << 20) stderr += d;
+        });
+        exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+        exited.then((e) => {
+            exit = e;
+        });
+        const patience = Date.now() + 60000;
+        while (!exit && !listening(stdout) && Date.now() < patience) await sleep(20);
+        if (listening(stdout) || attempt === 3 || !/address|bind|in use/i.test(stderr + stdout)) break;
+        r.note(`${tag} port ${port} was taken before the service bound it: trying another`);
+    }
     try {
         // Startup: as long as the startupProbe would wait, polling more often.
         const sp = probes.startup;
@@ -114,7 +131,7 @@ async function runService(r, tag, binary, env, probes, grace, docs) {
             if (up.status === 200) break;
             await sleep(100);
         }
-        if (!r.check(up.status === 200, `${tag} the service did not answer 200 on the startupProbe's ${sp.httpGet.path} within ${budgetMs / 1000} s (${exit ? `it exited ${exit.code}` : up.error || up.status}): ${stderr.slice(0, 400)}${stdout.slice(0, 400)}`)) return;
+        if (!r.check(up.status === 200 && !exit, `${tag} the service did not answer 200 on the startupProbe's ${sp.httpGet.path} within ${budgetMs / 1000} s (${exit ? `it exited ${exit.code}` : up.error || up.status}): ${stderr.slice(0, 400)}${stdout.slice(0, 400)}`)) return;
         r.note(`${tag} up after ${Date.now() - started} ms on ${listen}`);
         for (const [name, probe] of [['livenessProbe', probes.liveness], ['readinessProbe', probes.readiness]]) {
             const res = await get(port, probe.httpGet.path, (probe.timeoutSeconds || 1) * 1000);
