@@ -200,8 +200,22 @@ const sql::Migration kTenantExpiry{
     },
 };
 
+// Creates of one workspace all added to the same counter row of their status, holding its
+// lock until commit: each writer thread now adds to a shard row of its own (writer_shard, as
+// workspace_versions); the counts are sums over the shards, as they already were over
+// statuses.
+const sql::Migration kShardedCounts{
+    10,
+    "lead counts spread over shards",
+    {
+        "ALTER TABLE lead_counts ADD COLUMN shard INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE lead_counts DROP CONSTRAINT lead_counts_pkey, ADD CONSTRAINT lead_counts_pkey PRIMARY KEY "
+        "(tenant_id, workspace, status, shard)",
+    },
+};
+
 const sql::Migration kAll[] = {kInitial,           kLeadForeignKey,      kSuppressions, kUpdatedOrder, kIdempotencyKeys,
-                               kWorkspaceVersions, kSearchableListOrder, kTenantKeys,   kTenantExpiry};
+                               kWorkspaceVersions, kSearchableListOrder, kTenantKeys,   kTenantExpiry, kShardedCounts};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <optional>
@@ -37,7 +38,8 @@ struct IdempotencyRow {
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, trigram_a, trigram_b, hash, term;
-    long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0, version = 0;
+    long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0, version = 0,
+              shard = 0;
     // A list's further filters (CONTRACT §7) and keyset position.
     long long created_after = 0, created_before = 0, updated_after = 0, updated_before = 0, after_at = 0;
     std::string after_id;
@@ -190,9 +192,9 @@ inline void bind_insert_lead_and_activity(soci::statement& st, Buffers& b) {
 }
 
 inline const std::string kAddCount =
-    "INSERT INTO lead_counts (tenant_id, workspace, status, n, listed) VALUES (:tenant, :workspace, :status, :delta, "
-    ":listed) ON CONFLICT (tenant_id, workspace, status) DO UPDATE SET n = lead_counts.n + excluded.n, listed = "
-    "lead_counts.listed + excluded.listed";
+    "INSERT INTO lead_counts (tenant_id, workspace, status, shard, n, listed) VALUES (:tenant, :workspace, :status, "
+    ":shard, :delta, :listed) ON CONFLICT (tenant_id, workspace, status, shard) DO UPDATE SET n = lead_counts.n + "
+    "excluded.n, listed = lead_counts.listed + excluded.listed";
 
 // Changes to lead_counts per (workspace, status): its leads, and how many of them are
 // flagged do_not_contact.
@@ -202,8 +204,18 @@ struct CountDelta {
 };
 using CountDeltas = std::map<std::pair<std::string, std::string>, CountDelta>;
 
-// Rows per workspace in workspace_versions (Steps::record_changes).
-inline constexpr std::size_t kVersionShards = 16;
+// Rows per workspace (and status) that writers spread their changes over, in
+// workspace_versions and lead_counts (Steps::record_changes): readers sum them.
+inline constexpr long long kWriterShards = 16;
+
+// This thread's shard: writer threads numbered in the order they first write, so the first
+// kWriterShards of them never share a row (no lock wait between concurrent writers of one
+// workspace on its counters or its version).
+inline long long writer_shard() {
+    static std::atomic<long long> next{0};
+    thread_local const long long shard = next.fetch_add(1) % kWriterShards;
+    return shard;
+}
 
 // One lead rewritten: counted under (status, listed) before the write and under the new
 // pair after it. Unmoved, it still leaves an entry: its workspace changed (record_changes).
@@ -501,20 +513,21 @@ class Steps {
                 st.exchange(soci::use(b.tenant, "tenant"));
                 st.exchange(soci::use(b.workspace, "workspace"));
                 st.exchange(soci::use(b.status, "status"));
+                st.exchange(soci::use(b.shard, "shard"));
                 st.exchange(soci::use(b.delta, "delta"));
                 st.exchange(soci::use(b.listed, "listed"));
             });
             q.b.tenant = tenant;
             q.b.workspace = key.first;
             q.b.status = key.second;
+            q.b.shard = writer_shard();
             q.b.delta = delta.leads;
             q.b.listed = delta.listed;
             q.st.execute(true);
         }
     }
 
-    // Each writer thread raises its own shard of the version (kVersionShards rows per
-    // workspace): concurrent writers of one workspace rarely wait on each other here.
+    // Each writer thread raises its own shard of the version (writer_shard).
     void bump_version(const std::string& tenant, const std::string& workspace) {
         static const std::string sql =
             "INSERT INTO workspace_versions (tenant_id, workspace, shard, version) VALUES (:tenant, :workspace, "
@@ -523,13 +536,11 @@ class Steps {
         auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
             st.exchange(soci::use(b.tenant, "tenant"));
             st.exchange(soci::use(b.workspace, "workspace"));
-            st.exchange(soci::use(b.delta, "shard"));
+            st.exchange(soci::use(b.shard, "shard"));
         });
-        thread_local const long long shard =
-            static_cast<long long>(std::hash<std::thread::id>{}(std::this_thread::get_id()) % kVersionShards);
         q.b.tenant = tenant;
         q.b.workspace = workspace;
-        q.b.delta = shard;
+        q.b.shard = writer_shard();
         q.st.execute(true);
     }
 

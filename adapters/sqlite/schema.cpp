@@ -204,8 +204,32 @@ const sql::Migration kTenantExpiry{
     },
 };
 
-const sql::Migration kAll[] = {kInitial,         kDeferredSearchIndex, kSuppressions,        kUpdatedOrder,
-                               kIdempotencyKeys, kWorkspaceVersions,   kSearchableListOrder, kTenantExpiry};
+// Creates of one workspace all added to the same counter row of their status, holding its
+// lock until commit: each writer thread now adds to a shard row of its own (writer_shard, as
+// workspace_versions); the counts are sums over the shards, as they already were over
+// statuses.
+const sql::Migration kShardedCounts{
+    9,
+    "lead counts spread over shards",
+    {
+        R"(CREATE TABLE lead_counts_sharded (
+            tenant_id TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            status TEXT NOT NULL,
+            shard INTEGER NOT NULL,
+            n INTEGER NOT NULL,
+            listed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (tenant_id, workspace, status, shard)
+        ) WITHOUT ROWID)",
+        "INSERT INTO lead_counts_sharded (tenant_id, workspace, status, shard, n, listed) SELECT tenant_id, workspace, "
+        "status, 0, n, listed FROM lead_counts",
+        "DROP TABLE lead_counts",
+        "ALTER TABLE lead_counts_sharded RENAME TO lead_counts",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,           kDeferredSearchIndex, kSuppressions, kUpdatedOrder, kIdempotencyKeys,
+                               kWorkspaceVersions, kSearchableListOrder, kTenantExpiry, kShardedCounts};
 
 }  // namespace
 
