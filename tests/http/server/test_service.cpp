@@ -2,6 +2,7 @@
 // loopback port: the real ApiHandler and LeadService behind the Beast server.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <regex>
 #include <set>
 
@@ -186,7 +187,9 @@ TEST_CASE("Service: /readyz is 503 while draining, in-flight work finishes", "[s
 TEST_CASE("Service: bootstrap reports what it cannot build", "[service]") {
     quiet_logs();
     auto config = test_config();
-    config.database_url = "sqlite:/tmp/x.db";
+    // A file of its own: one left by another run could hold any schema.
+    const auto file = std::filesystem::temp_directory_path() / (leads::tests::unique_name("leads-bootstrap-") + ".db");
+    config.database_url = "sqlite:" + file.string();
     auto result = bootstrap::bootstrap(config);
     // Until the persistence adapters land: a configuration error naming the variable.
     if (!result) {
@@ -208,6 +211,7 @@ TEST_CASE("Service: bootstrap reports what it cannot build", "[service]") {
     result = bootstrap::bootstrap(config);
     REQUIRE_FALSE(result);
     CHECK(result.error().kind == domain::ErrorKind::Unavailable);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
 }
 
 TEST_CASE("Service: storage gauges reach /metrics through the hook", "[service][metrics]") {
