@@ -17,6 +17,37 @@ std::vector<std::size_t> code_point_starts(std::string_view text) {
     return starts;
 }
 
+bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+struct Placed {
+    std::string text;
+    std::size_t begin = 0, end = 0;  // bytes of the term it covers (first appearance)
+    std::size_t word = 0;            // which run of ASCII letters and digits it lies in; 0: none
+    long long rows = 0;
+};
+
+// The term's distinct trigrams where they first appear, with their words.
+std::vector<Placed> placed_trigrams(std::string_view term, bool alnum_only) {
+    const auto starts = code_point_starts(term);
+    // Word numbers per byte: runs of ASCII letters and digits, counted from 1.
+    std::vector<std::size_t> word(term.size(), 0);
+    for (std::size_t i = 0, n = 0; i < term.size(); ++i) {
+        if (!ascii_alnum(term[i])) continue;
+        if (i == 0 || !ascii_alnum(term[i - 1])) ++n;
+        word[i] = n;
+    }
+    std::vector<Placed> grams;
+    for (std::size_t i = 0; i + 3 < starts.size(); ++i) {
+        Placed gram{std::string(term.substr(starts[i], starts[i + 3] - starts[i])), starts[i], starts[i + 3], 0, 0};
+        const bool alnum = std::all_of(gram.text.begin(), gram.text.end(), [](char c) { return ascii_alnum(c); });
+        if (alnum_only && !alnum) continue;
+        if (std::any_of(grams.begin(), grams.end(), [&](const Placed& p) { return p.text == gram.text; })) continue;
+        gram.word = alnum ? word[gram.begin] : 0;
+        grams.push_back(std::move(gram));
+    }
+    return grams;
+}
+
 }  // namespace
 
 std::string like_contains_pattern(std::string_view term) {
@@ -43,48 +74,15 @@ std::string fts5_phrase(std::string_view term) {
     return phrase;
 }
 
-std::vector<std::string> trigrams(std::string_view term) {
-    const auto starts = code_point_starts(term);
+std::vector<std::string> trigrams(std::string_view term, bool alnum_only) {
     std::vector<std::string> out;
-    for (std::size_t i = 0; i + 3 < starts.size(); ++i) {
-        std::string gram(term.substr(starts[i], starts[i + 3] - starts[i]));
-        if (std::find(out.begin(), out.end(), gram) == out.end()) out.push_back(std::move(gram));
-    }
+    for (auto& gram : placed_trigrams(term, alnum_only)) out.push_back(std::move(gram.text));
     return out;
 }
 
-namespace {
-
-bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-
-struct Placed {
-    std::string text;
-    std::size_t begin = 0, end = 0;  // bytes of the term it covers (first appearance)
-    std::size_t word = 0;            // which run of ASCII letters and digits it lies in; 0: none
-    long long rows = 0;
-};
-
-}  // namespace
-
 std::vector<std::string> pick_trigrams(std::string_view term, bool alnum_only,
                                        const std::function<long long(const std::string&)>& rows, std::size_t count) {
-    const auto starts = code_point_starts(term);
-    // Word numbers per byte: runs of ASCII letters and digits, counted from 1.
-    std::vector<std::size_t> word(term.size(), 0);
-    for (std::size_t i = 0, n = 0; i < term.size(); ++i) {
-        if (!ascii_alnum(term[i])) continue;
-        if (i == 0 || !ascii_alnum(term[i - 1])) ++n;
-        word[i] = n;
-    }
-    std::vector<Placed> grams;
-    for (std::size_t i = 0; i + 3 < starts.size(); ++i) {
-        Placed gram{std::string(term.substr(starts[i], starts[i + 3] - starts[i])), starts[i], starts[i + 3], 0, 0};
-        const bool alnum = std::all_of(gram.text.begin(), gram.text.end(), [](char c) { return ascii_alnum(c); });
-        if (alnum_only && !alnum) continue;
-        if (std::any_of(grams.begin(), grams.end(), [&](const Placed& p) { return p.text == gram.text; })) continue;
-        gram.word = alnum ? word[gram.begin] : 0;
-        grams.push_back(std::move(gram));
-    }
+    std::vector<Placed> grams = placed_trigrams(term, alnum_only);
     if (grams.size() <= count) return {};
     for (auto& gram : grams) gram.rows = rows(gram.text);
 

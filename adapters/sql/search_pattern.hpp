@@ -21,8 +21,9 @@ std::string fts5_phrase(std::string_view term);
 inline constexpr std::size_t kTrigramMinimum = 3;
 
 // The term's distinct trigrams (three consecutive code points of valid UTF-8), in order of
-// first appearance. Every row containing the term contains each of them.
-std::vector<std::string> trigrams(std::string_view term);
+// first appearance; only those of ASCII letters and digits when alnum_only. Every row
+// containing the term contains each of them.
+std::vector<std::string> trigrams(std::string_view term, bool alnum_only = false);
 
 // Up to `count` of the term's trigrams for a trigram index to intersect (only those of
 // ASCII letters and digits when alnum_only): the rarest by `rows` first, then each next one

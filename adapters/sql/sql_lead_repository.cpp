@@ -274,7 +274,7 @@ class LeaseReader final : public ports::TransactionReader {
 }  // namespace
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
-    : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal), trigram_rows_() {}
+    : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal) {}
 
 template <class T, class Body>
 Result<T> SqlLeadRepository::run(Access access, Body&& body) {
@@ -607,19 +607,20 @@ void SqlLeadRepository::reload_trigram_rows(Lease& lease, TrigramRows& counts, c
     try {
         TrigramRows::Table table;
         bool complete = true;
-        std::string text;
-        long long rows = 0;
         if (!dialect_.trigram_table.empty()) {
-            soci::statement st =
-                (lease.session().prepare << dialect_.trigram_table, soci::into(text), soci::into(rows));
-            st.execute();
-            while (st.fetch()) {
+            auto& q = prepare(lease, dialect_.trigram_table, [](auto& st, auto& b) {
+                st.exchange(soci::into(b.term));
+                st.exchange(soci::into(b.count));
+            });
+            q.st.execute();
+            while (q.st.fetch()) {
                 if (table.size() >= counts.capacity()) {
                     complete = false;
                     break;
                 }
-                table.emplace(text, rows);
+                table.emplace(q.b.term, q.b.count);
             }
+            drain(q);
         } else {
             // Up to kTrigramSample of the tenant's leads, their trigrams counted here: a
             // sample's counts rank the tenant's trigrams as well as an index would.
@@ -632,7 +633,7 @@ void SqlLeadRepository::reload_trigram_rows(Lease& lease, TrigramRows& counts, c
             q.b.limit = kTrigramSample;
             q.st.execute();
             while (q.st.fetch()) {
-                for (const auto& gram : trigrams(q.b.term)) {
+                for (const auto& gram : trigrams(q.b.term, dialect_.alnum_trigrams)) {
                     if (table.size() < counts.capacity() || table.contains(gram)) ++table[gram];
                 }
             }

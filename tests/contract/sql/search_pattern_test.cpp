@@ -12,6 +12,8 @@ TEST_CASE("a term's trigrams are its distinct runs of three code points, multi-b
     CHECK(trigrams("abc") == std::vector<std::string>{"abc"});
     CHECK(trigrams("aaaa") == std::vector<std::string>{"aaa"});
     CHECK(trigrams("smith") == std::vector<std::string>{"smi", "mit", "ith"});
+    // Only letters and digits, as pg_trgm indexes words: "a.g" and its neighbours go.
+    CHECK(trigrams("ma.gray", true) == std::vector<std::string>{"gra", "ray"});
     // "müll": m, ü (two bytes), l, l.
     CHECK(trigrams("m\xC3\xBCll") == std::vector<std::string>{"m\xC3\xBCl", "\xC3\xBCll"});
     CHECK(trigrams("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E") ==
