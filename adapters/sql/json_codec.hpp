@@ -2,6 +2,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "domain/attributes.hpp"
 #include "domain/result.hpp"
@@ -10,6 +12,9 @@
 // inside json_codec.cpp.
 namespace leads::adapters::sql {
 
+struct LeadRow;
+struct ActivityRow;
+
 // A flat JSON object; integers stay integers and doubles keep a fraction or exponent, so
 // the two round-trip apart. Internal for a non-finite number (the domain never has one).
 domain::Result<std::string> encode_attributes(const domain::Attributes& attributes);
@@ -17,5 +22,11 @@ domain::Result<std::string> encode_attributes(const domain::Attributes& attribut
 // The inverse of encode_attributes. Internal for anything that is not a flat object of
 // strings, numbers and booleans (the database was edited by hand, or is corrupt).
 domain::Result<domain::Attributes> decode_attributes(std::string_view json);
+
+// New leads and their lead_created entries as one JSON array of objects, for a statement
+// that inserts them all (PostgreSQL: jsonb_to_recordset): the lead's columns but tenant and
+// workspace (bound once), "n" its position, and the entry's as activity_id, type, ts,
+// campaign_id, data. Absent optional fields are null.
+std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const ActivityRow*>>& rows);
 
 }  // namespace leads::adapters::sql

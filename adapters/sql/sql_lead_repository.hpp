@@ -78,6 +78,11 @@ struct Dialect {
     // lead_created entry, bound as bind_insert_lead_and_activity binds; empty: two
     // statements. PostgreSQL: INSERT inside WITH, one round trip per new row.
     std::string insert_lead_and_activity;
+    // One statement inserting many of an import's new leads (those whose email is free) and
+    // their lead_created entries, returning the ids it inserted; binds :rows (the JSON of
+    // encode_import_rows), :tenant and :workspace. Empty: insert_lead_and_activity per row.
+    // PostgreSQL: one round trip per kImportBatchRows rows instead of one per row.
+    std::string insert_leads_batch = {};
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;

@@ -38,6 +38,7 @@ struct IdempotencyRow {
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, trigram_a, trigram_b, hash, term;
+    std::string rows;  // Dialect::insert_leads_batch's JSON
     long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0, version = 0,
               shard = 0;
     // A list's further filters (CONTRACT §7) and keyset position.
@@ -457,6 +458,25 @@ class Steps {
         if (q.st.get_affected_rows() != 1) return false;
         insert_activity(row.tenant, created);
         return true;
+    }
+
+    // Dialect::insert_leads_batch: the ids of the leads it inserted.
+    std::vector<std::string> insert_leads_batch(const std::string& tenant, const std::string& workspace,
+                                                std::string rows) {
+        auto& q = prepare(lease_, dialect_.insert_leads_batch, [](auto& st, auto& b) {
+            st.exchange(soci::into(b.id));
+            st.exchange(soci::use(b.rows, "rows"));
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.workspace, "workspace"));
+        });
+        q.b.rows = std::move(rows);
+        q.b.tenant = tenant;
+        q.b.workspace = workspace;
+        std::vector<std::string> inserted;
+        q.st.execute();
+        while (q.st.fetch()) inserted.push_back(q.b.id);
+        q.b.rows.clear();
+        return inserted;
     }
 
     void insert_activity(const std::string& tenant, const ActivityRow& row) {
