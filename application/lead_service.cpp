@@ -274,9 +274,11 @@ Result<ports::LeadDetails> LeadService::get(const ports::LeadRef& ref) {
     auto key = key_of(ref, std::move(workspace));
     if (!key) return std::move(key).error();
 
-    auto lead = repository_.find(*key);
-    if (!lead) return std::move(lead).error();
-    return details(*key, std::move(lead).value());
+    auto found = repository_.find_with_activity(*key, ports::kRecentActivityCount);
+    if (!found) return std::move(found).error();
+    return ports::LeadDetails{.lead = std::move(found->lead),
+                              .activity = std::move(found->activity.items),
+                              .activity_total = found->activity.total};
 }
 
 Result<ports::LeadDetails> LeadService::update(const ports::UpdateLeadCommand& command,

@@ -92,6 +92,12 @@ struct ActivityPage {
     bool more = false;  // entries follow the last item
 };
 
+// A lead with the first page of its activity.
+struct LeadWithActivity {
+    domain::Lead lead;
+    ActivityPage activity;
+};
+
 // Changes a lead inside the repository's transaction and returns the activity entries to
 // append with it. An error aborts the transaction and is returned as is.
 using LeadMutation = std::function<domain::Result<std::vector<domain::Activity>>(domain::Lead&)>;
@@ -127,6 +133,10 @@ class LeadRepository {
                                         const Completion<domain::Lead>* completion = nullptr) = 0;
 
     virtual domain::Result<domain::Lead> find(const LeadKey& key) = 0;
+
+    // The lead and its newest `limit` activity entries (and their total), read in one
+    // snapshot: GET /leads/{id}'s answer in one transaction. NotFound when absent.
+    virtual domain::Result<LeadWithActivity> find_with_activity(const LeadKey& key, std::int64_t limit) = 0;
 
     // Loads the lead, runs mutate on it and stores the result and the returned entries in
     // one transaction; concurrent updates of one lead are serialised, so a version check

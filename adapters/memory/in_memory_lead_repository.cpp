@@ -313,6 +313,16 @@ Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
     return state_->store.as_read(*lead);
 }
 
+Result<ports::LeadWithActivity> InMemoryLeadRepository::find_with_activity(const ports::LeadKey& key,
+                                                                           std::int64_t limit) {
+    std::shared_lock lock(mutex_);
+    const Lead* lead = state_->store.visible_lead(key);
+    if (lead == nullptr) return Error::not_found();
+    auto page = activity_page(state_->store, key, limit, 0, std::nullopt);
+    if (!page) return std::move(page).error();
+    return ports::LeadWithActivity{state_->store.as_read(*lead), std::move(page).value()};
+}
+
 Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
                                             const ports::Completion<Lead>* completion) {
     std::unique_lock lock(mutex_);

@@ -262,26 +262,14 @@ Result<void> fill_page(Page& page, std::vector<Row>& rows, long long limit, Conv
     return {};
 }
 
-// A page of a lead's activity inside the caller's transaction (NotFound when the lead is
-// not visible): the total, and one row more than the page to tell whether more follow.
-Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const ports::LeadKey& key, std::int64_t limit,
-                                            std::int64_t offset, const std::optional<ports::ActivityPosition>& after) {
-    auto lead = steps.lead_by_id(key.tenant.value(), key.id.value(), false);
-    if (!lead || !visible(*lead, key)) return Error::not_found();
-
+// A page of a lead's activity (read, visible) inside the caller's transaction: one row more
+// than the page tells whether more follow, and a first page that is not full is its own
+// total (no count then: most leads have fewer entries than a page).
+Result<ports::ActivityPage> activity_page(Lease& lease, Steps& steps, const LeadRow& lead, std::int64_t limit,
+                                          std::int64_t offset, const std::optional<ports::ActivityPosition>& after) {
     ports::ActivityPage page;
-    auto& count = prepare(lease, "SELECT COUNT(*) FROM activities WHERE tenant_id = :tenant AND lead_id = :id",
-                          [](auto& st, auto& b) {
-                              st.exchange(soci::into(b.count));
-                              bind_tenant_id(st, b);
-                          });
-    count.b.tenant = lead->tenant;
-    count.b.id = lead->id;
-    page.total = steps.single_count(count);
-
     std::vector<ActivityRow> rows;
-    if (limit > 0 && (after || offset < page.total)) {
-        // One row more than the page: whether more follow.
+    if (limit > 0) {
         auto& q = prepare(lease,
                           std::string("SELECT id, lead_id, type, ts, campaign_id, data FROM activities WHERE "
                                       "tenant_id = :tenant AND lead_id = :id") +
@@ -302,8 +290,8 @@ Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const po
                                   st.exchange(soci::use(b.after_id, "after_id"));
                               }
                           });
-        q.b.tenant = lead->tenant;
-        q.b.id = lead->id;
+        q.b.tenant = lead.tenant;
+        q.b.id = lead.id;
         q.b.limit = limit + 1;
         q.b.offset = after ? 0 : std::max<long long>(offset, 0);
         if (after) {
@@ -313,9 +301,28 @@ Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const po
         q.st.execute();
         while (q.st.fetch()) rows.push_back(q.b.activity);
     }
-
+    if (limit > 0 && !after && offset <= 0 && static_cast<std::int64_t>(rows.size()) <= limit) {
+        page.total = static_cast<std::int64_t>(rows.size());
+    } else {
+        auto& count = prepare(lease, "SELECT COUNT(*) FROM activities WHERE tenant_id = :tenant AND lead_id = :id",
+                              [](auto& st, auto& b) {
+                                  st.exchange(soci::into(b.count));
+                                  bind_tenant_id(st, b);
+                              });
+        count.b.tenant = lead.tenant;
+        count.b.id = lead.id;
+        page.total = steps.single_count(count);
+    }
     if (auto filled = fill_page(page, rows, limit, to_activity); !filled) return std::move(filled).error();
     return page;
+}
+
+// The same for a lead looked up by key (NotFound when it is not visible).
+Result<ports::ActivityPage> read_activities(Lease& lease, Steps& steps, const ports::LeadKey& key, std::int64_t limit,
+                                            std::int64_t offset, const std::optional<ports::ActivityPosition>& after) {
+    auto lead = steps.lead_by_id(key.tenant.value(), key.id.value(), false);
+    if (!lead || !visible(*lead, key)) return Error::not_found();
+    return activity_page(lease, steps, *lead, limit, offset, after);
 }
 
 // The reads an idempotent write's answer makes, inside the write's transaction.
@@ -398,6 +405,21 @@ Result<domain::Lead> SqlLeadRepository::find(const ports::LeadKey& key) {
         auto row = Steps(lease, dialect_).lead_by_id(key.tenant.value(), key.id.value(), false);
         if (!row || !visible(*row, key)) return Error::not_found();
         return to_lead(*row);
+    });
+}
+
+Result<ports::LeadWithActivity> SqlLeadRepository::find_with_activity(const ports::LeadKey& key, std::int64_t limit) {
+    return run<ports::LeadWithActivity>(Access::Read, [&](Lease& lease) -> Result<ports::LeadWithActivity> {
+        Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_read);
+        auto row = steps.lead_by_id(key.tenant.value(), key.id.value(), false);
+        if (!row || !visible(*row, key)) return Error::not_found();
+        auto lead = to_lead(*row);
+        if (!lead) return std::move(lead).error();
+        auto page = activity_page(lease, steps, *row, limit, 0, std::nullopt);
+        if (!page) return std::move(page).error();
+        lease.commit();
+        return ports::LeadWithActivity{std::move(lead).value(), std::move(page).value()};
     });
 }
 

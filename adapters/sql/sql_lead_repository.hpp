@@ -100,6 +100,7 @@ class SqlLeadRepository final : public ports::Repository {
     domain::Result<void> insert(const domain::Lead& lead, const domain::Activity& created,
                                 const ports::Completion<domain::Lead>* completion) override;
     domain::Result<domain::Lead> find(const ports::LeadKey& key) override;
+    domain::Result<ports::LeadWithActivity> find_with_activity(const ports::LeadKey& key, std::int64_t limit) override;
     domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
                                         const ports::Completion<domain::Lead>* completion) override;
     domain::Result<void> remove(const ports::LeadKey& key,

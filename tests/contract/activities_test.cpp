@@ -1,4 +1,5 @@
 // Repository contract: the activity history of a lead.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "tests/contract/repository_factory.hpp"
@@ -85,6 +86,37 @@ TEST_CASE("activities can be read through the lead's workspace only", "[contract
     CHECK(value_of(repository->activities(key_in(lead, "acme"), 50, 0)).total == 1);
     CHECK(error_of(repository->activities(key_in(lead, "globex"), 50, 0)).kind == domain::ErrorKind::NotFound);
     CHECK(error_of(repository->activities(key_for(random_tenant(), lead), 50, 0)).kind == domain::ErrorKind::NotFound);
+}
+
+TEST_CASE("a lead is read with its newest activity and the exact total, at every page fill", "[contract][activities]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const Lead lead = new_lead(tenant, "acme", "details@example.com", at(0));
+    const Activity created = created_entry(lead);
+    require_ok(repository->insert(lead, created));
+    constexpr std::int64_t kLimit = 3;
+
+    // Fewer entries than the page, exactly a page, one more, many more.
+    std::vector<std::string> newest_first{created.id.value()};
+    for (const std::int64_t wanted : {std::int64_t{1}, kLimit, kLimit + 1, 10 * kLimit}) {
+        while (static_cast<std::int64_t>(newest_first.size()) < wanted) {
+            const Activity note =
+                entry(lead, ActivityType::Note, at(static_cast<std::int64_t>(newest_first.size()) * 1'000));
+            append(*repository, lead, {note});
+            newest_first.insert(newest_first.begin(), note.id.value());
+        }
+        const auto found = value_of(repository->find_with_activity(key_of(lead), kLimit));
+        check_same_lead(found.lead, value_of(repository->find(key_of(lead))));
+        CHECK(found.activity.total == wanted);
+        CHECK(found.activity.more == (wanted > kLimit));
+        const std::vector<std::string> expected(
+            newest_first.begin(), newest_first.begin() + static_cast<std::ptrdiff_t>(std::min(wanted, kLimit)));
+        CHECK(ids_of(found.activity.items) == expected);
+    }
+    CHECK(value_of(repository->find_with_activity(key_in(lead, "acme"), kLimit)).activity.total == 10 * kLimit);
+    CHECK(error_of(repository->find_with_activity(key_in(lead, "globex"), kLimit)).kind == domain::ErrorKind::NotFound);
+    CHECK(error_of(repository->find_with_activity(key_for(random_tenant(), lead), kLimit)).kind ==
+          domain::ErrorKind::NotFound);
 }
 
 }  // namespace

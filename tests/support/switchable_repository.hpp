@@ -25,6 +25,10 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.find(key);
     }
+    domain::Result<ports::LeadWithActivity> find_with_activity(const ports::LeadKey& key, std::int64_t limit) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.find_with_activity(key, limit);
+    }
     domain::Result<domain::Lead> update(const ports::LeadKey& key, const ports::LeadMutation& mutate,
                                         const ports::Completion<domain::Lead>* completion) override {
         if (down) return domain::Error::unavailable("down");

@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <mutex>
+#include <unordered_map>
 #include <utility>
 
+#include "adapters/crypto/email_hash.hpp"
 #include "adapters/http/api/json.hpp"
 #include "adapters/http/text.hpp"
 
@@ -21,6 +24,8 @@ constexpr double kLeewaySeconds = 60.0;
 // Far above any real token; bounds the work an unauthenticated caller can cause.
 constexpr std::size_t kMaxTokenLength = 8192;
 constexpr std::size_t kMinSecretLength = 32;
+// Verified tokens remembered per authenticator (a few hundred bytes each).
+constexpr std::size_t kRememberedTokens = 10'000;
 
 // The single header of that name; two copies are ambiguous (which one did the gateway
 // set?), so they count as none.
@@ -90,6 +95,10 @@ class JwtAuthenticator final : public Authenticator {
     std::optional<domain::TenantId> authenticate(const Request& request) const override {
         auto token = bearer_token(request);
         if (!token) return std::nullopt;
+        // A token seen and verified before (every check below depends on its bytes alone):
+        // only its time claims can have changed.
+        const std::string fingerprint = crypto::sha256_hex(*token);
+        if (auto known = remembered(fingerprint)) return in_time(*known) ? std::optional(known->tenant) : std::nullopt;
 
         // Split and inspect the token ourselves before libjwt sees it: libjwt 1.10 trusts
         // the header's alg (HS512 for an HS256 key, HS256 keyed with an RSA public key)
@@ -123,7 +132,12 @@ class JwtAuthenticator final : public Authenticator {
 
         // The signature holds; the claims are read from our own strict parse of the same
         // bytes (duplicate keys were rejected, so there is only one reading of them).
-        return check_claims(*payload->document->root().as_object());
+        const json::Object* object = payload->document->root().as_object();
+        if (object == nullptr) return std::nullopt;
+        auto claims = read_claims(*object);
+        if (!claims || !in_time(*claims)) return std::nullopt;
+        remember(fingerprint, *claims);
+        return claims->tenant;
     }
 
   private:
@@ -143,18 +157,25 @@ class JwtAuthenticator final : public Authenticator {
         return std::string(text);
     }
 
-    std::optional<domain::TenantId> check_claims(const json::Object& claims) const {
-        const double now =
-            static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count());
+    // What a verified token says, once: the time claims are checked on every use.
+    struct Claims {
+        domain::TenantId tenant;
+        double exp = 0;
+        std::optional<double> nbf;
+    };
 
+    // The claims that do not depend on the time (exp required, nbf if present, iss, aud,
+    // tenant_id), or nullopt when one is missing or wrong.
+    std::optional<Claims> read_claims(const json::Object& claims) const {
         const json::Value* exp = member(claims, "exp");
         if (exp == nullptr) return std::nullopt;
         const auto exp_value = number_of(*exp);
-        if (!exp_value || !std::isfinite(*exp_value) || now > *exp_value + kLeewaySeconds) return std::nullopt;
+        if (!exp_value || !std::isfinite(*exp_value)) return std::nullopt;
 
+        std::optional<double> nbf_value;
         if (const json::Value* nbf = member(claims, "nbf")) {
-            const auto nbf_value = number_of(*nbf);
-            if (!nbf_value || !std::isfinite(*nbf_value) || now + kLeewaySeconds < *nbf_value) return std::nullopt;
+            nbf_value = number_of(*nbf);
+            if (!nbf_value || !std::isfinite(*nbf_value)) return std::nullopt;
         }
 
         if (issuer_) {
@@ -166,7 +187,33 @@ class JwtAuthenticator final : public Authenticator {
 
         const json::Value* tenant = member(claims, "tenant_id");
         if (tenant == nullptr || tenant->as_string() == nullptr) return std::nullopt;
-        return domain::TenantId::parse(*tenant->as_string());
+        auto parsed = domain::TenantId::parse(*tenant->as_string());
+        if (!parsed) return std::nullopt;
+        return Claims{std::move(*parsed), *exp_value, nbf_value};
+    }
+
+    bool in_time(const Claims& claims) const {
+        const double now =
+            static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(clock_().time_since_epoch()).count());
+        if (now > claims.exp + kLeewaySeconds) return false;
+        return !claims.nbf || now + kLeewaySeconds >= *claims.nbf;
+    }
+
+    // Verified tokens by the SHA-256 of their bytes (no token is kept in memory): a client
+    // sends the same token with every request, and verifying it again (two JSON parses and
+    // libjwt's own, an HMAC or a signature check) was ~8% of a get by id's CPU.
+    std::optional<Claims> remembered(const std::string& fingerprint) const {
+        std::lock_guard lock(verified_mutex_);
+        const auto found = verified_.find(fingerprint);
+        if (found == verified_.end()) return std::nullopt;
+        return found->second;
+    }
+
+    void remember(const std::string& fingerprint, const Claims& claims) const {
+        std::lock_guard lock(verified_mutex_);
+        // Bounded: when full, forgotten all at once (each is verified again on next use).
+        if (verified_.size() >= kRememberedTokens) verified_.clear();
+        verified_.insert_or_assign(fingerprint, claims);
     }
 
     // RFC 7519 §4.1.3: a single string or an array of strings, one of which must be ours.
@@ -187,6 +234,8 @@ class JwtAuthenticator final : public Authenticator {
     std::optional<std::string> issuer_;
     std::optional<std::string> audience_;
     AuthClock clock_;
+    mutable std::mutex verified_mutex_;
+    mutable std::unordered_map<std::string, Claims> verified_;
 };
 
 // RS256 for an RSA key (at least 2048 bits), ES256 for a P-256 key; anything else is refused.

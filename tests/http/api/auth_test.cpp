@@ -389,6 +389,42 @@ TEST_CASE("the clock given at construction is the one used", "[auth][jwt]") {
     CHECK((*system)->authenticate(bearer(libjwt_token(JWT_ALG_HS256, kSecret, live))));
 }
 
+// Verified tokens are remembered (by their bytes' SHA-256) so that a client's every request
+// does not verify the same token again: what may change between uses must still be checked.
+TEST_CASE("a remembered token is still refused once expired or not yet valid, and only its exact bytes are remembered",
+          "[auth][jwt]") {
+    AuthSettings settings;
+    settings.mode = AuthMode::Jwt;
+    settings.hs256_secret = kSecret;
+    long now = kNow;
+    auto created = Authenticator::create(
+        settings, [&now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now)); });
+    REQUIRE(created.ok());
+    const Authenticator& auth = **created;
+
+    const std::string token = libjwt_token(JWT_ALG_HS256, kSecret,
+                                           claims(100, R"("tenant_id":"tenant-a","nbf":)" + std::to_string(kNow - 30)));
+    CHECK(tenant_of(auth, bearer(token)) == "tenant-a");
+    CHECK(tenant_of(auth, bearer(token)) == "tenant-a");
+    // The same bytes with another signature, or another payload under the same signature.
+    std::string resigned = token;
+    resigned.back() = resigned.back() == 'A' ? 'B' : 'A';
+    CHECK_FALSE(auth.authenticate(bearer(resigned)));
+    const std::string forged_payload = b64url(claims(100, R"("tenant_id":"tenant-b")"));
+    const std::size_t dot1 = token.find('.');
+    const std::size_t dot2 = token.find('.', dot1 + 1);
+    const std::string forged = token.substr(0, dot1 + 1) + forged_payload + token.substr(dot2);
+    CHECK_FALSE(auth.authenticate(bearer(forged)));
+    CHECK(tenant_of(auth, bearer(token)) == "tenant-a");
+
+    now = kNow - 91;  // before nbf - leeway
+    CHECK_FALSE(auth.authenticate(bearer(token)));
+    now = kNow + 161;  // past exp + leeway
+    CHECK_FALSE(auth.authenticate(bearer(token)));
+    now = kNow;
+    CHECK(tenant_of(auth, bearer(token)) == "tenant-a");
+}
+
 TEST_CASE("settings that cannot work are refused at start-up, naming the variable", "[auth][config]") {
     const auto refused = [](AuthSettings settings) {
         settings.mode = AuthMode::Jwt;
