@@ -107,14 +107,45 @@ soci::session& SessionPool::Lease::session() { return pool_->pool_->at(index_); 
 
 StatementCache& SessionPool::Lease::statements() { return pool_->slots_[index_].statements; }
 
-void SessionPool::Lease::begin(const std::string& begin_sql) { session() << begin_sql; }
+namespace {
+
+// BEGIN, COMMIT and ROLLBACK prepared once per connection: a one-off statement is parsed
+// and planned on every use (SQLite: ~10% of a get by id's CPU went to preparing them).
+class ControlStatement final : public CachedStatement {
+  public:
+    explicit ControlStatement(soci::session& session) : st(session) {}
+    soci::statement st;
+};
+
+}  // namespace
+
+void SessionPool::Lease::execute_control(const std::string& sql) {
+    // Several statements in one string (PostgreSQL's "BEGIN; SET LOCAL ...") cannot be
+    // prepared: sent as they are.
+    if (sql.find(';') != std::string::npos) {
+        session() << sql;
+        return;
+    }
+    auto& cache = statements();
+    auto found = cache.find(sql);
+    if (found == cache.end()) {
+        auto prepared = std::make_unique<ControlStatement>(session());
+        prepared->st.alloc();
+        prepared->st.prepare(sql);
+        prepared->st.define_and_bind();
+        found = cache.emplace(sql, std::move(prepared)).first;
+    }
+    static_cast<ControlStatement&>(*found->second).st.execute(true);
+}
+
+void SessionPool::Lease::begin(const std::string& begin_sql) { execute_control(begin_sql); }
 
 void SessionPool::Lease::commit() {
     commit_sent_ = true;  // from here on the outcome may be unknown: no retry
-    session() << "COMMIT";
+    execute_control("COMMIT");
 }
 
-void SessionPool::Lease::rollback() { session() << "ROLLBACK"; }
+void SessionPool::Lease::rollback() { execute_control("ROLLBACK"); }
 
 Failure SessionPool::Lease::classify(const std::exception& error) const { return pool_->backend_.classify(error); }
 

@@ -120,6 +120,10 @@ class SessionPool::Lease {
     friend class SessionPool;
     Lease(SessionPool* pool, std::size_t index) : pool_(pool), index_(index) {}
 
+    // A transaction-control statement, through the statement cache (keyed by its text,
+    // which no other cached statement uses).
+    void execute_control(const std::string& sql);
+
     SessionPool* pool_;
     std::size_t index_;
     bool commit_sent_ = false;
