@@ -206,6 +206,16 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "n ON CONFLICT (tenant_id, workspace, email) DO NOTHING RETURNING tenant_id, id), entries AS (INSERT INTO "
             "activities (id, tenant_id, lead_id, type, ts, campaign_id, data) SELECT r.activity_id, i.tenant_id, i.id, "
             "r.type, r.ts, r.campaign_id, r.data FROM inserted i JOIN rows r ON r.id = i.id) SELECT id FROM inserted",
+        // The entries' total is counted once, beside the lead (not per joined row).
+        .lead_with_activity =
+            "SELECT l.id, l.tenant_id, l.workspace, l.email, l.first_name, l.last_name, l.company, l.status, "
+            "l.attributes, l.created_at, l.updated_at, l.version, l.do_not_contact, l.activity_total, a.id, "
+            "COALESCE(a.type, ''), COALESCE(a.ts, 0), a.campaign_id, COALESCE(a.data, '') FROM (SELECT " +
+            sql::kLeadColumns +
+            ", (SELECT COUNT(*) FROM activities c WHERE c.tenant_id = leads.tenant_id AND c.lead_id = leads.id) AS "
+            "activity_total FROM leads WHERE tenant_id = :tenant AND id = :id) l LEFT JOIN LATERAL (SELECT id, type, "
+            "ts, campaign_id, data FROM activities WHERE tenant_id = l.tenant_id AND lead_id = l.id ORDER BY ts DESC, "
+            "id DESC LIMIT :limit) a ON true ORDER BY a.ts DESC, a.id DESC",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},
         .import_prologue = {},

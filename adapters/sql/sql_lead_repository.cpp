@@ -411,6 +411,18 @@ Result<domain::Lead> SqlLeadRepository::find(const ports::LeadKey& key) {
 Result<ports::LeadWithActivity> SqlLeadRepository::find_with_activity(const ports::LeadKey& key, std::int64_t limit) {
     return run<ports::LeadWithActivity>(Access::Read, [&](Lease& lease) -> Result<ports::LeadWithActivity> {
         Steps steps(lease, dialect_);
+        if (!dialect_.lead_with_activity.empty()) {
+            ports::ActivityPage page;
+            std::vector<ActivityRow> rows;
+            long long total = 0;
+            auto row = steps.lead_with_activity(key.tenant.value(), key.id.value(), limit, rows, total);
+            page.total = total;
+            if (!row || !visible(*row, key)) return Error::not_found();
+            auto lead = to_lead(*row);
+            if (!lead) return std::move(lead).error();
+            if (auto filled = fill_page(page, rows, limit, to_activity); !filled) return std::move(filled).error();
+            return ports::LeadWithActivity{std::move(lead).value(), std::move(page)};
+        }
         lease.begin(dialect_.begin_read);
         auto row = steps.lead_by_id(key.tenant.value(), key.id.value(), false);
         if (!row || !visible(*row, key)) return Error::not_found();

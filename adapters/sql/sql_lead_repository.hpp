@@ -83,6 +83,12 @@ struct Dialect {
     // encode_import_rows), :tenant and :workspace. Empty: insert_lead_and_activity per row.
     // PostgreSQL: one round trip per kImportBatchRows rows instead of one per row.
     std::string insert_leads_batch = {};
+    // GET /leads/{id}'s reads as one statement: the lead's columns (kLeadColumns) and its
+    // entries' total on every row, then one entry per row (id NULL when there is none):
+    // id, type, ts, campaign_id, data, newest first, at most :limit; binds :tenant, :id,
+    // :limit. One statement is one snapshot, so no transaction. Empty: three statements in
+    // a read transaction (SQLite, in-process, where round trips cost nothing).
+    std::string lead_with_activity = {};
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;

@@ -38,7 +38,8 @@ struct IdempotencyRow {
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, trigram_a, trigram_b, hash, term;
-    std::string rows;  // Dialect::insert_leads_batch's JSON
+    std::string rows;                           // Dialect::insert_leads_batch's JSON
+    soci::indicator activity_ind = soci::i_ok;  // Dialect::lead_with_activity: a row without an entry
     long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0, version = 0,
               shard = 0;
     // A list's further filters (CONTRACT §7) and keyset position.
@@ -458,6 +459,38 @@ class Steps {
         if (q.st.get_affected_rows() != 1) return false;
         insert_activity(row.tenant, created);
         return true;
+    }
+
+    // Dialect::lead_with_activity: the lead (nullopt when absent), its newest `limit` + 1
+    // entries in rows, and their total.
+    std::optional<LeadRow> lead_with_activity(const std::string& tenant, const std::string& id, long long limit,
+                                              std::vector<ActivityRow>& rows, long long& total) {
+        auto& q = prepare(lease_, dialect_.lead_with_activity, [](auto& st, auto& b) {
+            into_lead(st, b.lead);
+            st.exchange(soci::into(b.count));
+            st.exchange(soci::into(b.activity.id, b.activity_ind));
+            st.exchange(soci::into(b.activity.type));
+            st.exchange(soci::into(b.activity.ts));
+            st.exchange(soci::into(b.activity.campaign_id, b.activity.campaign_id_ind));
+            st.exchange(soci::into(b.activity.data));
+            bind_tenant_id(st, b);
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.tenant = tenant;
+        q.b.id = id;
+        q.b.limit = limit + 1;
+        std::optional<LeadRow> lead;
+        q.st.execute();
+        while (q.st.fetch()) {
+            if (!lead) {
+                lead = q.b.lead;
+                total = q.b.count;
+            }
+            if (q.b.activity_ind != soci::i_ok) continue;
+            rows.push_back(q.b.activity);
+            rows.back().lead_id = lead->id;
+        }
+        return lead;
     }
 
     // Dialect::insert_leads_batch: the ids of the leads it inserted.
