@@ -369,34 +369,29 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
                                        const ports::Completion<domain::Lead>* completion) {
     auto row = to_row(lead);
     if (!row) return std::move(row).error();
+    auto entry = to_row(created, lead.id);
+    if (!entry) return std::move(entry).error();
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
             lease.begin(dialect_.begin_write);
             steps.lock_suppressions(row->tenant, false);
             if (steps.suppressed(row->tenant, row->email_hash)) return Error::suppressed();
-            try {
-                steps.insert_lead(*row);
-            } catch (const std::exception& e) {
-                if (lease.classify(e) != Failure::UniqueViolation) throw;
-                // The UNIQUE constraint decided; PostgreSQL has aborted the transaction, so
-                // the holder is looked up after the rollback.
-                lease.rollback();
-                lease.statements().erase(kInsertLead);
+            // A taken email makes the insert a no-op rather than an error (which would abort
+            // the transaction on PostgreSQL); the holder is then looked up.
+            if (!steps.insert_lead_if_new(*row, *entry)) {
                 auto holder = steps.lead_by_email(row->tenant, row->workspace, row->email, false);
                 if (holder) return Error::duplicate_email(holder->id);
+                lease.rollback();  // the holder was deleted meanwhile: try again
                 continue;
             }
-            auto logged = steps.insert_activities(lead, {created});
-            if (!logged) return logged;
             steps.record_changes(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded;
             lease.commit();
             return {};
         }
-        // Each time a unique key was taken but no lead held the email: the id is in use.
-        return Error::internal("a lead or activity id is already in use");
+        return Error::unavailable("the email kept changing hands; retry");
     });
 }
 

@@ -437,12 +437,6 @@ class Steps {
         return fetch_lead(q);
     }
 
-    void insert_lead(const LeadRow& row) {
-        auto& q = prepare(lease_, kInsertLead, bind_insert_lead);
-        q.b.lead = row;
-        q.st.execute(true);
-    }
-
     // Inserts the lead and its lead_created entry unless the email is taken (no error
     // then: a failed statement would abort a whole import on PostgreSQL). Whether it did.
     bool insert_lead_if_new(const LeadRow& row, const ActivityRow& created) {
