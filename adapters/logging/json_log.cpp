@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "domain/text.hpp"
+#include "domain/time.hpp"
 
 namespace leads::adapters::logging {
 namespace {
@@ -19,14 +20,9 @@ constexpr char kFieldsMarker = '\x1f';
 thread_local std::string t_request_id;
 
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point time) {
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-    const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", utc.tm_year + 1900, utc.tm_mon + 1,
-                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis % 1000));
-    out += buffer;
+    out.push_back('"');
+    out += domain::format_rfc3339(std::chrono::floor<std::chrono::milliseconds>(time));
+    out.push_back('"');
 }
 
 std::string_view level_name(spdlog::level::level_enum level) {

@@ -1,9 +1,15 @@
 // The server's pure parts: listen addresses, request ids, metrics text, JSON log lines, routing.
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
+#include <spdlog/logger.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <map>
+#include <sstream>
+#include <thread>
+#include <vector>
 
 #include "adapters/http/server/listen_address.hpp"
 #include "adapters/http/server/metrics.hpp"
@@ -11,6 +17,7 @@
 #include "adapters/http/server/router.hpp"
 #include "adapters/http/text.hpp"
 #include "adapters/logging/json_log.hpp"
+#include "adapters/logging/setup.hpp"
 #include "tests/http/server/raw_client.hpp"
 
 namespace http = leads::adapters::http;
@@ -224,4 +231,61 @@ TEST_CASE("origin_form: an absolute-form target keeps its path and query only", 
     CHECK(http::origin_form("http://host") == "/");
     CHECK(http::origin_form("http://host?x=1") == "?x=1");
     CHECK(http::origin_form("*") == "*");
+}
+
+TEST_CASE("log lines written by many threads at once arrive whole, one per line, long ones too", "[units][log]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::string received;
+    std::thread reader([&] {
+        char buffer[65536];
+        for (;;) {
+            const ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+            if (n <= 0) break;
+            received.append(buffer, static_cast<std::size_t>(n));
+        }
+    });
+    {
+        spdlog::logger logger("lines", logging::make_line_sink(fds[1]));
+        constexpr int kThreads = 8;
+        constexpr int kLines = 400;
+        const std::string long_tail(3 * PIPE_BUF, 'x');
+        std::vector<std::thread> writers;
+        for (int t = 0; t < kThreads; ++t) {
+            writers.emplace_back([&, t] {
+                for (int i = 0; i < kLines; ++i) {
+                    const std::string tail = i % 50 == 0 ? long_tail : std::string();
+                    logger.info(logging::Fields("line")
+                                    .add("t", std::int64_t{t})
+                                    .add("i", std::int64_t{i})
+                                    .add("tail", tail)
+                                    .str());
+                }
+            });
+        }
+        for (auto& writer : writers) writer.join();
+    }
+    ::close(fds[1]);
+    reader.join();
+    ::close(fds[0]);
+
+    std::istringstream lines(received);
+    std::string line;
+    std::map<std::pair<int, int>, int> seen;
+    while (std::getline(lines, line)) {
+        REQUIRE(line.rfind(R"({"ts":")", 0) == 0);
+        REQUIRE(line.back() == '}');
+        const auto t_at = line.find(R"("t":)");
+        const auto i_at = line.find(R"(,"i":)");
+        REQUIRE(t_at != std::string::npos);
+        REQUIRE(i_at != std::string::npos);
+        const int t = std::stoi(line.substr(t_at + 4));
+        const int i = std::stoi(line.substr(i_at + 5));
+        const auto tail_at = line.find(R"("tail":")");
+        REQUIRE(tail_at != std::string::npos);
+        CHECK(line.size() - tail_at - 10 == (i % 50 == 0 ? 3 * PIPE_BUF : 0));
+        ++seen[{t, i}];
+    }
+    CHECK(seen.size() == 8 * 400);
+    for (const auto& [key, count] : seen) CHECK(count == 1);
 }
