@@ -278,10 +278,7 @@ Result<ports::ActivityPage> activity_page(Lease& lease, Steps& steps, const Lead
                           [by_position = after.has_value()](auto& st, auto& b) {
                               st.exchange(soci::into(b.activity.id));
                               st.exchange(soci::into(b.activity.lead_id));
-                              st.exchange(soci::into(b.activity.type));
-                              st.exchange(soci::into(b.activity.ts));
-                              st.exchange(soci::into(b.activity.campaign_id, b.activity.campaign_id_ind));
-                              st.exchange(soci::into(b.activity.data));
+                              into_activity_details(st, b.activity);
                               bind_tenant_id(st, b);
                               st.exchange(soci::use(b.limit, "limit"));
                               st.exchange(soci::use(b.offset, "offset"));

@@ -101,6 +101,14 @@ inline void drain(Prepared& prepared) {
     }
 }
 
+// An entry's columns after its id (and lead id): type, ts, campaign_id, data.
+inline void into_activity_details(soci::statement& st, ActivityRow& r) {
+    st.exchange(soci::into(r.type));
+    st.exchange(soci::into(r.ts));
+    st.exchange(soci::into(r.campaign_id, r.campaign_id_ind));
+    st.exchange(soci::into(r.data));
+}
+
 inline const std::string kLeadColumns =
     "id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, created_at, updated_at, "
     "version, do_not_contact";
@@ -463,10 +471,7 @@ class Steps {
             into_lead(st, b.lead);
             st.exchange(soci::into(b.count));
             st.exchange(soci::into(b.activity.id, b.activity_ind));
-            st.exchange(soci::into(b.activity.type));
-            st.exchange(soci::into(b.activity.ts));
-            st.exchange(soci::into(b.activity.campaign_id, b.activity.campaign_id_ind));
-            st.exchange(soci::into(b.activity.data));
+            into_activity_details(st, b.activity);
             bind_tenant_id(st, b);
             st.exchange(soci::use(b.limit, "limit"));
         });

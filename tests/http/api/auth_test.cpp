@@ -164,6 +164,17 @@ std::shared_ptr<const Authenticator> hs256(std::optional<std::string> issuer = s
     return make(std::move(settings));
 }
 
+// HS256 with a clock that reads now (seconds since the epoch), which the test moves.
+std::shared_ptr<const Authenticator> hs256_at(const long& now) {
+    AuthSettings settings;
+    settings.mode = AuthMode::Jwt;
+    settings.hs256_secret = kSecret;
+    auto created = Authenticator::create(
+        std::move(settings), [&now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now)); });
+    REQUIRE(created.ok());
+    return *created;
+}
+
 std::shared_ptr<const Authenticator> with_public_key(const std::string& pem) {
     AuthSettings settings;
     settings.mode = AuthMode::Jwt;
@@ -368,19 +379,17 @@ TEST_CASE("a missing header, another scheme or two headers are rejected", "[auth
 }
 
 TEST_CASE("the clock given at construction is the one used", "[auth][jwt]") {
+    long now = kNow;
+    auto created = hs256_at(now);
+    const auto token = bearer(libjwt_token(JWT_ALG_HS256, kSecret, claims(100)));
+    CHECK(created->authenticate(token));
+    now += 161;
+    CHECK_FALSE(created->authenticate(token));
+
+    // The default clock is the system's: a token valid for the next hour passes.
     AuthSettings settings;
     settings.mode = AuthMode::Jwt;
     settings.hs256_secret = kSecret;
-    long now = kNow;
-    auto created = Authenticator::create(
-        settings, [&now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now)); });
-    REQUIRE(created.ok());
-    const auto token = bearer(libjwt_token(JWT_ALG_HS256, kSecret, claims(100)));
-    CHECK((*created)->authenticate(token));
-    now += 161;
-    CHECK_FALSE((*created)->authenticate(token));
-
-    // The default clock is the system's: a token valid for the next hour passes.
     auto system = Authenticator::create(settings);
     REQUIRE(system.ok());
     const long real_now =
@@ -393,14 +402,9 @@ TEST_CASE("the clock given at construction is the one used", "[auth][jwt]") {
 // does not verify the same token again: what may change between uses must still be checked.
 TEST_CASE("a remembered token is still refused once expired or not yet valid, and only its exact bytes are remembered",
           "[auth][jwt]") {
-    AuthSettings settings;
-    settings.mode = AuthMode::Jwt;
-    settings.hs256_secret = kSecret;
     long now = kNow;
-    auto created = Authenticator::create(
-        settings, [&now] { return std::chrono::system_clock::time_point(std::chrono::seconds(now)); });
-    REQUIRE(created.ok());
-    const Authenticator& auth = **created;
+    auto created = hs256_at(now);
+    const Authenticator& auth = *created;
 
     const std::string token = libjwt_token(JWT_ALG_HS256, kSecret,
                                            claims(100, R"("tenant_id":"tenant-a","nbf":)" + std::to_string(kNow - 30)));
