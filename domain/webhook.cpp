@@ -25,6 +25,17 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 
 std::string_view to_string(EventType type) { return kEventTypeNames[static_cast<std::size_t>(type)]; }
 
+std::vector<std::string_view> changed_fields(const Lead& before, const Lead& after) {
+    std::vector<std::string_view> changed;
+    if (before.email.value() != after.email.value()) changed.emplace_back("email");
+    if (before.first_name != after.first_name) changed.emplace_back("first_name");
+    if (before.last_name != after.last_name) changed.emplace_back("last_name");
+    if (before.company != after.company) changed.emplace_back("company");
+    if (before.status != after.status) changed.emplace_back("status");
+    if (before.attributes != after.attributes) changed.emplace_back("attributes");
+    return changed;
+}
+
 std::optional<EventType> parse_event_type(std::string_view text) {
     for (std::size_t i = 0; i < std::size(kEventTypeNames); ++i) {
         if (kEventTypeNames[i] == text) return static_cast<EventType>(i);

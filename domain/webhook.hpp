@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/lead.hpp"
 #include "domain/result.hpp"
 
 // Change events and webhooks (CONTRACT §8): the event types, an endpoint's URL rules and
@@ -19,6 +20,12 @@ inline constexpr EventType kEventTypes[] = {EventType::LeadCreated, EventType::A
 
 std::string_view to_string(EventType type);  // "lead.created", …
 std::optional<EventType> parse_event_type(std::string_view text);
+
+// A lead.updated event's data.changed: the names (as CONTRACT §3 writes them) of the lead's
+// own fields that differ between two states of it, in the contract's field order:
+// email, first_name, last_name, company, status, attributes. Bookkeeping that changes with
+// any of them (updated_at, version) and the read-only do_not_contact are not listed.
+std::vector<std::string_view> changed_fields(const Lead& before, const Lead& after);
 
 // A webhook endpoint's URL: http or https (scheme in any case, kept lower-case), a host,
 // an optional port 1–65535, no user info, no whitespace or control characters, at most

@@ -80,3 +80,29 @@ TEST_CASE("a retry waits the scheduled delay ±10%, and never less than the rece
     CHECK(retry_delay(seconds(300), 0.5, seconds(10)) == milliseconds(315'000));
     CHECK(retry_delay(seconds(5), 0.0, seconds(3600)) == milliseconds(3'600'000));
 }
+
+TEST_CASE("an update's changed fields are the lead's own fields that differ, in the contract's order") {
+    LeadDraft draft{.email = Email::parse("jane@example.com").value(),
+                    .first_name = "Jane",
+                    .last_name = std::nullopt,
+                    .company = "Acme",
+                    .status = std::nullopt,
+                    .attributes = {{"score", std::int64_t{1}}}};
+    const Lead before = make_lead(draft, LeadId::generate(Timestamp{}, {}), TenantId::parse("t").value(),
+                                  WorkspaceSlug::parse("ws", "acme").value(), Timestamp{});
+    Lead after = before;
+    CHECK(changed_fields(before, after).empty());
+    after.version += 1;
+    after.updated_at += std::chrono::seconds(1);
+    after.do_not_contact = true;
+    CHECK(changed_fields(before, after).empty());
+    after.attributes = {{"score", 1.0}};  // another type is another value
+    after.status = LeadStatus::Contacted;
+    after.last_name = "Doe";
+    after.email = Email::parse("jane.doe@example.com").value();
+    CHECK(changed_fields(before, after) == std::vector<std::string_view>{"email", "last_name", "status", "attributes"});
+    after.first_name.reset();
+    after.company = "Acme Inc";
+    CHECK(changed_fields(before, after) ==
+          std::vector<std::string_view>{"email", "first_name", "last_name", "company", "status", "attributes"});
+}
