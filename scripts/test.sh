@@ -18,6 +18,8 @@ scripts/fuzz.sh "${LEADS_FUZZ_SECONDS:-20}"
 # for the API reference page's test in chromium.
 npm ci --prefix tests/deploy --no-audit --no-fund --loglevel=error
 npm ci --prefix tests/docs --no-audit --no-fund --loglevel=error
+# standardwebhooks, the independent implementation the webhook signatures are checked with.
+npm ci --prefix tests/webhooks --no-audit --no-fund --loglevel=error
 
 # ctest runs inside a PostgreSQL started for this run only (and stopped afterwards).
 scripts/with-postgres.sh ctest --preset ci
