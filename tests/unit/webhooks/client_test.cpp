@@ -4,15 +4,23 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "tests/support/random.hpp"
 
 namespace webhooks = leads::adapters::webhooks;
 
@@ -182,4 +190,151 @@ TEST_CASE("https checks the certificate: a server that is not trusted fails the 
     const auto result = webhooks::attempt_delivery({.url = url, .body = "{}", .headers = {}}, open_options());
     CHECK_FALSE(result.status);
     CHECK(result.error.rfind("TLS handshake with 127.0.0.1 failed", 0) == 0);
+}
+
+namespace {
+
+struct X509Free {
+    void operator()(X509* cert) const { X509_free(cert); }
+};
+struct PkeyFree {
+    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+
+// A self-signed certificate for one DNS name (its own CA), written as PEM files.
+struct Certificate {
+    std::string cert_file, key_file;
+};
+
+Certificate make_certificate(const std::string& name, const std::string& directory) {
+    std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    REQUIRE(key);
+    std::unique_ptr<X509, X509Free> cert(X509_new());
+    X509_set_version(cert.get(), 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert.get()), 3600);
+    X509_set_pubkey(cert.get(), key.get());
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1,
+                               -1, 0);
+    X509_set_issuer_name(cert.get(), subject);
+    X509V3_CTX context;
+    X509V3_set_ctx_nodb(&context);
+    X509V3_set_ctx(&context, cert.get(), cert.get(), nullptr, nullptr, 0);
+    for (const std::string& extension :
+         {"subjectAltName=DNS:" + name, std::string("basicConstraints=critical,CA:TRUE")}) {
+        const auto equals = extension.find('=');
+        X509_EXTENSION* ext = X509V3_EXT_conf(nullptr, &context, extension.substr(0, equals).c_str(),
+                                              extension.substr(equals + 1).c_str());
+        REQUIRE(ext != nullptr);
+        X509_add_ext(cert.get(), ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    REQUIRE(X509_sign(cert.get(), key.get(), EVP_sha256()) > 0);
+    Certificate files{directory + "/" + name + ".crt", directory + "/" + name + ".key"};
+    FILE* out = std::fopen(files.cert_file.c_str(), "w");
+    PEM_write_X509(out, cert.get());
+    std::fclose(out);
+    out = std::fopen(files.key_file.c_str(), "w");
+    PEM_write_PrivateKey(out, key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(out);
+    return files;
+}
+
+// Accepts one TLS connection on 127.0.0.1 with this certificate and answers 200.
+class TlsReceiver {
+  public:
+    explicit TlsReceiver(const Certificate& certificate) : context_(SSL_CTX_new(TLS_server_method())) {
+        REQUIRE(SSL_CTX_use_certificate_file(context_, certificate.cert_file.c_str(), SSL_FILETYPE_PEM) == 1);
+        REQUIRE(SSL_CTX_use_PrivateKey_file(context_, certificate.key_file.c_str(), SSL_FILETYPE_PEM) == 1);
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t length = sizeof address;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~TlsReceiver() {
+        stop_ = true;
+        thread_.join();
+        ::close(fd_);
+        SSL_CTX_free(context_);
+    }
+    int port() const { return port_; }
+    int answered() const { return answered_; }
+
+  private:
+    void serve() {
+        while (!stop_) {
+            pollfd ready{fd_, POLLIN, 0};
+            if (::poll(&ready, 1, 50) <= 0) continue;
+            const int client = ::accept(fd_, nullptr, nullptr);
+            if (client < 0) continue;
+            timeval wait{2, 0};
+            ::setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+            SSL* ssl = SSL_new(context_);
+            SSL_set_fd(ssl, client);
+            if (SSL_accept(ssl) == 1) {
+                char buffer[4096];
+                if (SSL_read(ssl, buffer, sizeof buffer) > 0) {
+                    const std::string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+                    SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
+                    ++answered_;
+                }
+                SSL_shutdown(ssl);
+            }
+            SSL_free(ssl);
+            ::close(client);
+        }
+    }
+
+    SSL_CTX* context_;
+    int fd_ = -1;
+    int port_ = 0;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> answered_{0};
+};
+
+}  // namespace
+
+TEST_CASE("https is answered only by a certificate that a trusted CA issued for the URL's host name",
+          "[webhooks][client]") {
+    const std::filesystem::path directory_path =
+        std::filesystem::temp_directory_path() / leads::tests::unique_name("webhook-tls-");
+    std::filesystem::create_directories(directory_path);
+    const std::string directory = directory_path.string();
+    const Certificate localhost = make_certificate("localhost", directory);
+    const Certificate other = make_certificate("other.example", directory);
+    webhooks::ClientOptions options = open_options();
+    options.allow_http = false;
+
+    TlsReceiver receiver(localhost);
+    const std::string url = "https://localhost:" + std::to_string(receiver.port()) + "/hook";
+    // Not in the system store: refused.
+    const auto untrusted = webhooks::attempt_delivery({.url = url, .body = "{}", .headers = {}}, options);
+    CHECK_FALSE(untrusted.status);
+    CHECK(untrusted.error.find("certificate verify failed") != std::string::npos);
+    // Trusted, and issued for the name asked for: answered.
+    options.ca_file = localhost.cert_file;
+    const auto trusted = webhooks::attempt_delivery({.url = url, .body = "{}", .headers = {}}, options);
+    INFO(trusted.error);
+    CHECK(trusted.status == 200);
+    CHECK(receiver.answered() == 1);
+
+    // Trusted, but for another name: refused.
+    TlsReceiver impostor(other);
+    options.ca_file = other.cert_file;
+    const auto wrong_name = webhooks::attempt_delivery(
+        {.url = "https://localhost:" + std::to_string(impostor.port()) + "/hook", .body = "{}", .headers = {}},
+        options);
+    CHECK_FALSE(wrong_name.status);
+    CHECK(wrong_name.error.find("certificate verify failed") != std::string::npos);
+    CHECK(impostor.answered() == 0);
+    std::filesystem::remove_all(directory_path);
 }
