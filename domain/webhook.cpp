@@ -128,4 +128,28 @@ std::chrono::milliseconds retry_delay(std::chrono::seconds scheduled, double jit
     return std::max(moved, std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after));
 }
 
+std::string_view to_string(DeliveryState state) {
+    switch (state) {
+        case DeliveryState::Pending:
+            return "pending";
+        case DeliveryState::Succeeded:
+            return "succeeded";
+        case DeliveryState::Failed:
+            break;
+    }
+    return "failed";
+}
+
+DeliveryStep next_delivery_step(std::optional<int> status, std::optional<std::chrono::seconds> retry_after,
+                                int attempts, const std::vector<std::chrono::seconds>& schedule, double jitter) {
+    if (status && *status >= 200 && *status <= 299) return {DeliveryState::Succeeded, false, std::nullopt};
+    if (status && *status == 410) return {DeliveryState::Failed, true, std::nullopt};
+    // After the first attempt comes schedule[0]; after the last delay's attempt, failure.
+    if (attempts < 1 || static_cast<std::size_t>(attempts) > schedule.size()) {
+        return {DeliveryState::Failed, false, std::nullopt};
+    }
+    return {DeliveryState::Pending, false,
+            retry_delay(schedule[static_cast<std::size_t>(attempts) - 1], jitter, retry_after)};
+}
+
 }  // namespace leads::domain

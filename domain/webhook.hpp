@@ -56,4 +56,20 @@ std::optional<std::vector<std::chrono::seconds>> parse_retry_schedule(std::strin
 std::chrono::milliseconds retry_delay(std::chrono::seconds scheduled, double jitter,
                                       std::optional<std::chrono::seconds> retry_after);
 
+enum class DeliveryState { Pending, Succeeded, Failed };
+std::string_view to_string(DeliveryState state);  // "pending", "succeeded", "failed"
+
+// What one attempt of a delivery decides (CONTRACT §8): a 2xx succeeds; 410 fails the
+// delivery and disables the endpoint; anything else (another status, or no answer) is
+// retried after the schedule's next delay (retry_delay) until the schedule is used up,
+// then fails. attempts counts this one; jitter is a fraction in [-1, 1].
+struct DeliveryStep {
+    DeliveryState state = DeliveryState::Pending;
+    bool disable_endpoint = false;
+    std::optional<std::chrono::milliseconds> retry_in;  // Pending: when to try again
+};
+
+DeliveryStep next_delivery_step(std::optional<int> status, std::optional<std::chrono::seconds> retry_after,
+                                int attempts, const std::vector<std::chrono::seconds>& schedule, double jitter);
+
 }  // namespace leads::domain

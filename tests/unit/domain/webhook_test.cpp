@@ -106,3 +106,30 @@ TEST_CASE("an update's changed fields are the lead's own fields that differ, in 
     CHECK(changed_fields(before, after) ==
           std::vector<std::string_view>{"email", "first_name", "last_name", "company", "status", "attributes"});
 }
+
+TEST_CASE("a delivery succeeds on 2xx, fails and disables on 410, retries anything else until the schedule ends") {
+    const std::vector<seconds> schedule{seconds(5), seconds(300)};
+    for (const int status : {200, 202, 204, 299}) {
+        const auto step = next_delivery_step(status, std::nullopt, 1, schedule, 0.0);
+        CHECK(step.state == DeliveryState::Succeeded);
+        CHECK_FALSE(step.disable_endpoint);
+        CHECK_FALSE(step.retry_in);
+    }
+    const auto gone = next_delivery_step(410, std::nullopt, 1, schedule, 0.0);
+    CHECK(gone.state == DeliveryState::Failed);
+    CHECK(gone.disable_endpoint);
+    for (const std::optional<int> status : {std::optional<int>(500), std::optional<int>(302), std::optional<int>(199),
+                                            std::optional<int>(300), std::optional<int>(404), std::optional<int>()}) {
+        const auto first = next_delivery_step(status, std::nullopt, 1, schedule, 0.0);
+        CHECK(first.state == DeliveryState::Pending);
+        CHECK(first.retry_in == milliseconds(5'000));
+        const auto second = next_delivery_step(status, seconds(900), 2, schedule, -1.0);
+        CHECK(second.retry_in == milliseconds(900'000));  // Retry-After beats 270 s
+        const auto last = next_delivery_step(status, std::nullopt, 3, schedule, 0.0);
+        CHECK(last.state == DeliveryState::Failed);
+        CHECK_FALSE(last.disable_endpoint);
+    }
+    CHECK(to_string(DeliveryState::Pending) == "pending");
+    CHECK(to_string(DeliveryState::Succeeded) == "succeeded");
+    CHECK(to_string(DeliveryState::Failed) == "failed");
+}
