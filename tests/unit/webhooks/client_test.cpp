@@ -26,20 +26,26 @@ namespace webhooks = leads::adapters::webhooks;
 
 namespace {
 
+// A socket listening on 127.0.0.1 at a free port, which is set.
+int listen_on_loopback(int& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(fd, 8) == 0);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
 // Accepts connections on 127.0.0.1 until stopped; answers each request with `answer`
 // (nothing at all when it is empty) and keeps the last request's bytes.
 class Receiver {
   public:
     explicit Receiver(std::string answer) : answer_(std::move(answer)) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        REQUIRE(::listen(fd_, 8) == 0);
-        socklen_t length = sizeof address;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-        port_ = ntohs(address.sin_port);
+        fd_ = listen_on_loopback(port_);
         thread_ = std::thread([this] { serve(); });
     }
     ~Receiver() {
@@ -248,15 +254,7 @@ class TlsReceiver {
     explicit TlsReceiver(const Certificate& certificate) : context_(SSL_CTX_new(TLS_server_method())) {
         REQUIRE(SSL_CTX_use_certificate_file(context_, certificate.cert_file.c_str(), SSL_FILETYPE_PEM) == 1);
         REQUIRE(SSL_CTX_use_PrivateKey_file(context_, certificate.key_file.c_str(), SSL_FILETYPE_PEM) == 1);
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        REQUIRE(::listen(fd_, 8) == 0);
-        socklen_t length = sizeof address;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-        port_ = ntohs(address.sin_port);
+        fd_ = listen_on_loopback(port_);
         thread_ = std::thread([this] { serve(); });
     }
     ~TlsReceiver() {
