@@ -49,10 +49,16 @@ constexpr std::array<Block, 7> kV6{{
     {{0xff}, 8, "multicast address (ff00::/8)"},
 }};
 
+// IPv6 ranges that carry an IPv4 address, judged as that address. In the last 32 bits:
+// IPv4-mapped (::ffff:a.b.c.d), NAT64's well-known prefix (64:ff9b::/96, RFC 6052), the
+// local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215) and the deprecated IPv4-compatible form
+// (::a.b.c.d). In bits 16 to 47: 6to4 (2002::/16, RFC 3056), which a relay forwards to that
+// IPv4 address; 2002::/16 as a whole is otherwise allowed, like any global unicast range.
 constexpr Block kMappedV4{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff}, 96, ""};
 constexpr Block kNat64{{0x00, 0x64, 0xff, 0x9b}, 96, ""};
-// Deprecated IPv4-compatible addresses (::a.b.c.d): judged as the IPv4 address too.
+constexpr Block kLocalNat64{{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, ""};
 constexpr Block kCompatibleV4{{}, 96, ""};
+constexpr Block k6to4{{0x20, 0x02}, 16, ""};
 
 std::optional<std::string_view> refused_v4(std::span<const std::uint8_t> address) {
     for (const Block& block : kV4) {
@@ -69,9 +75,11 @@ std::optional<std::string_view> refused_address(std::span<const std::uint8_t> ad
     for (const Block& block : kV6) {
         if (within(address, block)) return block.reason;
     }
-    if (within(address, kMappedV4) || within(address, kNat64) || within(address, kCompatibleV4)) {
+    if (within(address, kMappedV4) || within(address, kNat64) || within(address, kLocalNat64) ||
+        within(address, kCompatibleV4)) {
         return refused_v4(address.subspan(12));
     }
+    if (within(address, k6to4)) return refused_v4(address.subspan(2, 4));
     return std::nullopt;
 }
 

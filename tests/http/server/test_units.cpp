@@ -1,4 +1,5 @@
 // The server's pure parts: listen addresses, request ids, metrics text, JSON log lines, routing.
+#include <fcntl.h>
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
 #include <spdlog/logger.h>
@@ -6,6 +7,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -288,4 +291,110 @@ TEST_CASE("log lines written by many threads at once arrive whole, one per line,
     }
     CHECK(seen.size() == 8 * 400);
     for (const auto& [key, count] : seen) CHECK(count == 1);
+}
+
+namespace {
+
+// Reads a pipe until its write end closes, `chunk` bytes at a time with `pause` between reads.
+std::thread drain(int fd, std::string& received, std::size_t chunk, std::chrono::microseconds pause) {
+    return std::thread([fd, &received, chunk, pause] {
+        std::vector<char> buffer(chunk);
+        for (;;) {
+            const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            received.append(buffer.data(), static_cast<std::size_t>(n));
+            if (pause.count() > 0) std::this_thread::sleep_for(pause);
+        }
+    });
+}
+
+}  // namespace
+
+TEST_CASE("log lines on a non-blocking stdout that is often full still arrive whole", "[units][log]") {
+    // A small pipe, non-blocking on the logger's side, read slowly: writes keep meeting a full
+    // pipe (EAGAIN), and long lines are written in pieces.
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    REQUIRE(::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK) == 0);
+    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    std::string received;
+    std::thread reader = drain(fds[0], received, 700, std::chrono::microseconds(100));
+    constexpr int kThreads = 4;
+    constexpr int kLines = 100;
+    const std::string long_tail(3 * PIPE_BUF, 'y');
+    {
+        spdlog::logger logger("lines", logging::make_line_sink(fds[1]));
+        std::vector<std::thread> writers;
+        for (int t = 0; t < kThreads; ++t) {
+            writers.emplace_back([&, t] {
+                for (int i = 0; i < kLines; ++i) {
+                    logger.info(logging::Fields("line")
+                                    .add("t", std::int64_t{t})
+                                    .add("i", std::int64_t{i})
+                                    .add("tail", i % 10 == 0 ? long_tail : std::string())
+                                    .str());
+                }
+            });
+        }
+        for (auto& writer : writers) writer.join();
+    }
+    ::close(fds[1]);
+    reader.join();
+    ::close(fds[0]);
+
+    std::istringstream lines(received);
+    std::string line;
+    std::map<std::pair<int, int>, int> seen;
+    while (std::getline(lines, line)) {
+        REQUIRE(line.rfind(R"({"ts":")", 0) == 0);
+        REQUIRE(line.back() == '}');
+        const auto t_at = line.find(R"("t":)");
+        const auto i_at = line.find(R"(,"i":)");
+        const auto tail_at = line.find(R"("tail":")");
+        REQUIRE(t_at != std::string::npos);
+        REQUIRE(i_at != std::string::npos);
+        REQUIRE(tail_at != std::string::npos);
+        const int t = std::stoi(line.substr(t_at + 4));
+        const int i = std::stoi(line.substr(i_at + 5));
+        CHECK(line.size() - tail_at - 10 == (i % 10 == 0 ? long_tail.size() : 0));
+        ++seen[{t, i}];
+    }
+    CHECK(seen.size() == kThreads * kLines);
+    for (const auto& [key, count] : seen) CHECK(count == 1);
+}
+
+TEST_CASE("a long log line is written while short ones keep coming, not after them", "[units][log]") {
+    // Short lines share the sink's lock and long ones take it alone; a lock that always lets
+    // another reader in would keep the long line waiting for as long as short ones overlap.
+    // A small pipe read slowly keeps the short lines' writers in write(2), holding the lock
+    // shared, so that there is always one of them in.
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
+    std::string received;
+    std::thread reader = drain(fds[0], received, 512, std::chrono::milliseconds(1));
+    std::chrono::steady_clock::duration waited{};
+    {
+        spdlog::logger logger("lines", logging::make_line_sink(fds[1]));
+        std::atomic<bool> stop{false};
+        std::vector<std::thread> writers;
+        for (int t = 0; t < 6; ++t) {
+            writers.emplace_back([&] {
+                const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                while (!stop && std::chrono::steady_clock::now() < give_up) logger.info("short");
+            });
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const auto started = std::chrono::steady_clock::now();
+        logger.info(logging::Fields("long").add("tail", std::string(3 * PIPE_BUF, 'z')).str());
+        waited = std::chrono::steady_clock::now() - started;
+        stop = true;
+        for (auto& writer : writers) writer.join();
+    }
+    ::close(fds[1]);
+    reader.join();
+    ::close(fds[0]);
+    CHECK(waited < std::chrono::seconds(3));
+    CHECK(received.find(std::string(3 * PIPE_BUF, 'z')) != std::string::npos);
 }

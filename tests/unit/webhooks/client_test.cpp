@@ -3,6 +3,8 @@
 #include "adapters/webhooks/client.hpp"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -18,11 +20,38 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "tests/support/random.hpp"
 
 namespace webhooks = leads::adapters::webhooks;
+
+namespace {
+
+// A name whose lookup is slow: slow-lookup.test resolves to 127.0.0.1 after
+// slow_lookup_delay. (getaddrinfo cannot be interrupted, so the client must stop waiting for
+// it rather than stop it.)
+constexpr std::string_view kSlowName = "slow-lookup.test";
+std::atomic<int> slow_lookup_delay_ms{0};
+std::atomic<int> slow_lookups_started{0};
+std::atomic<int> slow_lookups_ended{0};
+
+}  // namespace
+
+// This binary's getaddrinfo, which the client's calls reach before the C library's (a
+// definition in the executable comes first): slow-lookup.test as above, every other name
+// passed through unchanged.
+extern "C" int getaddrinfo(const char* name, const char* service, const addrinfo* hints, addrinfo** found) {
+    using Function = int (*)(const char*, const char*, const addrinfo*, addrinfo**);
+    static const auto next = reinterpret_cast<Function>(::dlsym(RTLD_NEXT, "getaddrinfo"));
+    if (name == nullptr || std::string_view(name) != kSlowName) return next(name, service, hints, found);
+    ++slow_lookups_started;
+    std::this_thread::sleep_for(std::chrono::milliseconds(slow_lookup_delay_ms.load()));
+    const int status = next("127.0.0.1", service, hints, found);
+    ++slow_lookups_ended;
+    return status;
+}
 
 namespace {
 
@@ -41,10 +70,12 @@ int listen_on_loopback(int& port) {
 }
 
 // Accepts connections on 127.0.0.1 until stopped; answers each request with `answer`
-// (nothing at all when it is empty) and keeps the last request's bytes.
+// (nothing at all when it is empty), a byte at a time with `pause` between bytes when one is
+// given, and keeps the last request's bytes.
 class Receiver {
   public:
-    explicit Receiver(std::string answer) : answer_(std::move(answer)) {
+    explicit Receiver(std::string answer, std::chrono::milliseconds pause = {})
+        : answer_(std::move(answer)), pause_(pause) {
         fd_ = listen_on_loopback(port_);
         thread_ = std::thread([this] { serve(); });
     }
@@ -91,6 +122,11 @@ class Receiver {
             }
             if (answer_.empty()) {
                 while (!stop_) ::poll(nullptr, 0, 20);  // never answer
+            } else if (pause_.count() > 0) {
+                for (std::size_t i = 0; i < answer_.size() && !stop_; ++i) {
+                    if (::send(client, &answer_[i], 1, MSG_NOSIGNAL) != 1) break;  // the client has gone
+                    std::this_thread::sleep_for(pause_);
+                }
             } else {
                 [[maybe_unused]] const ssize_t written = ::write(client, answer_.data(), answer_.size());
             }
@@ -99,6 +135,7 @@ class Receiver {
     }
 
     std::string answer_;
+    std::chrono::milliseconds pause_;
     int fd_ = -1;
     int port_ = 0;
     std::thread thread_;
@@ -186,6 +223,95 @@ TEST_CASE("a receiver that does not answer in time is a timeout, not a hang", "[
     CHECK_FALSE(result.status);
     CHECK(result.error == "timed out");
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+}
+
+TEST_CASE("a receiver that sends its headers too slowly is a timeout at the deadline", "[webhooks][client]") {
+    Receiver receiver("HTTP/1.1 200 OK\r\nX-Slow: " + std::string(200, 'a') + "\r\n\r\n",
+                      std::chrono::milliseconds(20));
+    webhooks::ClientOptions options = open_options();
+    options.timeout = std::chrono::milliseconds(300);
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = webhooks::attempt_delivery({.url = receiver.url(), .body = "{}", .headers = {}}, options);
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK_FALSE(result.status);
+    CHECK(result.error == "timed out");
+    CHECK(took >= std::chrono::milliseconds(300));
+    CHECK(took < std::chrono::milliseconds(1500));
+}
+
+TEST_CASE("a name whose lookup outlasts the deadline is a timeout at the deadline, and nothing follows it",
+          "[webhooks][client]") {
+    Receiver receiver("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+    const std::string port = receiver.url().substr(receiver.url().rfind(':') + 1);
+    const std::string url = "http://" + std::string(kSlowName) + ":" + port;
+    webhooks::ClientOptions options = open_options();
+    options.timeout = std::chrono::milliseconds(300);
+    slow_lookup_delay_ms = 1500;
+    const int lookups = slow_lookups_started.load();
+    const auto started = std::chrono::steady_clock::now();
+    const auto result = webhooks::attempt_delivery({.url = url, .body = "{}", .headers = {}}, options);
+    const auto took = std::chrono::steady_clock::now() - started;
+    CHECK_FALSE(result.status);
+    CHECK(result.error == "timed out");
+    CHECK(took < std::chrono::milliseconds(1200));
+    // The lookup ends later; its answer is dropped: no connection is made.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((slow_lookups_started == lookups || slow_lookups_ended != slow_lookups_started) &&
+           std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(slow_lookups_ended == slow_lookups_started);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(receiver.connections() == 0);
+
+    // A slow lookup within the deadline is waited for, and the receiver answers.
+    slow_lookup_delay_ms = 100;
+    options.timeout = std::chrono::milliseconds(3000);
+    const auto answered = webhooks::attempt_delivery({.url = url, .body = "{}", .headers = {}}, options);
+    INFO(answered.error);
+    CHECK(answered.status == 204);
+    CHECK(receiver.connections() == 1);
+}
+
+TEST_CASE("interim 1xx responses are skipped: the status is the final response's", "[webhooks][client]") {
+    {
+        Receiver receiver(
+            "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+            "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+        const auto result =
+            webhooks::attempt_delivery({.url = receiver.url(), .body = "{}", .headers = {}}, open_options());
+        INFO(result.error);
+        CHECK(result.status == 204);
+    }
+    {
+        Receiver receiver(
+            "HTTP/1.1 100 Continue\r\n\r\n"
+            "HTTP/1.1 103 Early Hints\r\nLink: </a.js>; rel=preload\r\nRetry-After: 5\r\n\r\n"
+            "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 60\r\nContent-Length: 0\r\n\r\n");
+        const auto result =
+            webhooks::attempt_delivery({.url = receiver.url(), .body = "{}", .headers = {}}, open_options());
+        INFO(result.error);
+        CHECK(result.status == 503);
+        CHECK(result.retry_after == std::chrono::seconds(60));
+    }
+    {
+        // Only interim responses, then nothing: no answer, not a 1xx status.
+        Receiver receiver("HTTP/1.1 100 Continue\r\n\r\n");
+        const auto result =
+            webhooks::attempt_delivery({.url = receiver.url(), .body = "{}", .headers = {}}, open_options());
+        CHECK_FALSE(result.status);
+        CHECK(result.error.rfind("no answer from 127.0.0.1", 0) == 0);
+    }
+}
+
+TEST_CASE("a CA file that cannot be read is the attempt's error, not an exception", "[webhooks][client]") {
+    webhooks::ClientOptions options = open_options();
+    options.ca_file = "/nonexistent/" + leads::tests::unique_name("ca-") + ".pem";
+    webhooks::AttemptResult result;
+    CHECK_NOTHROW(
+        result = webhooks::attempt_delivery({.url = "https://127.0.0.1:9/hook", .body = "{}", .headers = {}}, options));
+    CHECK_FALSE(result.status);
+    CHECK(result.error.rfind("cannot read the CA file: ", 0) == 0);
 }
 
 TEST_CASE("https checks the certificate: a server that is not trusted fails the handshake", "[webhooks][client]") {

@@ -61,6 +61,23 @@ TEST_CASE("an IPv4 address inside IPv6 is judged as itself", "[webhooks][ssrf]")
     CHECK(refused("::ffff:93.184.216.34").empty());
 }
 
+TEST_CASE("local-use NAT64 and 6to4 addresses are judged by the IPv4 address they carry", "[webhooks][ssrf]") {
+    // 64:ff9b:1::/48 (RFC 8215): the IPv4 address in the last 32 bits.
+    CHECK(refused("64:ff9b:1::a9fe:a9fe").starts_with("link-local"));  // 169.254.169.254
+    CHECK(refused("64:ff9b:1::7f00:1") == "loopback address");
+    CHECK(refused("64:ff9b:1:ffff::c0a8:101").starts_with("private"));  // 192.168.1.1
+    CHECK(refused("64:ff9b:1::808:808").empty());                       // 8.8.8.8
+    // 2002::/16 (6to4): the IPv4 address in bits 16 to 47, whatever follows.
+    CHECK(refused("2002:7f00:0001::") == "loopback address");
+    CHECK(refused("2002:a9fe:a9fe::1").starts_with("link-local"));
+    CHECK(refused("2002:0a00:0001:1::1").starts_with("private"));
+    CHECK(refused("2002:0000:0000::").starts_with("unspecified"));
+    CHECK(refused("2002:0808:0808::").empty());
+    CHECK(refused("2002:5db8:d822::1").empty());  // 93.184.216.34
+    // Just outside the local-use NAT64 prefix: an ordinary address, allowed.
+    CHECK(refused("64:ff9b:2::7f00:1").empty());
+}
+
 TEST_CASE("public addresses, and the first ones past each refused range, are allowed", "[webhooks][ssrf]") {
     for (const char* address : {"93.184.216.34",        "8.8.8.8",           "1.1.1.1",     "11.0.0.0",
                                 "9.255.255.255",        "126.255.255.255",   "128.0.0.0",   "169.253.255.255",
