@@ -73,5 +73,7 @@ std::optional<PrefixedId<Tag>> PrefixedId<Tag>::parse(std::string_view raw) {
 template class PrefixedId<LeadIdTag>;
 template class PrefixedId<ActivityIdTag>;
 template class PrefixedId<SuppressionIdTag>;
+template class PrefixedId<EventIdTag>;
+template class PrefixedId<WebhookIdTag>;
 
 }  // namespace leads::domain

@@ -67,12 +67,22 @@ struct ActivityIdTag {
 struct SuppressionIdTag {
     static constexpr std::string_view prefix = "sup_";
 };
+struct EventIdTag {
+    static constexpr std::string_view prefix = "evt_";
+};
+struct WebhookIdTag {
+    static constexpr std::string_view prefix = "whk_";
+};
 using LeadId = PrefixedId<LeadIdTag>;
 using ActivityId = PrefixedId<ActivityIdTag>;
 using SuppressionId = PrefixedId<SuppressionIdTag>;
+using EventId = PrefixedId<EventIdTag>;
+using WebhookId = PrefixedId<WebhookIdTag>;
 
 extern template class PrefixedId<LeadIdTag>;
 extern template class PrefixedId<ActivityIdTag>;
 extern template class PrefixedId<SuppressionIdTag>;
+extern template class PrefixedId<EventIdTag>;
+extern template class PrefixedId<WebhookIdTag>;
 
 }  // namespace leads::domain

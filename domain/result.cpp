@@ -30,6 +30,13 @@ Error Error::precondition_failed() {
     return Error{ErrorKind::PreconditionFailed, "The lead has changed since the given ETag.", {}, {}};
 }
 
+Error Error::events_expired() {
+    return Error{ErrorKind::Gone,
+                 "The events after this sequence are no longer kept; start again without after.",
+                 {FieldIssue{"after", "is older than the oldest kept event"}},
+                 {}};
+}
+
 Error Error::unavailable(std::string message) { return Error{ErrorKind::Unavailable, std::move(message), {}, {}}; }
 
 Error Error::internal(std::string message) { return Error{ErrorKind::Internal, std::move(message), {}, {}}; }

@@ -8,7 +8,7 @@
 namespace leads::domain {
 
 // What a caller branches on. The HTTP adapter maps each kind to a status in one place.
-enum class ErrorKind { Validation, NotFound, Conflict, Suppressed, PreconditionFailed, Unavailable, Internal };
+enum class ErrorKind { Validation, NotFound, Conflict, Suppressed, PreconditionFailed, Gone, Unavailable, Internal };
 
 struct FieldIssue {
     std::string field;
@@ -29,6 +29,8 @@ struct Error {
     // The email is on the tenant's suppression list (CONTRACT §9).
     static Error suppressed();
     static Error precondition_failed();
+    // The event feed's after names events no longer kept (CONTRACT §8).
+    static Error events_expired();
     static Error unavailable(std::string message);
     static Error internal(std::string message);
 };

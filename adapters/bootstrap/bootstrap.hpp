@@ -11,6 +11,7 @@
 #include "adapters/http/server/metrics.hpp"
 #include "domain/result.hpp"
 #include "ports/clock.hpp"
+#include "ports/events.hpp"
 #include "ports/id_generator.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/repository.hpp"
@@ -69,6 +70,7 @@ class Application {
     std::shared_ptr<ports::LeadUseCases> use_cases_;
     std::shared_ptr<ports::SuppressionUseCases> suppressions_;
     std::shared_ptr<ports::IdempotencyUseCases> idempotency_;
+    std::shared_ptr<ports::EventUseCases> events_;
     std::shared_ptr<const http::Authenticator> authenticator_;
     std::shared_ptr<const void> api_;  // the ApiHandler, kept alive for the server
     std::unique_ptr<http::Server> server_;

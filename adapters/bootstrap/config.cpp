@@ -29,7 +29,7 @@ struct Setting {
 
 // One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
 // (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
-constexpr std::array<Setting, 18> kSettings = {{
+constexpr std::array<Setting, 19> kSettings = {{
     {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
     {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
      "Storage: sqlite:PATH, postgresql://... or memory:"},
@@ -53,6 +53,8 @@ constexpr std::array<Setting, 18> kSettings = {{
      "Searches one tenant runs at once, 0: no cap (default: half of LEADS_DB_POOL_SIZE)"},
     {"LEADS_IDEMPOTENCY_TTL_H", "--idempotency-ttl-h", "INT", "INT in [1 - 8760]", "24",
      "Hours an Idempotency-Key and its answer are remembered"},
+    {"LEADS_EVENT_RETENTION_H", "--event-retention-h", "INT", "INT in [1 - 87600]", "168",
+     "Hours change events are kept for the feed (GET /events)"},
     {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
      "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
     {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
@@ -198,6 +200,9 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
     auto ttl = integer(raw, "LEADS_IDEMPOTENCY_TTL_H", 24, 1, 8760);
     if (!ttl) return std::move(ttl).error();
     config.idempotency_ttl = std::chrono::hours(*ttl);
+    auto retention = integer(raw, "LEADS_EVENT_RETENTION_H", 168, 1, 87'600);
+    if (!retention) return std::move(retention).error();
+    config.event_retention = std::chrono::hours(*retention);
 
     if (auto auth = resolve_auth(raw, config); !auth) return std::move(auth).error();
     return config;

@@ -24,10 +24,11 @@ struct Config {
     int threads = 1;                                       // LEADS_THREADS (I/O threads)
     int tenant_rate = 0;                                   // LEADS_TENANT_RATE (0: no budget)
     int tenant_burst = 0;                                  // LEADS_TENANT_BURST (0: the rate)
-    int tenant_max_searches = 4;             // LEADS_TENANT_MAX_SEARCHES (default half the workers; 0: no cap)
-    int db_pool_size = kDefaultDbPoolSize;   // LEADS_DB_POOL_SIZE (also the worker pool)
-    std::string log_level = "info";          // LEADS_LOG_LEVEL
-    std::chrono::hours idempotency_ttl{24};  // LEADS_IDEMPOTENCY_TTL_H
+    int tenant_max_searches = 4;              // LEADS_TENANT_MAX_SEARCHES (default half the workers; 0: no cap)
+    int db_pool_size = kDefaultDbPoolSize;    // LEADS_DB_POOL_SIZE (also the worker pool)
+    std::string log_level = "info";           // LEADS_LOG_LEVEL
+    std::chrono::hours idempotency_ttl{24};   // LEADS_IDEMPOTENCY_TTL_H
+    std::chrono::hours event_retention{168};  // LEADS_EVENT_RETENTION_H
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(20)};  // LEADS_SHUTDOWN_GRACE_S
     std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};    // LEADS_READ_TIMEOUT_S
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};   // LEADS_WRITE_TIMEOUT_S

@@ -88,6 +88,8 @@ Response error_response(const domain::Error& error) {
             return error_response(409, "suppressed", error.message, error.details);
         case ErrorKind::PreconditionFailed:
             return error_response(412, "precondition_failed", "The lead has changed since the given ETag.");
+        case ErrorKind::Gone:
+            return error_response(410, "events_expired", error.message, error.details);
         case ErrorKind::Unavailable:
             return unavailable_response("The service is temporarily unavailable.");
         case ErrorKind::Internal:

@@ -1,6 +1,7 @@
 #include "adapters/memory/in_memory_lead_repository.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,10 @@
 #include <vector>
 
 #include "adapters/crypto/email_hash.hpp"
+#include "adapters/system/random_id_generator.hpp"
+#include "adapters/system/system_clock.hpp"
+#include "adapters/wire/json_writer.hpp"
+#include "domain/event.hpp"
 #include "ports/lead_mutation.hpp"
 
 namespace leads::adapters::memory {
@@ -77,6 +82,12 @@ struct IdempotencyEntry {
     Timestamp expires_at;
 };
 
+// One tenant's change events: the last sequence given, and the kept ones, oldest first.
+struct EventLog {
+    std::int64_t last = 0;
+    std::deque<ports::StoredEvent> kept;
+};
+
 struct Store {
     std::unordered_map<std::string, Lead> leads;                                  // by id
     std::unordered_map<std::string, std::vector<Activity>> activities;            // by lead id, oldest first
@@ -84,6 +95,7 @@ struct Store {
     std::map<WorkspaceKey, std::set<OrderKey>> order;                             // oldest first
     std::map<std::string, SuppressionList> suppressions;                          // by tenant
     std::map<std::pair<std::string, std::string>, IdempotencyEntry> idempotency;  // by (tenant, key)
+    std::map<std::string, EventLog> events;                                       // by tenant
 
     // The running claim a completion names, or null when it is no longer this request's.
     IdempotencyEntry* claim_of(const ports::IdempotencyRecord& record) {
@@ -192,8 +204,10 @@ class Staging {
     std::map<std::string, std::vector<Activity>> activities_;
 };
 
-// Runs mutate on a copy of current and stages the outcome. Nothing is staged on error.
-Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::LeadMutation& mutate) {
+// Runs mutate on a copy of current and stages the outcome, adding its events to events.
+// Nothing is staged on error.
+Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::LeadMutation& mutate,
+                            std::vector<domain::ChangeEvent>& events) {
     auto mutated = ports::apply_mutation(mutate, current);
     if (!mutated) return std::move(mutated).error();
     Lead& lead = mutated->lead;
@@ -205,6 +219,12 @@ Result<Lead> stage_mutation(Staging& staging, const Lead& current, const ports::
         }
         staging.put(lead, &current);
     }
+    // The lead before and after as a read would show them (do_not_contact as listed now).
+    Lead before = current;
+    before.do_not_contact = staging.suppressed(current);
+    lead.do_not_contact = staging.suppressed(lead);
+    auto changes = domain::change_events(&before, &lead, mutated->entries);
+    events.insert(events.end(), std::make_move_iterator(changes.begin()), std::make_move_iterator(changes.end()));
     staging.append(lead.id, std::move(mutated->entries));
     return std::move(lead);
 }
@@ -283,6 +303,19 @@ Result<void> record_answer(Store& store, const ports::Completion<Outcome>* compl
 
 struct InMemoryLeadRepository::State {
     Store store;
+    system::RandomIdGenerator ids;
+    system::SystemClock clock;
+
+    // Numbers the change's events after the tenant's last and keeps them (the caller holds
+    // the writer's lock: commit order).
+    void record(const domain::TenantId& tenant, const std::vector<domain::ChangeEvent>& changes) {
+        if (changes.empty()) return;
+        EventLog& log = store.events[tenant.value()];
+        for (ports::StoredEvent& event : wire::stored_events(changes, clock.now(), ids)) {
+            event.sequence = ++log.last;
+            log.kept.push_back(std::move(event));
+        }
+    }
 };
 
 InMemoryLeadRepository::InMemoryLeadRepository() : state_(std::make_unique<State>()) {}
@@ -303,7 +336,9 @@ Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& cr
     staging.put(lead, nullptr);
     staging.append(lead.id, {created});
     std::move(staging).commit(store);
-    return record_answer(store, completion, store.as_read(lead));
+    const Lead read = store.as_read(lead);
+    state_->record(lead.tenant, domain::change_events(nullptr, &read, {}));
+    return record_answer(store, completion, read);
 }
 
 Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
@@ -331,9 +366,11 @@ Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const por
     const Lead* current = store.visible_lead(key);
     if (current == nullptr) return Error::not_found();
     Staging staging(store);
-    auto stored = stage_mutation(staging, *current, mutate);
+    std::vector<domain::ChangeEvent> events;
+    auto stored = stage_mutation(staging, *current, mutate, events);
     if (!stored) return stored;
     std::move(staging).commit(store);
+    state_->record(key.tenant, events);
     Lead read = store.as_read(std::move(stored).value());
     if (auto recorded = record_answer(store, completion, read); !recorded) return recorded.error();
     return read;
@@ -347,6 +384,11 @@ Result<void> InMemoryLeadRepository::remove(const ports::LeadKey& key,
     if (lead == nullptr) return Error::not_found();
     if (suppress) store.add_suppression(lead->tenant, lead->email, *suppress);
     const std::string id = lead->id.value();
+    // Erasure reaches the events (CONTRACT §8): every kept one about the lead loses its data.
+    for (ports::StoredEvent& event : store.events[key.tenant.value()].kept) {
+        if (event.lead_id == lead->id) event.data = ports::kErasedEventData;
+    }
+    state_->record(key.tenant, domain::change_events(lead, nullptr, {}));
     store.emails.erase(email_key(*lead));
     if (const auto order = store.order.find(workspace_key(*lead)); order != store.order.end()) {
         order->second.erase(OrderKey{lead->created_at, id});
@@ -409,6 +451,7 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
     Staging staging(store);
     std::vector<ports::ImportOutcome> outcomes;
     outcomes.reserve(items.size());
+    std::vector<domain::ChangeEvent> events;
     for (const ports::ImportItem& item : items) {
         if (!(item.lead.tenant == tenant) || !(item.lead.workspace == workspace)) {
             return Error::internal("an import item belongs to another workspace");
@@ -423,6 +466,9 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
             staging.put(item.lead, nullptr);
             staging.append(item.lead.id, {item.created});
             outcomes.push_back({ports::ImportOutcomeKind::Created, std::nullopt, item.lead});
+            auto created = domain::change_events(nullptr, &item.lead, {});
+            events.insert(events.end(), std::make_move_iterator(created.begin()),
+                          std::make_move_iterator(created.end()));
             continue;
         }
         if (!item.merge) {
@@ -431,8 +477,11 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
         }
         const Lead* current = staging.lead(*holder);
         if (current == nullptr) return Error::internal("the email index names a missing lead");
-        auto merged = stage_mutation(staging, *current, item.merge);
+        std::vector<domain::ChangeEvent> merge_events;
+        auto merged = stage_mutation(staging, *current, item.merge, merge_events);
         if (merged) {
+            events.insert(events.end(), std::make_move_iterator(merge_events.begin()),
+                          std::make_move_iterator(merge_events.end()));
             outcomes.push_back({ports::ImportOutcomeKind::Updated, std::nullopt, std::move(merged).value()});
         } else if (ports::is_row_error(merged.error())) {
             outcomes.push_back({ports::ImportOutcomeKind::Failed, merged.error(), std::nullopt});
@@ -441,11 +490,44 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
         }
     }
     std::move(staging).commit(store);
+    state_->record(tenant, events);
     if (auto recorded = record_answer(store, completion, outcomes); !recorded) return recorded.error();
     return outcomes;
 }
 
 Result<void> InMemoryLeadRepository::ping() { return {}; }
+
+Result<ports::EventPage> InMemoryLeadRepository::events(const ports::EventQuery& query) {
+    std::unique_lock lock(mutex_);  // retention drops events
+    EventLog& log = state_->store.events[query.tenant.value()];
+    std::size_t dropped = 0;
+    while (!log.kept.empty() && log.kept.front().timestamp < query.drop_before && dropped < ports::kEventDropBatch) {
+        log.kept.pop_front();
+        ++dropped;
+    }
+    ports::EventPage page;
+    const std::int64_t oldest = log.kept.empty() ? log.last + 1 : log.kept.front().sequence;
+    if (query.after && *query.after < oldest - 1) {
+        page.expired = true;
+        return page;
+    }
+    const std::int64_t after = query.after.value_or(0);
+    auto first = std::upper_bound(log.kept.begin(), log.kept.end(), after,
+                                  [](std::int64_t at, const ports::StoredEvent& event) { return at < event.sequence; });
+    for (auto event = first; event != log.kept.end(); ++event) {
+        if (!query.types.empty() &&
+            std::find(query.types.begin(), query.types.end(), event->type) == query.types.end()) {
+            continue;
+        }
+        if (query.workspace && !(event->workspace == *query.workspace)) continue;
+        if (static_cast<std::int64_t>(page.items.size()) == query.limit) {
+            page.more = true;
+            break;
+        }
+        page.items.push_back(*event);
+    }
+    return page;
+}
 
 Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(
     const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,

@@ -37,6 +37,8 @@ class InMemoryLeadRepository final : public ports::Repository {
         const ports::Completion<std::vector<ports::ImportOutcome>>* completion) override;
     domain::Result<void> ping() override;
 
+    domain::Result<ports::EventPage> events(const ports::EventQuery& query) override;
+
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
         const ports::Completion<ports::SuppressionAdded>* completion) override;

@@ -216,6 +216,11 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "activity_total FROM leads WHERE tenant_id = :tenant AND id = :id) l LEFT JOIN LATERAL (SELECT id, type, "
             "ts, campaign_id, data FROM activities WHERE tenant_id = l.tenant_id AND lead_id = l.id ORDER BY ts DESC, "
             "id DESC LIMIT :limit) a ON true ORDER BY a.ts DESC, a.id DESC",
+        .insert_events =
+            "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) SELECT CAST(:tenant AS "
+            "TEXT), CAST(:first AS BIGINT) + r.n, r.id, r.type, r.ts, r.workspace, r.lead_id, r.data FROM "
+            "json_to_recordset(CAST(:rows AS JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, "
+            "lead_id TEXT, data TEXT)",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},
         .import_prologue = {},

@@ -214,8 +214,44 @@ const sql::Migration kShardedCounts{
     },
 };
 
-const sql::Migration kAll[] = {kInitial,           kLeadForeignKey,      kSuppressions, kUpdatedOrder, kIdempotencyKeys,
-                               kWorkspaceVersions, kSearchableListOrder, kTenantKeys,   kTenantExpiry, kShardedCounts};
+// Change events (CONTRACT §8, docs/events.md): written by each change in its transaction,
+// numbered per tenant in commit order (a change takes its numbers from event_sequences as
+// its last statement: the row stays locked until its commit); events_lead finds a lead's
+// events for erasure. Keys lead with tenant_id (docs/scaling.md).
+const sql::Migration kEvents{
+    11,
+    "change events",
+    {
+        R"(CREATE TABLE events (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            sequence BIGINT NOT NULL,
+            id TEXT COLLATE "C" NOT NULL,
+            type TEXT NOT NULL,
+            ts BIGINT NOT NULL,
+            workspace TEXT COLLATE "C" NOT NULL,
+            lead_id TEXT COLLATE "C" NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, sequence)
+        ))",
+        "CREATE INDEX events_lead ON events (tenant_id, lead_id)",
+        R"(CREATE TABLE event_sequences (
+            tenant_id TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+            last BIGINT NOT NULL
+        ))",
+    },
+};
+
+const sql::Migration kAll[] = {kInitial,
+                               kLeadForeignKey,
+                               kSuppressions,
+                               kUpdatedOrder,
+                               kIdempotencyKeys,
+                               kWorkspaceVersions,
+                               kSearchableListOrder,
+                               kTenantKeys,
+                               kTenantExpiry,
+                               kShardedCounts,
+                               kEvents};
 
 }  // namespace
 

@@ -175,4 +175,30 @@ std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const
     return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+std::string encode_event_rows(const std::vector<ports::StoredEvent>& events) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    const auto text = [&writer](const char* key, std::string_view value) {
+        writer.Key(key);
+        writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    };
+    writer.StartArray();
+    long long n = 0;
+    for (const ports::StoredEvent& event : events) {
+        writer.StartObject();
+        writer.Key("n");
+        writer.Int64(n++);
+        text("id", event.id.value());
+        text("type", domain::to_string(event.type));
+        writer.Key("ts");
+        writer.Int64(millis(event.timestamp));
+        text("workspace", event.workspace.value());
+        text("lead_id", event.lead_id.value());
+        text("data", event.data);
+        writer.EndObject();
+    }
+    writer.EndArray();
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 }  // namespace leads::adapters::sql

@@ -7,6 +7,7 @@
 
 #include "domain/attributes.hpp"
 #include "domain/result.hpp"
+#include "ports/events.hpp"
 
 // The JSON text the SQL adapters store attributes and activity data as. RapidJSON stays
 // inside json_codec.cpp.
@@ -28,5 +29,9 @@ domain::Result<domain::Attributes> decode_attributes(std::string_view json);
 // workspace (bound once), "n" its position, and the entry's as activity_id, type, ts,
 // campaign_id, data. Absent optional fields are null.
 std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const ActivityRow*>>& rows);
+
+// A transaction's events as one JSON array of objects, for Dialect::insert_events: "n"
+// their position, id, type, ts, workspace, lead_id, data (the event's data, as text).
+std::string encode_event_rows(const std::vector<ports::StoredEvent>& events);
 
 }  // namespace leads::adapters::sql

@@ -111,4 +111,19 @@ Result<domain::Suppression> to_suppression(const SuppressionRow& row) {
                                .created_at = timestamp(row.created_at)};
 }
 
+Result<ports::StoredEvent> to_event(const EventRow& row) {
+    auto id = domain::EventId::parse(row.id);
+    auto type = domain::parse_event_type(row.type);
+    auto workspace = domain::WorkspaceSlug::parse("workspace", row.workspace);
+    auto lead_id = domain::LeadId::parse(row.lead_id);
+    if (!id || !type || !workspace || !lead_id) return Error::internal("stored event is malformed");
+    return ports::StoredEvent{.id = std::move(*id),
+                              .sequence = row.sequence,
+                              .type = *type,
+                              .timestamp = timestamp(row.ts),
+                              .workspace = std::move(workspace).value(),
+                              .lead_id = std::move(*lead_id),
+                              .data = row.data};
+}
+
 }  // namespace leads::adapters::sql

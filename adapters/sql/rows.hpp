@@ -9,6 +9,7 @@
 #include "domain/lead.hpp"
 #include "domain/result.hpp"
 #include "domain/suppression.hpp"
+#include "ports/events.hpp"
 
 // Row mapping: leads and activity entries as the SQL adapters store them (column values as
 // SOCI exchanges them), and back.
@@ -29,6 +30,12 @@ struct ActivityRow {
     long long ts = 0;
 };
 
+// One events row (CONTRACT §8); data is the event's data as JSON text.
+struct EventRow {
+    std::string id, type, workspace, lead_id, data;
+    long long sequence = 0, ts = 0;
+};
+
 struct SuppressionRow {
     std::string id, tenant, email_hash, reason;
     long long created_at = 0;
@@ -43,5 +50,6 @@ domain::Result<domain::Lead> to_lead(const LeadRow& row);
 domain::Result<ActivityRow> to_row(const domain::Activity& activity, const domain::LeadId& lead_id);
 domain::Result<domain::Activity> to_activity(const ActivityRow& row);
 domain::Result<domain::Suppression> to_suppression(const SuppressionRow& row);
+domain::Result<ports::StoredEvent> to_event(const EventRow& row);
 
 }  // namespace leads::adapters::sql

@@ -20,6 +20,7 @@
 #include "adapters/sql/rows.hpp"
 #include "adapters/sql/search_pattern.hpp"
 #include "adapters/sql/statements.hpp"
+#include "adapters/wire/json_writer.hpp"
 #include "domain/text.hpp"
 #include "ports/lead_mutation.hpp"
 
@@ -148,7 +149,7 @@ bool visible(const LeadRow& row, const ports::LeadKey& key) {
 // An import row whose email is taken, in update mode: its merge applied to the holder
 // (locked by the caller's look-up). The row's outcome; an error aborts the whole import.
 Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, const ports::LeadMutation& merge,
-                                        CountDeltas& deltas) {
+                                        CountDeltas& deltas, std::vector<domain::ChangeEvent>& events) {
     using Kind = ports::ImportOutcomeKind;
     auto current = to_lead(existing);
     if (!current) return std::move(current).error();
@@ -180,6 +181,7 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
     }
     auto logged = steps.insert_activities(lead, mutated->entries);
     if (!logged) return std::move(logged).error();
+    events = domain::change_events(&*current, &lead, mutated->entries);
     return ports::ImportOutcome{Kind::Updated, std::nullopt, lead};
 }
 
@@ -368,6 +370,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
     if (!row) return std::move(row).error();
     auto entry = to_row(created, lead.id);
     if (!entry) return std::move(entry).error();
+    const auto events = stamp(domain::change_events(nullptr, &lead, {}));
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
@@ -385,6 +388,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
             steps.record_changes(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded;
+            steps.record_events(row->tenant, events);
             lease.commit();
             return {};
         }
@@ -477,6 +481,7 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             steps.record_changes(lead.tenant.value(), deltas);
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded.error();
+            steps.record_events(lead.tenant.value(), stamp(domain::change_events(&*current, &lead, entries)));
             lease.commit();
             return lead;
         }
@@ -505,6 +510,11 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
             }
         }
         steps.record_changes(row->tenant, deltas);
+        // Erasure reaches the events (CONTRACT §8); the deletion is the lead's last event.
+        steps.erase_events(row->tenant, row->id);
+        auto lead = to_lead(*row);
+        if (!lead) return std::move(lead).error();
+        steps.record_events(row->tenant, stamp(domain::change_events(&*lead, nullptr, {})));
         lease.commit();
         return {};
     });
@@ -795,6 +805,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
     return run<std::vector<Outcome>>(Access::Write, [&](Lease& lease) -> Result<std::vector<Outcome>> {
         Steps steps(lease, dialect_);
         std::vector<Outcome> outcomes(items.size());
+        std::vector<std::vector<domain::ChangeEvent>> events(items.size());
         CountDeltas deltas;
         const std::string& tenant_id = tenant.value();
         const std::string& slug = workspace.value();
@@ -840,9 +851,20 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
                 continue;
             }
 
-            auto merged = merge_into(steps, *existing, item.merge, deltas);
+            auto merged = merge_into(steps, *existing, item.merge, deltas, events[index]);
             if (!merged) return std::move(merged).error();
             outcome = std::move(merged).value();
+        }
+        // Each row's events in request order: lead.created for the rows created (by either
+        // path), the merge's for the rows updated.
+        std::vector<domain::ChangeEvent> changes;
+        for (std::size_t index = 0; index < items.size(); ++index) {
+            if (outcomes[index].kind == Kind::Created) {
+                auto created = domain::change_events(nullptr, &items[index].lead, {});
+                std::move(created.begin(), created.end(), std::back_inserter(changes));
+            } else {
+                std::move(events[index].begin(), events[index].end(), std::back_inserter(changes));
+            }
         }
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
@@ -850,8 +872,75 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         steps.record_changes(tenant_id, deltas);
         LeaseReader reader(lease, steps);
         if (auto recorded = steps.complete(completion, outcomes, reader); !recorded) return recorded.error();
+        steps.record_events(tenant_id, stamp(changes));
         lease.commit();
         return outcomes;
+    });
+}
+
+std::vector<ports::StoredEvent> SqlLeadRepository::stamp(const std::vector<domain::ChangeEvent>& events) {
+    if (events.empty()) return {};
+    return wire::stored_events(events, clock_.now(), ids_);
+}
+
+Result<void> SqlLeadRepository::drop_expired_events(const domain::TenantId& tenant, domain::Timestamp before) {
+    const long long cutoff = millis(before);
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        Steps steps(lease, dialect_);
+        // Only a prefix is dropped (the kept events stay a suffix of the sequence): up to the
+        // first event of the batch that is still fresh.
+        const auto oldest = steps.oldest_events(tenant.value(), static_cast<long long>(ports::kEventDropBatch));
+        if (oldest.empty() || oldest.front().second >= cutoff) return {};
+        long long bound = oldest.back().first + 1;
+        for (const auto& [sequence, ts] : oldest) {
+            if (ts >= cutoff) {
+                bound = sequence;
+                break;
+            }
+        }
+        steps.drop_events_before(tenant.value(), bound);
+        return {};
+    });
+}
+
+Result<ports::EventPage> SqlLeadRepository::events(const ports::EventQuery& query) {
+    // Cheap when nothing has expired: one index probe of the oldest event.
+    bool expired_kept = false;
+    auto probed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
+        const auto oldest = Steps(lease, dialect_).oldest_events(query.tenant.value(), 1);
+        expired_kept = !oldest.empty() && oldest.front().second < millis(query.drop_before);
+        return {};
+    });
+    if (!probed) return std::move(probed).error();
+    if (expired_kept) {
+        if (auto dropped = drop_expired_events(query.tenant, query.drop_before); !dropped) return dropped.error();
+    }
+    return run<ports::EventPage>(Access::Read, [&](Lease& lease) -> Result<ports::EventPage> {
+        Steps steps(lease, dialect_);
+        // One snapshot: the expiry check and the page agree.
+        lease.begin(dialect_.begin_read);
+        ports::EventPage page;
+        const auto oldest = steps.oldest_events(query.tenant.value(), 1);
+        const long long oldest_kept =
+            oldest.empty() ? steps.last_event_sequence(query.tenant.value()) + 1 : oldest.front().first;
+        if (query.after && *query.after < oldest_kept - 1) {
+            lease.commit();
+            page.expired = true;
+            return page;
+        }
+        auto rows = steps.events_after(query, query.after.value_or(0));
+        lease.commit();
+        if (static_cast<std::int64_t>(rows.size()) > query.limit) {
+            page.more = true;
+            rows.resize(static_cast<std::size_t>(query.limit));
+        }
+        page.items.reserve(rows.size());
+        for (const EventRow& row : rows) {
+            auto event = to_event(row);
+            if (!event) return std::move(event).error();
+            page.items.push_back(std::move(event).value());
+        }
+        return page;
     });
 }
 

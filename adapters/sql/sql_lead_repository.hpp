@@ -10,6 +10,9 @@
 #include "adapters/sql/count_cache.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/trigram_rows.hpp"
+#include "adapters/system/random_id_generator.hpp"
+#include "adapters/system/system_clock.hpp"
+#include "domain/event.hpp"
 #include "ports/idempotency.hpp"
 #include "ports/repository.hpp"
 
@@ -89,6 +92,9 @@ struct Dialect {
     // :limit. One statement is one snapshot, so no transaction. Empty: three statements in
     // a read transaction (SQLite, in-process, where round trips cost nothing).
     std::string lead_with_activity = {};
+    // Inserts a transaction's events (Steps::record_events): binds :tenant, :first (the
+    // first one's sequence; the others follow by position) and :rows (encode_event_rows).
+    std::string insert_events = {};
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;
@@ -119,6 +125,8 @@ class SqlLeadRepository final : public ports::Repository {
         const std::vector<ports::ImportItem>& items,
         const ports::Completion<std::vector<ports::ImportOutcome>>* completion) override;
     domain::Result<void> ping() override;
+
+    domain::Result<ports::EventPage> events(const ports::EventQuery& query) override;
 
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
@@ -152,9 +160,15 @@ class SqlLeadRepository final : public ports::Repository {
                                              const std::string& term);
     std::shared_ptr<TrigramRows> trigram_rows_for(const std::string& tenant);
     void reload_trigram_rows(SessionPool::Lease& lease, TrigramRows& counts, const std::string& tenant);
+    // The change's events, stamped now with fresh ids and rendered (Steps::record_events numbers them).
+    std::vector<ports::StoredEvent> stamp(const std::vector<domain::ChangeEvent>& events);
+    // Retention: drops the tenant's events older than before, oldest first, a bounded batch.
+    domain::Result<void> drop_expired_events(const domain::TenantId& tenant, domain::Timestamp before);
 
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
+    system::RandomIdGenerator ids_;
+    system::SystemClock clock_;
     std::timed_mutex writer_;
     CountCache counts_;
     // Per tenant on PostgreSQL (its own sample), one for all on SQLite (key "").

@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/sql/json_codec.hpp"
 #include "adapters/sql/rows.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
@@ -56,6 +58,8 @@ struct Buffers {
     LeadRow lead;
     ActivityRow activity;
     SuppressionRow suppression;
+    EventRow event;
+    std::array<std::string, std::size(domain::kEventTypes)> types;  // an event feed's type filter
 };
 
 class Prepared final : public CachedStatement {
@@ -66,6 +70,9 @@ class Prepared final : public CachedStatement {
 };
 
 using Binder = std::function<void(soci::statement&, Buffers&)>;
+
+// Events inserted per statement (Dialect::insert_events).
+inline constexpr std::size_t kEventBatchRows = 1000;
 
 // The statement for this SQL on this connection, prepared (server-side on PostgreSQL) the
 // first time and reused afterwards. The SQL text is the cache key; it is always built
@@ -785,6 +792,136 @@ class Steps {
         do {
             deltas[{q.b.workspace, q.b.status}].listed += listed ? 1 : -1;
         } while (q.st.fetch());
+    }
+
+    // --- Change events (CONTRACT §8) -------------------------------------------------
+
+    // Numbers the transaction's events after the tenant's last and inserts them. Run last
+    // before the commit: the tenant's event_sequences row stays locked until then, so
+    // sequences follow commit order, and a tenant's writers queue only for their commit.
+    void record_events(const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
+        if (events.empty()) return;
+        static const std::string take =
+            "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, :count) ON CONFLICT (tenant_id) DO "
+            "UPDATE SET last = event_sequences.last + excluded.last RETURNING last";
+        auto& sequences = prepare(lease_, take, [](auto& st, auto& b) {
+            st.exchange(soci::into(b.version));
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.count, "count"));
+        });
+        for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
+            const std::size_t end = std::min(events.size(), start + kEventBatchRows);
+            const std::vector<ports::StoredEvent> batch(events.begin() + static_cast<std::ptrdiff_t>(start),
+                                                        events.begin() + static_cast<std::ptrdiff_t>(end));
+            sequences.b.tenant = tenant;
+            sequences.b.count = static_cast<long long>(batch.size());
+            sequences.b.version = 0;
+            if (!sequences.st.execute(true)) throw std::runtime_error("event_sequences returned no row");
+            drain(sequences);
+            auto& q = prepare(lease_, dialect_.insert_events, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.offset, "first"));
+                st.exchange(soci::use(b.rows, "rows"));
+            });
+            q.b.tenant = tenant;
+            q.b.offset = sequences.b.version - static_cast<long long>(batch.size()) + 1;
+            q.b.rows = encode_event_rows(batch);
+            q.st.execute(true);
+        }
+    }
+
+    // Erasure (CONTRACT §8): every kept event about the lead keeps its place and loses its data.
+    void erase_events(const std::string& tenant, const std::string& lead_id) {
+        static const std::string sql = "UPDATE events SET data = '" + std::string(ports::kErasedEventData) +
+                                       "' WHERE tenant_id = :tenant AND lead_id = :id";
+        auto& q = prepare(lease_, sql, bind_tenant_id);
+        q.b.tenant = tenant;
+        q.b.id = lead_id;
+        q.st.execute(true);
+    }
+
+    // The tenant's oldest kept events (sequence, ts), at most limit.
+    std::vector<std::pair<long long, long long>> oldest_events(const std::string& tenant, long long limit) {
+        static const std::string sql =
+            "SELECT sequence, ts FROM events WHERE tenant_id = :tenant ORDER BY sequence LIMIT :limit";
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            st.exchange(soci::into(b.event.sequence));
+            st.exchange(soci::into(b.event.ts));
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.tenant = tenant;
+        q.b.limit = limit;
+        std::vector<std::pair<long long, long long>> rows;
+        if (q.st.execute(true)) {
+            do {
+                rows.emplace_back(q.b.event.sequence, q.b.event.ts);
+            } while (q.st.fetch());
+        }
+        return rows;
+    }
+
+    void drop_events_before(const std::string& tenant, long long sequence) {
+        static const std::string sql = "DELETE FROM events WHERE tenant_id = :tenant AND sequence < :after";
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.offset, "after"));
+        });
+        q.b.tenant = tenant;
+        q.b.offset = sequence;
+        q.st.execute(true);
+    }
+
+    // The last sequence the tenant was given (0: none yet).
+    long long last_event_sequence(const std::string& tenant) {
+        auto& q = prepare(lease_, "SELECT last FROM event_sequences WHERE tenant_id = :tenant", [](auto& st, auto& b) {
+            st.exchange(soci::into(b.count));
+            st.exchange(soci::use(b.tenant, "tenant"));
+        });
+        q.b.tenant = tenant;
+        return single_count(q);
+    }
+
+    // A page of the feed: events after :after matching the query's filters, ascending,
+    // limit + 1 of them (the last one says more follow).
+    std::vector<EventRow> events_after(const ports::EventQuery& query, long long after) {
+        std::string sql =
+            "SELECT sequence, id, type, ts, workspace, lead_id, data FROM events WHERE tenant_id = :tenant AND "
+            "sequence > :after";
+        const std::size_t types = std::min(query.types.size(), std::size(domain::kEventTypes));
+        if (types > 0) {
+            sql += " AND type IN (";
+            for (std::size_t i = 0; i < types; ++i) sql += (i == 0 ? ":type" : ", :type") + std::to_string(i);
+            sql += ")";
+        }
+        if (query.workspace) sql += " AND workspace = :workspace";
+        sql += " ORDER BY sequence LIMIT :limit";
+        auto& q = prepare(lease_, sql, [types, by_workspace = query.workspace.has_value()](auto& st, auto& b) {
+            st.exchange(soci::into(b.event.sequence));
+            st.exchange(soci::into(b.event.id));
+            st.exchange(soci::into(b.event.type));
+            st.exchange(soci::into(b.event.ts));
+            st.exchange(soci::into(b.event.workspace));
+            st.exchange(soci::into(b.event.lead_id));
+            st.exchange(soci::into(b.event.data));
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.offset, "after"));
+            for (std::size_t i = 0; i < types; ++i) st.exchange(soci::use(b.types[i], "type" + std::to_string(i)));
+            if (by_workspace) st.exchange(soci::use(b.workspace, "workspace"));
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.tenant = query.tenant.value();
+        q.b.offset = after;
+        for (std::size_t i = 0; i < types; ++i) q.b.types[i] = std::string(domain::to_string(query.types[i]));
+        if (query.workspace) q.b.workspace = query.workspace->value();
+        q.b.limit = query.limit + 1;
+        std::vector<EventRow> rows;
+        if (q.st.execute(true)) {
+            do {
+                rows.push_back(q.b.event);
+            } while (q.st.fetch());
+        }
+        return rows;
     }
 
     long long single_count(Prepared& q) {

@@ -228,8 +228,36 @@ const sql::Migration kShardedCounts{
     },
 };
 
-const sql::Migration kAll[] = {kInitial,           kDeferredSearchIndex, kSuppressions, kUpdatedOrder, kIdempotencyKeys,
-                               kWorkspaceVersions, kSearchableListOrder, kTenantExpiry, kShardedCounts};
+// Change events (CONTRACT §8, docs/events.md): written by each change in its transaction,
+// numbered per tenant in commit order (event_sequences holds the last number given: the
+// feed knows what retention dropped even when nothing is kept); events_lead finds a lead's
+// events for erasure.
+const sql::Migration kEvents{
+    10,
+    "change events",
+    {
+        R"(CREATE TABLE events (
+            tenant_id TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            workspace TEXT NOT NULL,
+            lead_id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, sequence)
+        ))",
+        "CREATE INDEX events_lead ON events (tenant_id, lead_id)",
+        R"(CREATE TABLE event_sequences (
+            tenant_id TEXT NOT NULL PRIMARY KEY,
+            last INTEGER NOT NULL
+        ) WITHOUT ROWID)",
+    },
+};
+
+const sql::Migration kAll[] = {
+    kInitial,           kDeferredSearchIndex, kSuppressions, kUpdatedOrder,  kIdempotencyKeys,
+    kWorkspaceVersions, kSearchableListOrder, kTenantExpiry, kShardedCounts, kEvents};
 
 }  // namespace
 

@@ -78,6 +78,16 @@ domain::SuppressionId RandomIdGenerator::new_suppression_id() {
     return domain::SuppressionId::generate(id.at, id.entropy);
 }
 
+domain::EventId RandomIdGenerator::new_event_id() {
+    const Next id = next();
+    return domain::EventId::generate(id.at, id.entropy);
+}
+
+domain::WebhookId RandomIdGenerator::new_webhook_id() {
+    const Next id = next();
+    return domain::WebhookId::generate(id.at, id.entropy);
+}
+
 // The same 80 random bits as an id; the prefix says nothing here.
 std::string RandomIdGenerator::new_token() { return new_activity_id().value(); }
 

@@ -18,6 +18,8 @@ class RandomIdGenerator final : public ports::IdGenerator {
     domain::LeadId new_lead_id() override;
     domain::ActivityId new_activity_id() override;
     domain::SuppressionId new_suppression_id() override;
+    domain::EventId new_event_id() override;
+    domain::WebhookId new_webhook_id() override;
     std::string new_token() override;
 
   private:

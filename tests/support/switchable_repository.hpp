@@ -59,6 +59,10 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.ping();
     }
+    domain::Result<ports::EventPage> events(const ports::EventQuery& query) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.events(query);
+    }
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
         const ports::Completion<ports::SuppressionAdded>* completion) override {

@@ -18,7 +18,7 @@
 namespace leads::adapters::http {
 namespace {
 
-enum class RouteId { Leads, Import, Lead, LeadActivity, Suppressions, Suppression };
+enum class RouteId { Leads, Import, Lead, LeadActivity, Suppressions, Suppression, Events };
 
 struct Route {
     RouteId id;
@@ -43,6 +43,10 @@ std::optional<Route> match_route(std::string_view path) {
         if (s.size() == 5 && !s[4].empty()) {
             return Route{RouteId::Suppression, "/api/v1/tenant/suppressions/{id}", "GET, DELETE", kBodyLimit, s[4]};
         }
+        return std::nullopt;
+    }
+    if (s[3] == "events") {
+        if (s.size() == 4) return Route{RouteId::Events, "/api/v1/tenant/events", "GET", kBodyLimit, {}};
         return std::nullopt;
     }
     if (s[3] != "leads") return std::nullopt;
@@ -153,7 +157,8 @@ struct Call {
     const domain::TenantId& tenant;
     const Request& request;
     const Route& route;
-    FairUse* fair_use;  // null: no limits
+    FairUse* fair_use;                       // null: no limits
+    ports::EventUseCases* events = nullptr;  // null: no event feed
     // The request's Idempotency-Key claim (null: none), and where the answer recorded
     // with the write's effect is kept: the response then sent is that one.
     const ports::IdempotencyRecord* record = nullptr;
@@ -457,6 +462,21 @@ Response suppression_entry(const Call& call) {
     return ok(200, encode::suppression(*result));
 }
 
+// GET /events: the tenant's change events after a sequence (CONTRACT §8).
+Response event_feed(const Call& call) {
+    if (call.events == nullptr) return error_response(404, "not_found", "No such route.");
+    auto query = QueryParameters::parse(call.request.query, {"after", "limit", "types", "workspace"});
+    ports::EventFeedQuery command{.tenant = call.tenant,
+                                  .after = query.integer("after"),
+                                  .limit = query.integer("limit"),
+                                  .types = query.text("types"),
+                                  .workspace = query.text("workspace")};
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto result = call.events->feed(command);
+    if (!result) return failure(result.error());
+    return ok(200, encode::event_feed(*result));
+}
+
 // Answers that are final (CONTRACT §6) and came without an effect: recorded after the fact.
 bool is_final_refusal(int status) { return status == 404 || status == 409 || status == 412; }
 
@@ -477,6 +497,8 @@ Response dispatch(const Call& call) {
             return method == "PATCH" ? update_lead(call) : delete_lead(call);
         case RouteId::LeadActivity:
             return method == "GET" ? activity_history(call) : record_activity(call);
+        case RouteId::Events:
+            return event_feed(call);
     }
     return error_response(500, "internal_error", "An internal error occurred.");
 }
@@ -552,12 +574,13 @@ bool ApiHandler::is_expensive(const Request& request) {
 
 ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
                        std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use,
-                       ports::IdempotencyUseCases* idempotency)
+                       ports::IdempotencyUseCases* idempotency, ports::EventUseCases* events)
     : use_cases_(use_cases),
       suppressions_(suppressions),
       authenticator_(std::move(authenticator)),
       fair_use_(std::move(fair_use)),
-      idempotency_(idempotency) {}
+      idempotency_(idempotency),
+      events_(events) {}
 
 Response ApiHandler::handle(const Request& request) const {
     const auto route = match_route(request.path);
@@ -586,10 +609,11 @@ Response ApiHandler::handle(const Request& request) const {
             response = error_response(415, "unsupported_media_type", "The body must be application/json.");
         } else if (const auto key = request.header("idempotency-key");
                    key && idempotency_ != nullptr && request.method != "GET" && request.method != "DELETE") {
-            response = dispatch_once(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get()},
-                                     *idempotency_, std::string(*key));
+            response =
+                dispatch_once(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get(), events_},
+                              *idempotency_, std::string(*key));
         } else {
-            response = dispatch(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get()});
+            response = dispatch(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get(), events_});
         }
     } catch (const std::exception& e) {
         response = error_response(500, "internal_error", "An internal error occurred.");

@@ -7,6 +7,7 @@
 #include "adapters/http/api/auth.hpp"
 #include "adapters/http/api/fair_use.hpp"
 #include "adapters/http/message.hpp"
+#include "ports/events.hpp"
 #include "ports/idempotency.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/suppression_use_cases.hpp"
@@ -32,9 +33,10 @@ class ApiHandler {
 
     // fair_use: the per-tenant budget and search cap (CONTRACT §10); null: none.
     // idempotency: Idempotency-Key claims (CONTRACT §6); null: the header is ignored.
+    // events: the change-event feed (CONTRACT §8); null: GET /events is 404.
     ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
                std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use = nullptr,
-               ports::IdempotencyUseCases* idempotency = nullptr);
+               ports::IdempotencyUseCases* idempotency = nullptr, ports::EventUseCases* events = nullptr);
     Response handle(const Request& request) const;
 
   private:
@@ -43,6 +45,7 @@ class ApiHandler {
     std::shared_ptr<const Authenticator> authenticator_;
     std::shared_ptr<FairUse> fair_use_;
     ports::IdempotencyUseCases* idempotency_;
+    ports::EventUseCases* events_;
 };
 
 // The OpenAPI 3.1 document of the contract (docs/openapi.json, built into the binary).

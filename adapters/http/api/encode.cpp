@@ -1,77 +1,18 @@
 #include "adapters/http/api/encode.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <string_view>
-#include <type_traits>
+
+#include "adapters/wire/json_writer.hpp"
 
 namespace leads::adapters::http::encode {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-void string(Writer& w, std::string_view text) { w.String(text.data(), static_cast<rapidjson::SizeType>(text.size())); }
-
-void key(Writer& w, std::string_view name) { w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size())); }
-
-void optional_string(Writer& w, const std::optional<std::string>& text) {
-    if (text) {
-        string(w, *text);
-    } else {
-        w.Null();
-    }
-}
-
-void attributes(Writer& w, const domain::Attributes& values) {
-    w.StartObject();
-    for (const auto& [name, value] : values) {
-        key(w, name);
-        std::visit(
-            [&w](const auto& v) {
-                using T = std::decay_t<decltype(v)>;
-                if constexpr (std::is_same_v<T, std::string>) {
-                    string(w, v);
-                } else if constexpr (std::is_same_v<T, bool>) {
-                    w.Bool(v);
-                } else if constexpr (std::is_same_v<T, std::int64_t>) {
-                    w.Int64(v);
-                } else {
-                    // The text attributes.<key> filters compare (shortest round-trip digits).
-                    const std::string text = domain::attribute_text(domain::AttributeValue{v});
-                    w.RawValue(text.data(), text.size(), rapidjson::kNumberType);
-                }
-            },
-            value);
-    }
-    w.EndObject();
-}
-
-// The members of a lead (CONTRACT §3), inside an object the caller opened.
-void lead_members(Writer& w, const domain::Lead& lead) {
-    key(w, "id");
-    string(w, lead.id.value());
-    key(w, "workspace_slug");
-    string(w, lead.workspace.value());
-    key(w, "email");
-    string(w, lead.email.value());
-    key(w, "first_name");
-    optional_string(w, lead.first_name);
-    key(w, "last_name");
-    optional_string(w, lead.last_name);
-    key(w, "company");
-    optional_string(w, lead.company);
-    key(w, "status");
-    string(w, domain::to_string(lead.status));
-    key(w, "attributes");
-    attributes(w, lead.attributes);
-    key(w, "do_not_contact");
-    w.Bool(lead.do_not_contact);
-    key(w, "created_at");
-    string(w, domain::format_rfc3339(lead.created_at));
-    key(w, "updated_at");
-    string(w, domain::format_rfc3339(lead.updated_at));
-}
+using wire::activity_entry;
+using wire::key;
+using wire::lead_members;
+using wire::optional_string;
+using wire::string;
+using wire::Writer;
 
 void suppression_entry(Writer& w, const domain::Suppression& entry) {
     w.StartObject();
@@ -83,21 +24,6 @@ void suppression_entry(Writer& w, const domain::Suppression& entry) {
     string(w, domain::to_string(entry.reason));
     key(w, "created_at");
     string(w, domain::format_rfc3339(entry.created_at));
-    w.EndObject();
-}
-
-void activity_entry(Writer& w, const domain::Activity& entry) {
-    w.StartObject();
-    key(w, "id");
-    string(w, entry.id.value());
-    key(w, "type");
-    string(w, domain::to_string(entry.type));
-    key(w, "timestamp");
-    string(w, domain::format_rfc3339(entry.timestamp));
-    key(w, "campaign_id");
-    optional_string(w, entry.campaign_id);
-    key(w, "data");
-    attributes(w, entry.data);
     w.EndObject();
 }
 
@@ -236,6 +162,24 @@ std::string suppression_list(const ports::SuppressionList& list, const std::opti
             w.Bool(list.has_more);
             key(w, "next_cursor");
             optional_string(w, next_cursor);
+            w.EndObject();
+        });
+}
+
+std::string event_feed(const ports::EventFeed& feed) {
+    return envelope(
+        [&](Writer& w) {
+            w.StartArray();
+            for (const auto& event : feed.items) wire::event_object(w, event);
+            w.EndArray();
+        },
+        [&](Writer& w) {
+            key(w, "pagination");
+            w.StartObject();
+            key(w, "next_after");
+            w.Int64(feed.next_after);
+            key(w, "has_more");
+            w.Bool(feed.has_more);
             w.EndObject();
         });
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "domain/activity.hpp"
+#include "ports/events.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/suppression_use_cases.hpp"
 
@@ -25,5 +26,8 @@ std::string import_summary(const ports::ImportSummary& summary);
 std::string suppression(const domain::Suppression& entry);
 // data = [entry, ...], + pagination {"total", "limit", "has_more", "next_cursor"}.
 std::string suppression_list(const ports::SuppressionList& list, const std::optional<std::string>& next_cursor);
+
+// data = [event, ...] (CONTRACT §8), + pagination {"next_after", "has_more"}.
+std::string event_feed(const ports::EventFeed& feed);
 
 }  // namespace leads::adapters::http::encode

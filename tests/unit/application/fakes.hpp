@@ -50,6 +50,15 @@ class SequentialIds final : public ports::IdGenerator {
         return domain::SuppressionId::generate(at, entropy);
     }
 
+    domain::EventId new_event_id() override {
+        const auto [at, entropy] = next();
+        return domain::EventId::generate(at, entropy);
+    }
+    domain::WebhookId new_webhook_id() override {
+        const auto [at, entropy] = next();
+        return domain::WebhookId::generate(at, entropy);
+    }
+
     std::string new_token() override { return new_activity_id().value(); }
 
   private:
