@@ -13,6 +13,7 @@
 #include "adapters/http/api/json.hpp"
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "adapters/system/random_id_generator.hpp"
+#include "application/event_service.hpp"
 #include "application/idempotency_service.hpp"
 #include "application/lead_service.hpp"
 #include "application/suppression_service.hpp"
@@ -110,7 +111,8 @@ struct Api {
     leads::app::LeadService service{repository, clock, ids};
     leads::app::SuppressionService suppressions{repository, clock, ids};
     leads::app::IdempotencyService idempotency{repository, clock, ids, std::chrono::hours(24)};
-    http::ApiHandler handler{service, suppressions, gateway(), nullptr, &idempotency};
+    leads::app::EventService events{repository, clock, std::chrono::hours(168)};
+    http::ApiHandler handler{service, suppressions, gateway(), nullptr, &idempotency, &events};
     std::string tenant = random_tenant();
 
     Response call(std::string method, std::string target, std::string body = {}, std::vector<http::Header> headers = {},
