@@ -1,0 +1,381 @@
+#include "adapters/webhooks/worker.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "adapters/webhooks/signature.hpp"
+#include "adapters/wire/json_writer.hpp"
+#include "domain/webhook.hpp"
+
+namespace leads::adapters::webhooks {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::string_view kUserAgent = "leads-webhooks/1";
+// Room after an attempt's deadline for recording its outcome before the claim expires.
+constexpr milliseconds kRecordMargin{15'000};
+// finish_delivery is tried this many times, a short pause between tries, before the
+// outcome is given up (the claim then expires and the delivery is attempted again).
+constexpr int kRecordTries = 3;
+constexpr milliseconds kRecordPause{100};
+
+// The jobs of one round that are not finished yet, and the attempts it made.
+struct Round {
+    std::size_t unfinished = 0;
+    std::size_t attempts = 0;
+};
+
+struct Job {
+    ports::ClaimedDelivery delivery;
+    // The latest start whose attempt (and its recording) ends before the claim expires: a
+    // job not started by then is left to the claim's expiry, so that no two replicas ever
+    // attempt one delivery at once.
+    domain::Timestamp start_by;
+    std::shared_ptr<Round> round;
+};
+
+double random_jitter() {
+    thread_local std::mt19937_64 engine{std::random_device{}()};
+    return std::uniform_real_distribution<double>(-1.0, 1.0)(engine);
+}
+
+std::int64_t unix_seconds(domain::Timestamp at) {
+    return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+}
+
+std::string error_text(const domain::Error& error) {
+    return error.message.empty() ? std::string("no message") : error.message;
+}
+
+// The outcome's last_error: why there was no answer, or which non-2xx status came back.
+std::optional<std::string> attempt_error(const AttemptResult& result) {
+    if (!result.status) return result.error.empty() ? std::string("no answer") : result.error;
+    if (*result.status >= 200 && *result.status <= 299) return std::nullopt;
+    return "the receiver answered " + std::to_string(*result.status);
+}
+
+}  // namespace
+
+struct DeliveryWorker::State {
+    State(ports::WebhookRepository& repository_in, ports::Clock& clock_in, WorkerOptions options_in)
+        : repository(repository_in), clock(clock_in), options(std::move(options_in)) {
+        options.concurrency = std::max<std::size_t>(options.concurrency, 1);
+        options.per_webhook = std::max<std::size_t>(options.per_webhook, 1);
+        options.batch = std::max<std::int64_t>(options.batch, 1);
+        options.fan_out_limit = std::max<std::int64_t>(options.fan_out_limit, 1);
+        lease = options.client.timeout * 2 + std::chrono::seconds(30);
+        start_window = std::max(lease - options.client.timeout - kRecordMargin, milliseconds(0));
+    }
+
+    std::size_t round();
+    void serve(const std::shared_ptr<Round>& until);
+    std::optional<Job> take_runnable();
+    void attempt(const ports::ClaimedDelivery& claimed);
+    void record(const ports::DeliveryOutcome& outcome);
+    void report(const std::string& message);
+
+    ports::WebhookRepository& repository;
+    ports::Clock& clock;
+    WorkerOptions options;  // read-only after construction
+    milliseconds lease{};
+    milliseconds start_window{};
+
+    mutable std::mutex mutex;
+    // Signalled whenever a job is queued, started, finished or dropped, and on stop.
+    std::condition_variable changed;
+    std::deque<Job> queue;                         // claimed, not started yet, in claim order
+    std::map<std::string, std::size_t> in_flight;  // attempts running, per webhook id
+    std::size_t busy = 0;                          // attempts running in all
+    bool started = false;
+    bool stopping = false;
+    WorkerStats stats;
+    std::vector<std::thread> pool;
+    std::thread rounds;
+};
+
+DeliveryWorker::DeliveryWorker(ports::WebhookRepository& repository, ports::Clock& clock, WorkerOptions options)
+    : state_(std::make_unique<State>(repository, clock, std::move(options))) {}
+
+DeliveryWorker::~DeliveryWorker() { stop(); }
+
+void DeliveryWorker::start() {
+    State& s = *state_;
+    std::lock_guard lock(s.mutex);
+    if (s.started || s.stopping) return;
+    s.started = true;
+    // The threads wait for the lock until start returns. Should creating one fail, the
+    // exception leaves start and the destructor stops the threads already made.
+    for (std::size_t i = 0; i < s.options.concurrency; ++i) s.pool.emplace_back([&s] { s.serve(nullptr); });
+    s.rounds = std::thread([&s] {
+        for (;;) {
+            std::size_t made = 0;
+            try {
+                made = s.round();
+            } catch (...) {
+                // round() reports what it can; an allocation failure is waited out like idleness.
+            }
+            std::unique_lock wait(s.mutex);
+            if (made == 0) s.changed.wait_for(wait, s.options.idle_wait, [&s] { return s.stopping; });
+            if (s.stopping) return;
+        }
+    });
+}
+
+void DeliveryWorker::stop() {
+    State& s = *state_;
+    std::vector<std::thread> pool;
+    std::thread rounds;
+    {
+        std::lock_guard lock(s.mutex);
+        s.stopping = true;
+        // Claimed deliveries not started yet are left to their claims' expiry.
+        for (const Job& job : s.queue) --job.round->unfinished;
+        s.queue.clear();
+        pool.swap(s.pool);
+        rounds.swap(s.rounds);
+        s.changed.notify_all();
+    }
+    if (rounds.joinable()) rounds.join();
+    for (std::thread& thread : pool) thread.join();
+    // Attempts of a run_once on another thread finish too.
+    std::unique_lock lock(s.mutex);
+    s.changed.wait(lock, [&s] { return s.busy == 0; });
+}
+
+std::size_t DeliveryWorker::run_once() { return state_->round(); }
+
+WorkerStats DeliveryWorker::stats() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->stats;
+}
+
+std::size_t DeliveryWorker::State::round() {
+    {
+        std::lock_guard lock(mutex);
+        if (stopping) return 0;
+    }
+    const domain::Timestamp now = clock.now();
+    try {
+        if (auto made = repository.fan_out(now, options.fan_out_limit); !made) {
+            report("webhook fan-out failed: " + error_text(made.error()));
+        }
+    } catch (const std::exception& e) {
+        report(std::string("webhook fan-out failed: ") + e.what());
+    } catch (...) {
+        report("webhook fan-out failed");
+    }
+    std::vector<ports::ClaimedDelivery> claimed;
+    try {
+        auto result = repository.claim_deliveries(now, now + lease, options.batch);
+        if (!result) {
+            report("claiming webhook deliveries failed: " + error_text(result.error()));
+            return 0;
+        }
+        claimed = std::move(result).value();
+    } catch (const std::exception& e) {
+        report(std::string("claiming webhook deliveries failed: ") + e.what());
+        return 0;
+    } catch (...) {
+        report("claiming webhook deliveries failed");
+        return 0;
+    }
+    if (claimed.empty()) return 0;
+
+    auto round = std::make_shared<Round>();
+    bool pooled = false;
+    {
+        std::lock_guard lock(mutex);
+        if (stopping) return 0;  // the claims expire
+        round->unfinished = claimed.size();
+        for (auto& delivery : claimed) queue.push_back(Job{std::move(delivery), now + start_window, round});
+        pooled = !pool.empty();
+        changed.notify_all();
+    }
+    if (pooled) {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&round] { return round->unfinished == 0; });
+    } else {
+        // No pool (not started): helpers for this round, the calling thread one of them.
+        std::vector<std::thread> helpers;
+        const std::size_t wanted = std::min(options.concurrency, claimed.size());
+        try {
+            for (std::size_t i = 1; i < wanted; ++i) helpers.emplace_back([this, round] { serve(round); });
+        } catch (const std::exception& e) {
+            report(std::string("starting a delivery thread failed: ") + e.what());
+        }
+        serve(round);
+        for (std::thread& helper : helpers) helper.join();
+    }
+    std::lock_guard lock(mutex);
+    return round->attempts;
+}
+
+// Runs jobs until stopping (the pool), or until the round until is finished (run_once).
+void DeliveryWorker::State::serve(const std::shared_ptr<Round>& until) {
+    const auto done = [&] { return until ? until->unfinished == 0 : stopping; };
+    std::unique_lock lock(mutex);
+    for (;;) {
+        if (done()) return;
+        std::optional<Job> job = take_runnable();
+        if (!job) {
+            if (!done()) changed.wait(lock);  // take_runnable may have dropped the last job
+            continue;
+        }
+        const std::string webhook = job->delivery.webhook.id.value();
+        ++in_flight[webhook];
+        ++busy;
+        lock.unlock();
+        attempt(job->delivery);
+        lock.lock();
+        if (--in_flight[webhook] == 0) in_flight.erase(webhook);
+        --busy;
+        ++job->round->attempts;
+        --job->round->unfinished;
+        changed.notify_all();
+    }
+}
+
+// The first queued job whose endpoint has room, within the bound on all attempts; drops
+// the jobs whose claims no longer cover an attempt. Called with the mutex held.
+std::optional<Job> DeliveryWorker::State::take_runnable() {
+    if (queue.empty() || busy >= options.concurrency) return std::nullopt;
+    const domain::Timestamp now = clock.now();
+    bool dropped = false;
+    std::optional<Job> taken;
+    for (auto it = queue.begin(); it != queue.end();) {
+        if (now > it->start_by) {
+            --it->round->unfinished;
+            it = queue.erase(it);
+            dropped = true;
+            continue;
+        }
+        const auto running = in_flight.find(it->delivery.webhook.id.value());
+        if (running == in_flight.end() || running->second < options.per_webhook) {
+            taken.emplace(std::move(*it));
+            queue.erase(it);
+            break;
+        }
+        ++it;
+    }
+    if (dropped) changed.notify_all();
+    return taken;
+}
+
+// One attempt of a claimed delivery, its outcome decided and recorded. Never throws.
+void DeliveryWorker::State::attempt(const ports::ClaimedDelivery& claimed) {
+    try {
+        const ports::Webhook& webhook = claimed.webhook;
+        const ports::StoredEvent& event = claimed.event;
+        const domain::Timestamp sent_at = clock.now();
+        AttemptResult result;
+        try {
+            std::string body = wire::event_json(event);
+            std::vector<std::string> keys;
+            for (const std::string& secret : ports::signing_secrets(webhook, sent_at)) {
+                if (auto key = secret_key(secret)) keys.push_back(std::move(*key));
+            }
+            if (keys.empty()) {
+                result.error = "the webhook has no usable signing secret";
+            } else {
+                const std::int64_t timestamp = unix_seconds(sent_at);
+                const std::string& id = event.id.value();
+                std::string signature = signature_header(keys, id, timestamp, body);
+                result = attempt_delivery({.url = webhook.url,
+                                           .body = std::move(body),
+                                           .headers = {{"webhook-id", id},
+                                                       {"webhook-timestamp", std::to_string(timestamp)},
+                                                       {"webhook-signature", std::move(signature)},
+                                                       {"User-Agent", std::string(kUserAgent)}}},
+                                          options.client);
+            }
+        } catch (const std::exception& e) {
+            result = AttemptResult{};
+            result.error = std::string("the attempt could not be made: ") + e.what();
+        } catch (...) {
+            result = AttemptResult{};
+            result.error = "the attempt could not be made";
+        }
+
+        const domain::Timestamp finished_at = clock.now();
+        const int attempts = claimed.attempts + 1;
+        const domain::DeliveryStep step =
+            domain::next_delivery_step(result.status, result.retry_after, attempts, options.schedule, random_jitter());
+        ports::DeliveryOutcome outcome{.tenant = webhook.tenant,
+                                       .webhook_id = webhook.id,
+                                       .sequence = event.sequence,
+                                       .state = step.state,
+                                       .attempts = attempts,
+                                       .status_code = result.status,
+                                       .error = attempt_error(result),
+                                       .next_attempt_at = std::nullopt,
+                                       .disable_webhook = step.disable_endpoint,
+                                       .at = finished_at};
+        if (step.state == domain::DeliveryState::Pending) {
+            outcome.next_attempt_at = finished_at + step.retry_in.value_or(milliseconds(0));
+        }
+        {
+            std::lock_guard lock(mutex);
+            switch (step.state) {
+                case domain::DeliveryState::Succeeded:
+                    ++stats.succeeded;
+                    break;
+                case domain::DeliveryState::Failed:
+                    ++stats.failed;
+                    break;
+                case domain::DeliveryState::Pending:
+                    ++stats.retried;
+                    break;
+            }
+        }
+        record(outcome);
+    } catch (...) {
+        // Only an allocation can fail here; the claim expires and the delivery is tried again.
+        report("a webhook delivery attempt failed unexpectedly");
+    }
+}
+
+// finish_delivery, tried a few times. An outcome that cannot be recorded is lost: the
+// claim expires and the delivery is attempted again (at least once).
+void DeliveryWorker::State::record(const ports::DeliveryOutcome& outcome) {
+    std::string why;
+    for (int tried = 1; tried <= kRecordTries; ++tried) {
+        try {
+            auto recorded = repository.finish_delivery(outcome);
+            if (recorded) return;
+            why = error_text(recorded.error());
+        } catch (const std::exception& e) {
+            why = e.what();
+        } catch (...) {
+            why = "an exception";
+        }
+        if (tried < kRecordTries) std::this_thread::sleep_for(kRecordPause * tried);
+    }
+    report("recording the attempt of event " + std::to_string(outcome.sequence) + " to webhook " +
+           outcome.webhook_id.value() + " failed: " + why);
+}
+
+void DeliveryWorker::State::report(const std::string& message) {
+    {
+        std::lock_guard lock(mutex);
+        ++stats.errors;
+    }
+    if (!options.on_error) return;
+    try {
+        options.on_error(message);
+    } catch (...) {
+        // A failing log must not take the worker down.
+    }
+}
+
+}  // namespace leads::adapters::webhooks

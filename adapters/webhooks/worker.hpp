@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "adapters/webhooks/client.hpp"
+#include "ports/clock.hpp"
+#include "ports/webhooks.hpp"
+
+// The webhook delivery worker (CONTRACT §8): in rounds, makes the deliveries of new events
+// (fan_out), claims the due ones, attempts each (signed, Standard Webhooks 1.0) and records
+// what the attempt decided. Delivery state lives in the repository, so a replica that dies
+// loses nothing: its claims expire and another replica takes the deliveries again (at least
+// once). Secrets are never logged nor put into an error.
+namespace leads::adapters::webhooks {
+
+struct WorkerOptions {
+    ClientOptions client;  // timeout, allow_http, allow_private, ca_file
+    // LEADS_WEBHOOK_RETRY_SCHEDULE: the delay after the first attempt, the second, …; the
+    // delivery fails after the attempt that follows the last.
+    std::vector<std::chrono::seconds> schedule{
+        std::chrono::seconds{5}, std::chrono::minutes{5}, std::chrono::minutes{30},
+        std::chrono::hours{2},   std::chrono::hours{5},   std::chrono::hours{10},
+        std::chrono::hours{14},  std::chrono::hours{20},  std::chrono::hours{24}};
+    std::size_t concurrency = 8;               // attempts in flight in this replica (threads)
+    std::size_t per_webhook = 2;               // attempts in flight per endpoint
+    std::chrono::milliseconds idle_wait{250};  // between rounds when there was nothing to do
+    std::int64_t batch = 64;                   // deliveries claimed per round
+    std::int64_t fan_out_limit = 1000;         // events per endpoint made into deliveries per round
+    // Told about each failed repository call (the worker carries on), for the log. The text
+    // holds no secret. Called from the worker's threads; may be empty.
+    std::function<void(std::string_view message)> on_error = {};
+};
+
+// Attempts by outcome since the worker was made (for metrics), and the failures reported to
+// on_error (repository calls, mostly).
+struct WorkerStats {
+    std::uint64_t succeeded = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t retried = 0;  // the delivery stays pending, for a later attempt
+    std::uint64_t errors = 0;
+};
+
+class DeliveryWorker {
+  public:
+    // repository and clock must outlive the worker.
+    DeliveryWorker(ports::WebhookRepository& repository, ports::Clock& clock, WorkerOptions options);
+    ~DeliveryWorker();  // stops
+    DeliveryWorker(const DeliveryWorker&) = delete;
+    DeliveryWorker& operator=(const DeliveryWorker&) = delete;
+
+    // Starts the background threads (concurrency attempt threads and one that runs the
+    // rounds). At most once: later calls do nothing.
+    void start();
+    // Returns once no attempt is in flight any more; claimed deliveries not yet attempted
+    // are left to their claims' expiry. A stopped worker makes no more attempts.
+    void stop();
+    // One synchronous round: fan_out, claim, attempt every claimed delivery (the bounds of
+    // concurrency and per_webhook hold across rounds), record each outcome. Returns once
+    // every attempt of the round is finished and recorded: the number of attempts made.
+    std::size_t run_once();
+    WorkerStats stats() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace leads::adapters::webhooks
