@@ -4,6 +4,7 @@
 #include "ports/idempotency.hpp"
 #include "ports/lead_repository.hpp"
 #include "ports/suppression_repository.hpp"
+#include "ports/webhooks.hpp"
 
 namespace leads::ports {
 
@@ -11,10 +12,12 @@ namespace leads::ports {
 // an erasure and its suppression share a transaction, a write to a suppressed email is
 // refused by the same transaction that would store it, and every read of a lead sees the
 // list as it is at that read; an idempotent write's answer is recorded with its effect; and
-// every change records its events (CONTRACT §8) in its own transaction.
+// every change records its events (CONTRACT §8) in its own transaction, which webhook
+// endpoints then receive.
 class Repository : public LeadRepository,
                    public SuppressionRepository,
                    public IdempotencyRepository,
-                   public EventRepository {};
+                   public EventRepository,
+                   public WebhookRepository {};
 
 }  // namespace leads::ports

@@ -9,10 +9,12 @@
 #include "adapters/http/server/server.hpp"
 #include "adapters/system/random_id_generator.hpp"
 #include "adapters/system/system_clock.hpp"
+#include "adapters/webhooks/random_secrets.hpp"
 #include "application/event_service.hpp"
 #include "application/idempotency_service.hpp"
 #include "application/lead_service.hpp"
 #include "application/suppression_service.hpp"
+#include "application/webhook_service.hpp"
 
 namespace leads::adapters::bootstrap {
 namespace {
@@ -81,6 +83,8 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     a.idempotency_ =
         std::make_shared<app::IdempotencyService>(*a.repository_, *a.clock_, *a.ids_, config.idempotency_ttl);
     a.events_ = std::make_shared<app::EventService>(*a.repository_, *a.clock_, config.event_retention);
+    a.secrets_ = std::make_shared<webhooks::RandomSecrets>();
+    a.webhooks_ = std::make_shared<app::WebhookService>(*a.repository_, *a.clock_, *a.ids_, *a.secrets_);
 
     http::Endpoints endpoints;
     if (overrides.api) {
@@ -95,9 +99,9 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
         }
         auto fair_use = std::make_shared<http::FairUse>(http::FairUseOptions{
             .rate = config.tenant_rate, .burst = config.tenant_burst, .max_searches = config.tenant_max_searches});
-        auto handler =
-            std::make_shared<const http::ApiHandler>(*a.use_cases_, *a.suppressions_, a.authenticator_,
-                                                     std::move(fair_use), a.idempotency_.get(), a.events_.get());
+        auto handler = std::make_shared<const http::ApiHandler>(*a.use_cases_, *a.suppressions_, a.authenticator_,
+                                                                std::move(fair_use), a.idempotency_.get(),
+                                                                a.events_.get(), a.webhooks_.get());
         a.api_ = handler;
         endpoints.api = [handler](const http::Request& request) { return handler->handle(request); };
     }

@@ -16,6 +16,7 @@
 #include "ports/lead_use_cases.hpp"
 #include "ports/repository.hpp"
 #include "ports/suppression_use_cases.hpp"
+#include "ports/webhook_use_cases.hpp"
 
 namespace leads::adapters::http {
 class Server;
@@ -71,6 +72,8 @@ class Application {
     std::shared_ptr<ports::SuppressionUseCases> suppressions_;
     std::shared_ptr<ports::IdempotencyUseCases> idempotency_;
     std::shared_ptr<ports::EventUseCases> events_;
+    std::shared_ptr<ports::SecretGenerator> secrets_;
+    std::shared_ptr<ports::WebhookUseCases> webhooks_;
     std::shared_ptr<const http::Authenticator> authenticator_;
     std::shared_ptr<const void> api_;  // the ApiHandler, kept alive for the server
     std::unique_ptr<http::Server> server_;

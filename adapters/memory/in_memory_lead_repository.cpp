@@ -88,6 +88,22 @@ struct EventLog {
     std::deque<ports::StoredEvent> kept;
 };
 
+// An endpoint, and the last event sequence fanned out to it.
+struct WebhookEntry {
+    ports::Webhook webhook;
+    std::int64_t position = 0;
+};
+
+struct DeliveryEntry {
+    ports::WebhookDelivery delivery;
+    Timestamp claimed_until{};
+};
+
+using WebhookKey = std::pair<std::string, std::string>;                  // (tenant, webhook id)
+using DeliveryKey = std::tuple<std::string, std::string, std::int64_t>;  // (tenant, webhook id, sequence)
+
+domain::Error no_such_webhook() { return Error::not_found("No such webhook."); }
+
 struct Store {
     std::unordered_map<std::string, Lead> leads;                                  // by id
     std::unordered_map<std::string, std::vector<Activity>> activities;            // by lead id, oldest first
@@ -96,6 +112,23 @@ struct Store {
     std::map<std::string, SuppressionList> suppressions;                          // by tenant
     std::map<std::pair<std::string, std::string>, IdempotencyEntry> idempotency;  // by (tenant, key)
     std::map<std::string, EventLog> events;                                       // by tenant
+    std::map<WebhookKey, WebhookEntry> webhooks;
+    std::map<DeliveryKey, DeliveryEntry> deliveries;
+
+    const ports::StoredEvent* event(const std::string& tenant, std::int64_t sequence) const {
+        const auto log = events.find(tenant);
+        if (log == events.end()) return nullptr;
+        const auto& kept = log->second.kept;
+        const auto found =
+            std::lower_bound(kept.begin(), kept.end(), sequence,
+                             [](const ports::StoredEvent& event, std::int64_t at) { return event.sequence < at; });
+        return found != kept.end() && found->sequence == sequence ? &*found : nullptr;
+    }
+
+    std::int64_t last_sequence(const std::string& tenant) const {
+        const auto log = events.find(tenant);
+        return log == events.end() ? 0 : log->second.last;
+    }
 
     // The running claim a completion names, or null when it is no longer this request's.
     IdempotencyEntry* claim_of(const ports::IdempotencyRecord& record) {
@@ -645,6 +678,187 @@ Result<void> InMemoryLeadRepository::remove_suppression(const domain::TenantId& 
     list->second.hash_of.erase(id.value());
     list->second.by_hash.erase(hash);
     return {};
+}
+
+Result<void> InMemoryLeadRepository::insert_webhook(const ports::Webhook& webhook) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    const std::string& tenant = webhook.tenant.value();
+    const auto [entry, inserted] = store.webhooks.try_emplace(WebhookKey{tenant, webhook.id.value()},
+                                                              WebhookEntry{webhook, store.last_sequence(tenant)});
+    if (!inserted) return Error::internal("webhook id already in use");
+    return {};
+}
+
+Result<ports::Webhook> InMemoryLeadRepository::find_webhook(const domain::TenantId& tenant,
+                                                            const domain::WebhookId& id) {
+    std::shared_lock lock(mutex_);
+    const auto found = state_->store.webhooks.find(WebhookKey{tenant.value(), id.value()});
+    if (found == state_->store.webhooks.end()) return no_such_webhook();
+    return found->second.webhook;
+}
+
+Result<std::vector<ports::Webhook>> InMemoryLeadRepository::list_webhooks(const domain::TenantId& tenant) {
+    std::shared_lock lock(mutex_);
+    std::vector<ports::Webhook> webhooks;
+    const auto& all = state_->store.webhooks;
+    for (auto it = all.lower_bound(WebhookKey{tenant.value(), ""});
+         it != all.end() && it->first.first == tenant.value(); ++it) {
+        webhooks.push_back(it->second.webhook);
+    }
+    std::stable_sort(webhooks.begin(), webhooks.end(), [](const ports::Webhook& a, const ports::Webhook& b) {
+        return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
+    });
+    return webhooks;
+}
+
+Result<ports::Webhook> InMemoryLeadRepository::update_webhook(const domain::TenantId& tenant,
+                                                              const domain::WebhookId& id,
+                                                              const ports::WebhookChange& change) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    const auto found = store.webhooks.find(WebhookKey{tenant.value(), id.value()});
+    if (found == store.webhooks.end()) return no_such_webhook();
+    ports::Webhook changed = found->second.webhook;
+    if (auto applied = change(changed); !applied) return applied.error();
+    // Enabled again: it receives what is recorded from now on, not what it missed.
+    if (changed.enabled && !found->second.webhook.enabled) found->second.position = store.last_sequence(tenant.value());
+    found->second.webhook = changed;
+    return changed;
+}
+
+Result<void> InMemoryLeadRepository::remove_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    if (store.webhooks.erase(WebhookKey{tenant.value(), id.value()}) == 0) return no_such_webhook();
+    auto& deliveries = store.deliveries;
+    deliveries.erase(deliveries.lower_bound(DeliveryKey{tenant.value(), id.value(), 0}),
+                     deliveries.upper_bound(DeliveryKey{tenant.value(), id.value(), INT64_MAX}));
+    return {};
+}
+
+Result<ports::DeliveryPage> InMemoryLeadRepository::list_deliveries(const domain::TenantId& tenant,
+                                                                    const domain::WebhookId& id, std::int64_t limit,
+                                                                    std::optional<std::int64_t> before_sequence) {
+    std::shared_lock lock(mutex_);
+    const Store& store = state_->store;
+    if (!store.webhooks.contains(WebhookKey{tenant.value(), id.value()})) return no_such_webhook();
+    ports::DeliveryPage page;
+    const auto first = store.deliveries.lower_bound(DeliveryKey{tenant.value(), id.value(), 0});
+    auto it =
+        store.deliveries.lower_bound(DeliveryKey{tenant.value(), id.value(), before_sequence.value_or(INT64_MAX)});
+    while (it != first) {
+        --it;
+        if (static_cast<std::int64_t>(page.items.size()) == limit) {
+            page.more = true;
+            break;
+        }
+        page.items.push_back(it->second.delivery);
+    }
+    return page;
+}
+
+Result<std::int64_t> InMemoryLeadRepository::fan_out(Timestamp now, std::int64_t limit) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    std::int64_t made = 0;
+    for (auto& [key, entry] : store.webhooks) {
+        if (!entry.webhook.enabled) continue;
+        const auto log = store.events.find(key.first);
+        if (log == store.events.end()) continue;
+        const std::int64_t upto = std::min(log->second.last, entry.position + limit);
+        for (const ports::StoredEvent& event : log->second.kept) {
+            if (event.sequence <= entry.position || event.sequence > upto) continue;
+            if (!ports::receives(entry.webhook, event.type)) continue;
+            store.deliveries.try_emplace(DeliveryKey{key.first, key.second, event.sequence},
+                                         DeliveryEntry{ports::WebhookDelivery{.webhook_id = entry.webhook.id,
+                                                                              .event_id = event.id,
+                                                                              .sequence = event.sequence,
+                                                                              .next_attempt_at = now,
+                                                                              .created_at = now,
+                                                                              .updated_at = now},
+                                                       Timestamp{}});
+            ++made;
+        }
+        entry.position = std::max(entry.position, upto);
+    }
+    return made;
+}
+
+Result<std::vector<ports::ClaimedDelivery>> InMemoryLeadRepository::claim_deliveries(Timestamp now,
+                                                                                     Timestamp claim_until,
+                                                                                     std::int64_t limit) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    struct Due {
+        Timestamp at;
+        const WebhookEntry* webhook;
+        DeliveryEntry* entry;
+    };
+    std::vector<Due> due;
+    for (auto& [key, entry] : store.deliveries) {
+        const auto& delivery = entry.delivery;
+        if (delivery.state != domain::DeliveryState::Pending || entry.claimed_until > now) continue;
+        if (!delivery.next_attempt_at || *delivery.next_attempt_at > now) continue;
+        const auto webhook = store.webhooks.find(WebhookKey{std::get<0>(key), std::get<1>(key)});
+        if (webhook == store.webhooks.end() || !webhook->second.webhook.enabled) continue;
+        due.push_back(Due{*delivery.next_attempt_at, &webhook->second, &entry});
+    }
+    std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.at < b.at; });
+    std::vector<ports::ClaimedDelivery> claimed;
+    for (const Due& next : due) {
+        if (static_cast<std::int64_t>(claimed.size()) == limit) break;
+        DeliveryEntry* entry = next.entry;
+        const ports::Webhook& webhook = next.webhook->webhook;
+        const ports::StoredEvent* event = store.event(webhook.tenant.value(), entry->delivery.sequence);
+        if (event == nullptr) {  // dropped by retention before it could be delivered
+            entry->delivery.state = domain::DeliveryState::Failed;
+            entry->delivery.last_error = "the event is no longer kept";
+            entry->delivery.next_attempt_at.reset();
+            entry->delivery.updated_at = now;
+            continue;
+        }
+        entry->claimed_until = claim_until;
+        claimed.push_back(ports::ClaimedDelivery{webhook, *event, entry->delivery.attempts});
+    }
+    return claimed;
+}
+
+Result<void> InMemoryLeadRepository::finish_delivery(const ports::DeliveryOutcome& outcome) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    const auto found =
+        store.deliveries.find(DeliveryKey{outcome.tenant.value(), outcome.webhook_id.value(), outcome.sequence});
+    if (found == store.deliveries.end()) return {};  // its endpoint was deleted meanwhile
+    ports::WebhookDelivery& delivery = found->second.delivery;
+    delivery.state = outcome.state;
+    delivery.attempts = outcome.attempts;
+    delivery.last_status_code = outcome.status_code;
+    delivery.last_error = outcome.error;
+    delivery.next_attempt_at = outcome.next_attempt_at;
+    delivery.updated_at = outcome.at;
+    found->second.claimed_until = Timestamp{};
+    if (outcome.disable_webhook) {
+        const auto webhook = store.webhooks.find(WebhookKey{outcome.tenant.value(), outcome.webhook_id.value()});
+        if (webhook != store.webhooks.end()) {
+            webhook->second.webhook.enabled = false;
+            webhook->second.webhook.updated_at = outcome.at;
+        }
+    }
+    return {};
+}
+
+Result<ports::DeliveryBacklog> InMemoryLeadRepository::delivery_backlog() {
+    std::shared_lock lock(mutex_);
+    ports::DeliveryBacklog backlog;
+    for (const auto& [key, entry] : state_->store.deliveries) {
+        if (entry.delivery.state != domain::DeliveryState::Pending) continue;
+        ++backlog.pending;
+        if (!backlog.oldest_pending || entry.delivery.created_at < *backlog.oldest_pending) {
+            backlog.oldest_pending = entry.delivery.created_at;
+        }
+    }
+    return backlog;
 }
 
 }  // namespace leads::adapters::memory

@@ -39,6 +39,22 @@ class InMemoryLeadRepository final : public ports::Repository {
 
     domain::Result<ports::EventPage> events(const ports::EventQuery& query) override;
 
+    domain::Result<void> insert_webhook(const ports::Webhook& webhook) override;
+    domain::Result<ports::Webhook> find_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) override;
+    domain::Result<std::vector<ports::Webhook>> list_webhooks(const domain::TenantId& tenant) override;
+    domain::Result<ports::Webhook> update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                  const ports::WebhookChange& change) override;
+    domain::Result<void> remove_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) override;
+    domain::Result<ports::DeliveryPage> list_deliveries(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                        std::int64_t limit,
+                                                        std::optional<std::int64_t> before_sequence) override;
+    domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) override;
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
+                                                                         domain::Timestamp claim_until,
+                                                                         std::int64_t limit) override;
+    domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override;
+    domain::Result<ports::DeliveryBacklog> delivery_backlog() override;
+
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
         const ports::Completion<ports::SuppressionAdded>* completion) override;

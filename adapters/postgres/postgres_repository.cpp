@@ -221,6 +221,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "TEXT), CAST(:first AS BIGINT) + r.n, r.id, r.type, r.ts, r.workspace, r.lead_id, r.data FROM "
             "json_to_recordset(CAST(:rows AS JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, "
             "lead_id TEXT, data TEXT)",
+        .skip_locked = " FOR UPDATE OF d SKIP LOCKED",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},
         .import_prologue = {},

@@ -241,6 +241,49 @@ const sql::Migration kEvents{
     },
 };
 
+// Webhook endpoints and their deliveries (CONTRACT §8, docs/events.md): an endpoint's
+// position is the last event sequence fanned out to it; a delivery row per event and
+// endpoint, claimed by one worker at a time (claimed_until); webhook_deliveries_due finds
+// what is due.
+const sql::Migration kWebhooks{
+    12,
+    "webhooks and deliveries",
+    {
+        R"(CREATE TABLE webhooks (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            id TEXT COLLATE "C" NOT NULL,
+            url TEXT NOT NULL,
+            event_types TEXT NOT NULL,
+            description TEXT,
+            enabled INTEGER NOT NULL,
+            secret TEXT NOT NULL,
+            previous_secret TEXT,
+            previous_until BIGINT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            position BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, id)
+        ))",
+        R"(CREATE TABLE webhook_deliveries (
+            tenant_id TEXT COLLATE "C" NOT NULL,
+            webhook_id TEXT COLLATE "C" NOT NULL,
+            sequence BIGINT NOT NULL,
+            event_id TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at BIGINT,
+            claimed_until BIGINT NOT NULL,
+            last_status_code INTEGER,
+            last_error TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, webhook_id, sequence),
+            FOREIGN KEY (tenant_id, webhook_id) REFERENCES webhooks (tenant_id, id) ON DELETE CASCADE
+        ))",
+        "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending'",
+    },
+};
+
 const sql::Migration kAll[] = {kInitial,
                                kLeadForeignKey,
                                kSuppressions,
@@ -251,7 +294,8 @@ const sql::Migration kAll[] = {kInitial,
                                kTenantKeys,
                                kTenantExpiry,
                                kShardedCounts,
-                               kEvents};
+                               kEvents,
+                               kWebhooks};
 
 }  // namespace
 

@@ -126,4 +126,76 @@ Result<ports::StoredEvent> to_event(const EventRow& row) {
                               .data = row.data};
 }
 
+WebhookRow to_row(const ports::Webhook& webhook) {
+    WebhookRow row;
+    row.tenant = webhook.tenant.value();
+    row.id = webhook.id.value();
+    row.url = webhook.url;
+    for (const auto type : webhook.event_types) {
+        if (!row.event_types.empty()) row.event_types += ',';
+        row.event_types += domain::to_string(type);
+    }
+    set_optional(row.description, row.description_ind, webhook.description);
+    row.enabled = webhook.enabled ? 1 : 0;
+    row.secret = webhook.secret;
+    set_optional(row.previous_secret, row.previous_secret_ind, webhook.previous_secret);
+    row.previous_until_ind = webhook.previous_until ? soci::i_ok : soci::i_null;
+    row.previous_until = webhook.previous_until ? millis(*webhook.previous_until) : 0;
+    row.created_at = millis(webhook.created_at);
+    row.updated_at = millis(webhook.updated_at);
+    return row;
+}
+
+Result<ports::Webhook> to_webhook(const WebhookRow& row) {
+    auto id = domain::WebhookId::parse(row.id);
+    auto tenant = domain::TenantId::parse(row.tenant);
+    if (!id || !tenant) return Error::internal("stored webhook is malformed");
+    ports::Webhook webhook{.id = std::move(*id),
+                           .tenant = std::move(*tenant),
+                           .url = row.url,
+                           .event_types = {},
+                           .description = optional_text(row.description, row.description_ind),
+                           .enabled = row.enabled != 0,
+                           .created_at = timestamp(row.created_at),
+                           .updated_at = timestamp(row.updated_at),
+                           .secret = row.secret,
+                           .previous_secret = optional_text(row.previous_secret, row.previous_secret_ind),
+                           .previous_until = std::nullopt};
+    if (row.previous_until_ind == soci::i_ok) webhook.previous_until = timestamp(row.previous_until);
+    std::string_view rest = row.event_types;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        const auto type = domain::parse_event_type(rest.substr(0, comma));
+        if (!type) return Error::internal("stored webhook is malformed");
+        webhook.event_types.push_back(*type);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
+    return webhook;
+}
+
+Result<ports::WebhookDelivery> to_delivery(const DeliveryRow& row) {
+    auto webhook_id = domain::WebhookId::parse(row.webhook_id);
+    auto event_id = domain::EventId::parse(row.event_id);
+    std::optional<domain::DeliveryState> state;
+    for (const auto candidate :
+         {domain::DeliveryState::Pending, domain::DeliveryState::Succeeded, domain::DeliveryState::Failed}) {
+        if (domain::to_string(candidate) == row.state) state = candidate;
+    }
+    if (!webhook_id || !event_id || !state) return Error::internal("stored delivery is malformed");
+    ports::WebhookDelivery delivery{.webhook_id = std::move(*webhook_id),
+                                    .event_id = std::move(*event_id),
+                                    .sequence = row.sequence,
+                                    .state = *state,
+                                    .attempts = row.attempts,
+                                    .last_status_code = std::nullopt,
+                                    .last_error = optional_text(row.last_error, row.last_error_ind),
+                                    .next_attempt_at = std::nullopt,
+                                    .created_at = timestamp(row.created_at),
+                                    .updated_at = timestamp(row.updated_at)};
+    if (row.last_status_code_ind == soci::i_ok) delivery.last_status_code = row.last_status_code;
+    if (row.next_attempt_at_ind == soci::i_ok) delivery.next_attempt_at = timestamp(row.next_attempt_at);
+    return delivery;
+}
+
 }  // namespace leads::adapters::sql

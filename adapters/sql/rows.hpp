@@ -10,6 +10,7 @@
 #include "domain/result.hpp"
 #include "domain/suppression.hpp"
 #include "ports/events.hpp"
+#include "ports/webhooks.hpp"
 
 // Row mapping: leads and activity entries as the SQL adapters store them (column values as
 // SOCI exchanges them), and back.
@@ -36,6 +37,24 @@ struct EventRow {
     long long sequence = 0, ts = 0;
 };
 
+// One webhooks row; event_types comma-separated.
+struct WebhookRow {
+    std::string tenant, id, url, event_types, description, secret, previous_secret;
+    soci::indicator description_ind = soci::i_null, previous_secret_ind = soci::i_null,
+                    previous_until_ind = soci::i_null;
+    int enabled = 1;
+    long long created_at = 0, updated_at = 0, previous_until = 0, position = 0;
+};
+
+// One webhook_deliveries row.
+struct DeliveryRow {
+    std::string tenant, webhook_id, event_id, state, last_error;
+    soci::indicator next_attempt_at_ind = soci::i_null, last_status_code_ind = soci::i_null,
+                    last_error_ind = soci::i_null;
+    int attempts = 0, last_status_code = 0;
+    long long sequence = 0, next_attempt_at = 0, claimed_until = 0, created_at = 0, updated_at = 0;
+};
+
 struct SuppressionRow {
     std::string id, tenant, email_hash, reason;
     long long created_at = 0;
@@ -51,5 +70,8 @@ domain::Result<ActivityRow> to_row(const domain::Activity& activity, const domai
 domain::Result<domain::Activity> to_activity(const ActivityRow& row);
 domain::Result<domain::Suppression> to_suppression(const SuppressionRow& row);
 domain::Result<ports::StoredEvent> to_event(const EventRow& row);
+WebhookRow to_row(const ports::Webhook& webhook);
+domain::Result<ports::Webhook> to_webhook(const WebhookRow& row);
+domain::Result<ports::WebhookDelivery> to_delivery(const DeliveryRow& row);
 
 }  // namespace leads::adapters::sql

@@ -17,6 +17,7 @@
 #include "adapters/crypto/email_hash.hpp"
 #include "adapters/sql/json_codec.hpp"
 #include "adapters/sql/pool_stats.hpp"
+#include "adapters/sql/repository_run.hpp"
 #include "adapters/sql/rows.hpp"
 #include "adapters/sql/search_pattern.hpp"
 #include "adapters/sql/statements.hpp"
@@ -341,28 +342,6 @@ class LeaseReader final : public ports::TransactionReader {
 
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
     : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal) {}
-
-template <class T, class Body>
-Result<T> SqlLeadRepository::run(Access access, Body&& body) {
-    for (int attempt = 0;; ++attempt) {
-        std::unique_lock<std::timed_mutex> writer(writer_, std::defer_lock);
-        if (access == Access::Write && dialect_.serialize_writers && !writer.try_lock_for(dialect_.writer_wait)) {
-            return Error::unavailable(pool_->backend().name + " database busy");
-        }
-        auto lease = pool_->acquire();
-        if (!lease) return std::move(lease).error();
-        try {
-            return body(*lease);
-        } catch (const std::exception& e) {
-            Error error = lease->fail(e);
-            if (attempt == 0 && lease->retryable()) continue;
-            return error;
-        } catch (...) {
-            // A mutation may throw anything; the transaction is rolled back all the same.
-            return lease->fail(std::runtime_error("unknown exception"));
-        }
-    }
-}
 
 Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::Activity& created,
                                        const ports::Completion<domain::Lead>* completion) {

@@ -95,6 +95,10 @@ struct Dialect {
     // Inserts a transaction's events (Steps::record_events): binds :tenant, :first (the
     // first one's sequence; the others follow by position) and :rows (encode_event_rows).
     std::string insert_events = {};
+    // Appended to the sub-select of due deliveries a worker claims (alias d): " FOR UPDATE
+    // OF d SKIP LOCKED" on PostgreSQL, so concurrent workers claim different rows without
+    // waiting; empty on SQLite (one writer at a time already).
+    std::string skip_locked = {};
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;
@@ -127,6 +131,22 @@ class SqlLeadRepository final : public ports::Repository {
     domain::Result<void> ping() override;
 
     domain::Result<ports::EventPage> events(const ports::EventQuery& query) override;
+
+    domain::Result<void> insert_webhook(const ports::Webhook& webhook) override;
+    domain::Result<ports::Webhook> find_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) override;
+    domain::Result<std::vector<ports::Webhook>> list_webhooks(const domain::TenantId& tenant) override;
+    domain::Result<ports::Webhook> update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                  const ports::WebhookChange& change) override;
+    domain::Result<void> remove_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) override;
+    domain::Result<ports::DeliveryPage> list_deliveries(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                        std::int64_t limit,
+                                                        std::optional<std::int64_t> before_sequence) override;
+    domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) override;
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
+                                                                         domain::Timestamp claim_until,
+                                                                         std::int64_t limit) override;
+    domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override;
+    domain::Result<ports::DeliveryBacklog> delivery_backlog() override;
 
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,

@@ -59,6 +59,8 @@ struct Buffers {
     ActivityRow activity;
     SuppressionRow suppression;
     EventRow event;
+    WebhookRow webhook;
+    DeliveryRow delivery;
     std::array<std::string, std::size(domain::kEventTypes)> types;  // an event feed's type filter
 };
 

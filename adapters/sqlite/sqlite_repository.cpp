@@ -222,6 +222,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
             "json_extract(value, '$.n'), json_extract(value, '$.id'), json_extract(value, '$.type'), "
             "json_extract(value, '$.ts'), json_extract(value, '$.workspace'), json_extract(value, '$.lead_id'), "
             "json_extract(value, '$.data') FROM json_each(:rows)",
+        .skip_locked = "",
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,
         .import_prologue = {"INSERT INTO leads_fts_deferred (from_pk) SELECT COALESCE(MAX(pk), 0) FROM leads"},

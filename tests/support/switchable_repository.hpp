@@ -63,6 +63,51 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.events(query);
     }
+    domain::Result<void> insert_webhook(const ports::Webhook& webhook) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.insert_webhook(webhook);
+    }
+    domain::Result<ports::Webhook> find_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.find_webhook(tenant, id);
+    }
+    domain::Result<std::vector<ports::Webhook>> list_webhooks(const domain::TenantId& tenant) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.list_webhooks(tenant);
+    }
+    domain::Result<ports::Webhook> update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                  const ports::WebhookChange& change) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.update_webhook(tenant, id, change);
+    }
+    domain::Result<void> remove_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.remove_webhook(tenant, id);
+    }
+    domain::Result<ports::DeliveryPage> list_deliveries(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                        std::int64_t limit,
+                                                        std::optional<std::int64_t> before_sequence) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.list_deliveries(tenant, id, limit, before_sequence);
+    }
+    domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.fan_out(now, limit);
+    }
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
+                                                                         domain::Timestamp claim_until,
+                                                                         std::int64_t limit) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.claim_deliveries(now, claim_until, limit);
+    }
+    domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.finish_delivery(outcome);
+    }
+    domain::Result<ports::DeliveryBacklog> delivery_backlog() override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.delivery_backlog();
+    }
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
         const ports::Completion<ports::SuppressionAdded>* completion) override {

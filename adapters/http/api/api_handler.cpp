@@ -18,7 +18,19 @@
 namespace leads::adapters::http {
 namespace {
 
-enum class RouteId { Leads, Import, Lead, LeadActivity, Suppressions, Suppression, Events };
+enum class RouteId {
+    Leads,
+    Import,
+    Lead,
+    LeadActivity,
+    Suppressions,
+    Suppression,
+    Events,
+    Webhooks,
+    Webhook,
+    WebhookRotate,
+    WebhookDeliveries
+};
 
 struct Route {
     RouteId id;
@@ -42,6 +54,22 @@ std::optional<Route> match_route(std::string_view path) {
         if (s.size() == 4) return Route{RouteId::Suppressions, kSuppressionsPath, "GET, POST", kBodyLimit, {}};
         if (s.size() == 5 && !s[4].empty()) {
             return Route{RouteId::Suppression, "/api/v1/tenant/suppressions/{id}", "GET, DELETE", kBodyLimit, s[4]};
+        }
+        return std::nullopt;
+    }
+    if (s[3] == "webhooks") {
+        if (s.size() == 4) return Route{RouteId::Webhooks, "/api/v1/tenant/webhooks", "GET, POST", kBodyLimit, {}};
+        if (s[4].empty()) return std::nullopt;
+        if (s.size() == 5) {
+            return Route{RouteId::Webhook, "/api/v1/tenant/webhooks/{id}", "GET, PATCH, DELETE", kBodyLimit, s[4]};
+        }
+        if (s.size() == 6 && s[5] == "rotate-secret") {
+            return Route{RouteId::WebhookRotate, "/api/v1/tenant/webhooks/{id}/rotate-secret", "POST", kBodyLimit,
+                         s[4]};
+        }
+        if (s.size() == 6 && s[5] == "deliveries") {
+            return Route{RouteId::WebhookDeliveries, "/api/v1/tenant/webhooks/{id}/deliveries", "GET", kBodyLimit,
+                         s[4]};
         }
         return std::nullopt;
     }
@@ -157,8 +185,9 @@ struct Call {
     const domain::TenantId& tenant;
     const Request& request;
     const Route& route;
-    FairUse* fair_use;                       // null: no limits
-    ports::EventUseCases* events = nullptr;  // null: no event feed
+    FairUse* fair_use;                           // null: no limits
+    ports::EventUseCases* events = nullptr;      // null: no event feed
+    ports::WebhookUseCases* webhooks = nullptr;  // null: no webhook routes
     // The request's Idempotency-Key claim (null: none), and where the answer recorded
     // with the write's effect is kept: the response then sent is that one.
     const ports::IdempotencyRecord* record = nullptr;
@@ -477,6 +506,112 @@ Response event_feed(const Call& call) {
     return ok(200, encode::event_feed(*result));
 }
 
+// The scope of a webhook's deliveries cursor: the tenant and the endpoint.
+std::string deliveries_scope(const Call& call) {
+    return "deliveries\n" + call.tenant.value() + "\n" + call.route.resource_id;
+}
+
+// POST /webhooks: 201 with the endpoint and its secret (shown this once).
+Response create_webhook(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::CreateWebhookCommand command{call.tenant, {}, std::nullopt, std::nullopt};
+    if (auto issues = decode::create_webhook(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+    auto created = call.webhooks->create(command);
+    if (!created) return failure(created.error());
+    Response response = ok(201, encode::webhook(*created, true));
+    response.headers.push_back({"Location", "/api/v1/tenant/webhooks/" + created->id.value()});
+    return response;
+}
+
+Response list_webhooks(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto listed = call.webhooks->list(call.tenant);
+    if (!listed) return failure(listed.error());
+    return ok(200, encode::webhook_list(*listed));
+}
+
+// GET, PATCH, DELETE /webhooks/{id}; no answer but a rotation's carries the secret.
+Response webhook_entry(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    const ports::WebhookRef ref{call.tenant, call.route.resource_id};
+    const std::string_view method = call.request.method;
+    if (method == "DELETE") {
+        auto removed = call.webhooks->remove(ref);
+        if (!removed) return failure(removed.error());
+        return no_content();
+    }
+    if (method == "GET") {
+        auto found = call.webhooks->get(ref);
+        if (!found) return failure(found.error());
+        return ok(200, encode::webhook(*found, false));
+    }
+    auto body = decode::parse_object(call.request.body, decode::body_limits());
+    if (!body.object) return invalid_json(body.error);
+    ports::UpdateWebhookCommand command{ref, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+    if (auto issues = decode::update_webhook(*body.object, command); !issues.empty()) {
+        return validation_failed(std::move(issues));
+    }
+    auto updated = call.webhooks->update(command);
+    if (!updated) return failure(updated.error());
+    return ok(200, encode::webhook(*updated, false));
+}
+
+Response rotate_webhook_secret(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {});
+    if (!query.issues().empty()) return validation_failed(query.issues());
+    auto rotated = call.webhooks->rotate_secret(ports::WebhookRef{call.tenant, call.route.resource_id});
+    if (!rotated) return failure(rotated.error());
+    return ok(200, encode::webhook(*rotated, true));
+}
+
+Response webhook_deliveries(const Call& call) {
+    auto query = QueryParameters::parse(call.request.query, {"limit", "cursor"});
+    ports::ListDeliveriesQuery command{ports::WebhookRef{call.tenant, call.route.resource_id}, query.integer("limit"),
+                                       std::nullopt};
+    auto issues = query.issues();
+    if (const auto raw = query.text("cursor")) {
+        const auto position = cursor::decode(deliveries_scope(call), *raw);
+        const auto sequence = position ? parse_int64(*position) : std::nullopt;
+        if (sequence) {
+            command.before_sequence = *sequence;
+        } else {
+            issues.push_back({"cursor", "is not a cursor of this list"});
+        }
+    }
+    if (!issues.empty()) return validation_failed(std::move(issues));
+    auto listed = call.webhooks->deliveries(command);
+    if (!listed) return failure(listed.error());
+    std::optional<std::string> next;
+    if (listed->next) next = cursor::encode(deliveries_scope(call), std::to_string(*listed->next));
+    return ok(200, encode::delivery_list(*listed, next));
+}
+
+Response dispatch_webhooks(const Call& call) {
+    if (call.webhooks == nullptr) return error_response(404, "not_found", "No such route.");
+    switch (call.route.id) {
+        case RouteId::Webhooks:
+            return call.request.method == "GET" ? list_webhooks(call) : create_webhook(call);
+        case RouteId::Webhook:
+            return webhook_entry(call);
+        case RouteId::WebhookRotate:
+            return rotate_webhook_secret(call);
+        default:
+            return webhook_deliveries(call);
+    }
+}
+
+bool is_webhook_route(RouteId id) {
+    return id == RouteId::Webhooks || id == RouteId::Webhook || id == RouteId::WebhookRotate ||
+           id == RouteId::WebhookDeliveries;
+}
+
 // Answers that are final (CONTRACT §6) and came without an effect: recorded after the fact.
 bool is_final_refusal(int status) { return status == 404 || status == 409 || status == 412; }
 
@@ -499,6 +634,11 @@ Response dispatch(const Call& call) {
             return method == "GET" ? activity_history(call) : record_activity(call);
         case RouteId::Events:
             return event_feed(call);
+        case RouteId::Webhooks:
+        case RouteId::Webhook:
+        case RouteId::WebhookRotate:
+        case RouteId::WebhookDeliveries:
+            return dispatch_webhooks(call);
     }
     return error_response(500, "internal_error", "An internal error occurred.");
 }
@@ -574,13 +714,15 @@ bool ApiHandler::is_expensive(const Request& request) {
 
 ApiHandler::ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
                        std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use,
-                       ports::IdempotencyUseCases* idempotency, ports::EventUseCases* events)
+                       ports::IdempotencyUseCases* idempotency, ports::EventUseCases* events,
+                       ports::WebhookUseCases* webhooks)
     : use_cases_(use_cases),
       suppressions_(suppressions),
       authenticator_(std::move(authenticator)),
       fair_use_(std::move(fair_use)),
       idempotency_(idempotency),
-      events_(events) {}
+      events_(events),
+      webhooks_(webhooks) {}
 
 Response ApiHandler::handle(const Request& request) const {
     const auto route = match_route(request.path);
@@ -608,12 +750,15 @@ Response ApiHandler::handle(const Request& request) const {
                    !is_json_media_type(request.header("content-type").value_or(""), request.method == "PATCH")) {
             response = error_response(415, "unsupported_media_type", "The body must be application/json.");
         } else if (const auto key = request.header("idempotency-key");
-                   key && idempotency_ != nullptr && request.method != "GET" && request.method != "DELETE") {
-            response =
-                dispatch_once(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get(), events_},
-                              *idempotency_, std::string(*key));
+                   key && idempotency_ != nullptr && request.method != "GET" && request.method != "DELETE" &&
+                   !is_webhook_route(route->id)) {
+            // Webhook writes are not replayed: a recorded answer would keep the secret.
+            response = dispatch_once(
+                Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get(), events_, webhooks_},
+                *idempotency_, std::string(*key));
         } else {
-            response = dispatch(Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get(), events_});
+            response = dispatch(
+                Call{use_cases_, suppressions_, *tenant, request, *route, fair_use_.get(), events_, webhooks_});
         }
     } catch (const std::exception& e) {
         response = error_response(500, "internal_error", "An internal error occurred.");

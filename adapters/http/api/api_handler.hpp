@@ -11,6 +11,7 @@
 #include "ports/idempotency.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/suppression_use_cases.hpp"
+#include "ports/webhook_use_cases.hpp"
 
 namespace leads::adapters::http {
 
@@ -34,9 +35,11 @@ class ApiHandler {
     // fair_use: the per-tenant budget and search cap (CONTRACT §10); null: none.
     // idempotency: Idempotency-Key claims (CONTRACT §6); null: the header is ignored.
     // events: the change-event feed (CONTRACT §8); null: GET /events is 404.
+    // webhooks: webhook endpoints (CONTRACT §8); null: /webhooks is 404.
     ApiHandler(ports::LeadUseCases& use_cases, ports::SuppressionUseCases& suppressions,
                std::shared_ptr<const Authenticator> authenticator, std::shared_ptr<FairUse> fair_use = nullptr,
-               ports::IdempotencyUseCases* idempotency = nullptr, ports::EventUseCases* events = nullptr);
+               ports::IdempotencyUseCases* idempotency = nullptr, ports::EventUseCases* events = nullptr,
+               ports::WebhookUseCases* webhooks = nullptr);
     Response handle(const Request& request) const;
 
   private:
@@ -46,6 +49,7 @@ class ApiHandler {
     std::shared_ptr<FairUse> fair_use_;
     ports::IdempotencyUseCases* idempotency_;
     ports::EventUseCases* events_;
+    ports::WebhookUseCases* webhooks_;
 };
 
 // The OpenAPI 3.1 document of the contract (docs/openapi.json, built into the binary).

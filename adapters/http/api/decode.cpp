@@ -216,6 +216,71 @@ Issues add_suppression(const json::Object& body, ports::AddSuppressionCommand& c
     return issues;
 }
 
+namespace {
+
+// An array of strings (event_types).
+void read_string_list(const json::Value& value, std::string_view field, std::optional<std::vector<std::string>>& out,
+                      Issues& issues) {
+    const auto* array = value.as_array();
+    if (array == nullptr) {
+        add(issues, std::string(field), "must be an array of strings");
+        return;
+    }
+    std::vector<std::string> items;
+    for (const auto& item : *array) {
+        const auto* text = item.as_string();
+        if (text == nullptr) {
+            add(issues, std::string(field), "must be an array of strings");
+            return;
+        }
+        items.emplace_back(*text);
+    }
+    out = std::move(items);
+}
+
+}  // namespace
+
+Issues create_webhook(const json::Object& body, ports::CreateWebhookCommand& command) {
+    Issues issues;
+    bool has_url = false;
+    for (const auto& [key, value] : body) {
+        if (key == "url") {
+            has_url = true;
+            read_string(value, key, command.url, issues);
+        } else if (key == "event_types") {
+            if (!value.is_null()) read_string_list(value, key, command.event_types, issues);
+        } else if (key == "description") {
+            read_optional_string(value, key, command.description, issues);
+        } else {
+            add(issues, echo_name(key), kUnknown);
+        }
+    }
+    if (!has_url) add(issues, "url", kRequired);
+    return issues;
+}
+
+Issues update_webhook(const json::Object& body, ports::UpdateWebhookCommand& command) {
+    Issues issues;
+    for (const auto& [key, value] : body) {
+        if (key == "url") {
+            read_patch_string(value, key, command.url, issues);
+        } else if (key == "event_types") {
+            read_string_list(value, key, command.event_types, issues);
+        } else if (key == "description") {
+            read_nullable(value, key, command.description, issues);
+        } else if (key == "enabled") {
+            if (const auto* flag = value.as_bool()) {
+                command.enabled = *flag;
+            } else {
+                add(issues, "enabled", "must be true or false");
+            }
+        } else {
+            add(issues, echo_name(key), kUnknown);
+        }
+    }
+    return issues;
+}
+
 Issues update_lead(const json::Object& body, ports::UpdateLeadCommand& command) {
     Issues issues;
     domain::LeadChangesInput& changes = command.changes;

@@ -8,6 +8,7 @@
 #include "domain/result.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/suppression_use_cases.hpp"
+#include "ports/webhook_use_cases.hpp"
 
 // Request bodies → commands. Only shape is checked here (JSON types, known fields,
 // required fields); the values themselves are validated by the use cases. Issues name
@@ -32,6 +33,8 @@ std::vector<domain::FieldIssue> create_lead(const json::Object& body, ports::Cre
 std::vector<domain::FieldIssue> update_lead(const json::Object& body, ports::UpdateLeadCommand& command);
 std::vector<domain::FieldIssue> record_activity(const json::Object& body, ports::RecordActivityCommand& command);
 std::vector<domain::FieldIssue> add_suppression(const json::Object& body, ports::AddSuppressionCommand& command);
+std::vector<domain::FieldIssue> create_webhook(const json::Object& body, ports::CreateWebhookCommand& command);
+std::vector<domain::FieldIssue> update_webhook(const json::Object& body, ports::UpdateWebhookCommand& command);
 // Request-level issues only; a row's own issues go into its ImportRow::decode_issues.
 std::vector<domain::FieldIssue> import_leads(const json::Object& body, ports::ImportCommand& command);
 

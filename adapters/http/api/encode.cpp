@@ -184,4 +184,98 @@ std::string event_feed(const ports::EventFeed& feed) {
         });
 }
 
+namespace {
+
+void webhook_object(Writer& w, const ports::Webhook& webhook, bool with_secret) {
+    w.StartObject();
+    key(w, "id");
+    string(w, webhook.id.value());
+    key(w, "url");
+    string(w, webhook.url);
+    key(w, "event_types");
+    w.StartArray();
+    for (const auto type : webhook.event_types) string(w, domain::to_string(type));
+    w.EndArray();
+    key(w, "description");
+    optional_string(w, webhook.description);
+    key(w, "enabled");
+    w.Bool(webhook.enabled);
+    key(w, "created_at");
+    string(w, domain::format_rfc3339(webhook.created_at));
+    key(w, "updated_at");
+    string(w, domain::format_rfc3339(webhook.updated_at));
+    if (with_secret) {
+        key(w, "secret");
+        string(w, webhook.secret);
+    }
+    w.EndObject();
+}
+
+void delivery_object(Writer& w, const ports::WebhookDelivery& delivery) {
+    w.StartObject();
+    key(w, "event_id");
+    string(w, delivery.event_id.value());
+    key(w, "sequence");
+    w.Int64(delivery.sequence);
+    key(w, "state");
+    string(w, domain::to_string(delivery.state));
+    key(w, "attempts");
+    w.Int(delivery.attempts);
+    key(w, "last_status_code");
+    if (delivery.last_status_code) {
+        w.Int(*delivery.last_status_code);
+    } else {
+        w.Null();
+    }
+    key(w, "last_error");
+    optional_string(w, delivery.last_error);
+    key(w, "next_attempt_at");
+    if (delivery.next_attempt_at) {
+        string(w, domain::format_rfc3339(*delivery.next_attempt_at));
+    } else {
+        w.Null();
+    }
+    key(w, "created_at");
+    string(w, domain::format_rfc3339(delivery.created_at));
+    key(w, "updated_at");
+    string(w, domain::format_rfc3339(delivery.updated_at));
+    w.EndObject();
+}
+
+}  // namespace
+
+std::string webhook(const ports::Webhook& webhook, bool with_secret) {
+    return envelope([&](Writer& w) { webhook_object(w, webhook, with_secret); }, kNoTail);
+}
+
+std::string webhook_list(const std::vector<ports::Webhook>& webhooks) {
+    return envelope(
+        [&](Writer& w) {
+            w.StartArray();
+            for (const auto& webhook : webhooks) webhook_object(w, webhook, false);
+            w.EndArray();
+        },
+        kNoTail);
+}
+
+std::string delivery_list(const ports::DeliveryList& list, const std::optional<std::string>& next_cursor) {
+    return envelope(
+        [&](Writer& w) {
+            w.StartArray();
+            for (const auto& delivery : list.items) delivery_object(w, delivery);
+            w.EndArray();
+        },
+        [&](Writer& w) {
+            key(w, "pagination");
+            w.StartObject();
+            key(w, "limit");
+            w.Int64(list.limit);
+            key(w, "has_more");
+            w.Bool(list.has_more);
+            key(w, "next_cursor");
+            optional_string(w, next_cursor);
+            w.EndObject();
+        });
+}
+
 }  // namespace leads::adapters::http::encode

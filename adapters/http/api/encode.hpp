@@ -6,6 +6,7 @@
 #include "ports/events.hpp"
 #include "ports/lead_use_cases.hpp"
 #include "ports/suppression_use_cases.hpp"
+#include "ports/webhook_use_cases.hpp"
 
 // Results → success envelopes {"success": true, "data": ..., "pagination": ...}, written
 // with RapidJSON's Writer (in .cpp only).
@@ -26,6 +27,14 @@ std::string import_summary(const ports::ImportSummary& summary);
 std::string suppression(const domain::Suppression& entry);
 // data = [entry, ...], + pagination {"total", "limit", "has_more", "next_cursor"}.
 std::string suppression_list(const ports::SuppressionList& list, const std::optional<std::string>& next_cursor);
+
+// data = a webhook endpoint (CONTRACT §8): {"id", "url", "event_types", "description",
+// "enabled", "created_at", "updated_at"}, + "secret" when with_secret (creation, rotation).
+std::string webhook(const ports::Webhook& webhook, bool with_secret);
+std::string webhook_list(const std::vector<ports::Webhook>& webhooks);
+// data = [{"event_id", "sequence", "state", "attempts", "last_status_code", "last_error",
+// "next_attempt_at", "created_at", "updated_at"}], + pagination {"limit", "has_more", "next_cursor"}.
+std::string delivery_list(const ports::DeliveryList& list, const std::optional<std::string>& next_cursor);
 
 // data = [event, ...] (CONTRACT §8), + pagination {"next_after", "has_more"}.
 std::string event_feed(const ports::EventFeed& feed);

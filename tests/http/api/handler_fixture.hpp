@@ -13,10 +13,12 @@
 #include "adapters/http/api/json.hpp"
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "adapters/system/random_id_generator.hpp"
+#include "adapters/webhooks/random_secrets.hpp"
 #include "application/event_service.hpp"
 #include "application/idempotency_service.hpp"
 #include "application/lead_service.hpp"
 #include "application/suppression_service.hpp"
+#include "application/webhook_service.hpp"
 #include "tests/support/random.hpp"
 
 namespace http = leads::adapters::http;
@@ -112,7 +114,9 @@ struct Api {
     leads::app::SuppressionService suppressions{repository, clock, ids};
     leads::app::IdempotencyService idempotency{repository, clock, ids, std::chrono::hours(24)};
     leads::app::EventService events{repository, clock, std::chrono::hours(168)};
-    http::ApiHandler handler{service, suppressions, gateway(), nullptr, &idempotency, &events};
+    leads::adapters::webhooks::RandomSecrets secrets;
+    leads::app::WebhookService webhooks{repository, clock, ids, secrets};
+    http::ApiHandler handler{service, suppressions, gateway(), nullptr, &idempotency, &events, &webhooks};
     std::string tenant = random_tenant();
 
     Response call(std::string method, std::string target, std::string body = {}, std::vector<http::Header> headers = {},

@@ -1,0 +1,455 @@
+// SqlLeadRepository's webhook endpoints and deliveries (ports::WebhookRepository).
+#include <soci/soci.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "adapters/sql/repository_run.hpp"
+#include "adapters/sql/rows.hpp"
+#include "adapters/sql/statements.hpp"
+
+namespace leads::adapters::sql {
+namespace {
+
+const std::string kWebhookColumns =
+    "tenant_id, id, url, event_types, description, enabled, secret, previous_secret, previous_until, created_at, "
+    "updated_at, position";
+
+void into_webhook(soci::statement& st, WebhookRow& r) {
+    st.exchange(soci::into(r.tenant));
+    st.exchange(soci::into(r.id));
+    st.exchange(soci::into(r.url));
+    st.exchange(soci::into(r.event_types));
+    st.exchange(soci::into(r.description, r.description_ind));
+    st.exchange(soci::into(r.enabled));
+    st.exchange(soci::into(r.secret));
+    st.exchange(soci::into(r.previous_secret, r.previous_secret_ind));
+    st.exchange(soci::into(r.previous_until, r.previous_until_ind));
+    st.exchange(soci::into(r.created_at));
+    st.exchange(soci::into(r.updated_at));
+    st.exchange(soci::into(r.position));
+}
+
+void use_webhook(soci::statement& st, WebhookRow& r) {
+    st.exchange(soci::use(r.tenant, "tenant"));
+    st.exchange(soci::use(r.id, "id"));
+    st.exchange(soci::use(r.url, "url"));
+    st.exchange(soci::use(r.event_types, "event_types"));
+    st.exchange(soci::use(r.description, r.description_ind, "description"));
+    st.exchange(soci::use(r.enabled, "enabled"));
+    st.exchange(soci::use(r.secret, "secret"));
+    st.exchange(soci::use(r.previous_secret, r.previous_secret_ind, "previous_secret"));
+    st.exchange(soci::use(r.previous_until, r.previous_until_ind, "previous_until"));
+    st.exchange(soci::use(r.updated_at, "updated_at"));
+    st.exchange(soci::use(r.position, "position"));
+}
+
+const std::string kDeliveryColumns =
+    "tenant_id, webhook_id, sequence, event_id, state, attempts, next_attempt_at, claimed_until, last_status_code, "
+    "last_error, created_at, updated_at";
+
+void into_delivery(soci::statement& st, DeliveryRow& r) {
+    st.exchange(soci::into(r.tenant));
+    st.exchange(soci::into(r.webhook_id));
+    st.exchange(soci::into(r.sequence));
+    st.exchange(soci::into(r.event_id));
+    st.exchange(soci::into(r.state));
+    st.exchange(soci::into(r.attempts));
+    st.exchange(soci::into(r.next_attempt_at, r.next_attempt_at_ind));
+    st.exchange(soci::into(r.claimed_until));
+    st.exchange(soci::into(r.last_status_code, r.last_status_code_ind));
+    st.exchange(soci::into(r.last_error, r.last_error_ind));
+    st.exchange(soci::into(r.created_at));
+    st.exchange(soci::into(r.updated_at));
+}
+
+template <class Row>
+std::vector<Row> fetch_all(Prepared& q, const Row& buffer) {
+    std::vector<Row> rows;
+    if (q.st.execute(true)) {
+        do {
+            rows.push_back(buffer);
+        } while (q.st.fetch());
+    }
+    return rows;
+}
+
+domain::Error no_such_webhook() { return domain::Error::not_found("No such webhook."); }
+
+std::optional<WebhookRow> webhook_row(Lease& lease, const Dialect& dialect, const std::string& tenant,
+                                      const std::string& id, bool lock) {
+    static const std::string base =
+        "SELECT " + kWebhookColumns + " FROM webhooks WHERE tenant_id = :tenant AND id = :id";
+    auto& q = prepare(lease, base + (lock ? dialect.lock_rows : std::string()), [](auto& st, auto& b) {
+        into_webhook(st, b.webhook);
+        bind_tenant_id(st, b);
+    });
+    q.b.tenant = tenant;
+    q.b.id = id;
+    auto rows = fetch_all(q, q.b.webhook);
+    if (rows.empty()) return std::nullopt;
+    return rows.front();
+}
+
+void write_webhook(Lease& lease, const WebhookRow& row) {
+    static const std::string sql =
+        "UPDATE webhooks SET url = :url, event_types = :event_types, description = :description, enabled = "
+        ":enabled, secret = :secret, previous_secret = :previous_secret, previous_until = :previous_until, "
+        "updated_at = :updated_at, position = :position WHERE tenant_id = :tenant AND id = :id";
+    auto& q = prepare(lease, sql, [](auto& st, auto& b) { use_webhook(st, b.webhook); });
+    q.b.webhook = row;
+    q.st.execute(true);
+}
+
+std::optional<ports::StoredEvent> event_at(Lease& lease, const std::string& tenant, long long sequence) {
+    static const std::string sql =
+        "SELECT sequence, id, type, ts, workspace, lead_id, data FROM events WHERE tenant_id = :tenant AND sequence "
+        "= :sequence";
+    auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+        st.exchange(soci::into(b.event.sequence));
+        st.exchange(soci::into(b.event.id));
+        st.exchange(soci::into(b.event.type));
+        st.exchange(soci::into(b.event.ts));
+        st.exchange(soci::into(b.event.workspace));
+        st.exchange(soci::into(b.event.lead_id));
+        st.exchange(soci::into(b.event.data));
+        st.exchange(soci::use(b.tenant, "tenant"));
+        st.exchange(soci::use(b.offset, "sequence"));
+    });
+    q.b.tenant = tenant;
+    q.b.offset = sequence;
+    auto rows = fetch_all(q, q.b.event);
+    if (rows.empty()) return std::nullopt;
+    auto event = to_event(rows.front());
+    if (!event) return std::nullopt;
+    return std::move(event).value();
+}
+
+void record_outcome(Lease& lease, const DeliveryRow& row) {
+    static const std::string sql =
+        "UPDATE webhook_deliveries SET state = :state, attempts = :attempts, next_attempt_at = :next_attempt_at, "
+        "claimed_until = 0, last_status_code = :last_status_code, last_error = :last_error, updated_at = "
+        ":updated_at WHERE tenant_id = :tenant AND webhook_id = :webhook_id AND sequence = :sequence";
+    auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+        auto& r = b.delivery;
+        st.exchange(soci::use(r.state, "state"));
+        st.exchange(soci::use(r.attempts, "attempts"));
+        st.exchange(soci::use(r.next_attempt_at, r.next_attempt_at_ind, "next_attempt_at"));
+        st.exchange(soci::use(r.last_status_code, r.last_status_code_ind, "last_status_code"));
+        st.exchange(soci::use(r.last_error, r.last_error_ind, "last_error"));
+        st.exchange(soci::use(r.updated_at, "updated_at"));
+        st.exchange(soci::use(r.tenant, "tenant"));
+        st.exchange(soci::use(r.webhook_id, "webhook_id"));
+        st.exchange(soci::use(r.sequence, "sequence"));
+    });
+    q.b.delivery = row;
+    q.st.execute(true);
+}
+
+}  // namespace
+
+using domain::Result;
+
+Result<void> SqlLeadRepository::insert_webhook(const ports::Webhook& webhook) {
+    WebhookRow row = to_row(webhook);
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_write);
+        // It receives what is committed from now on.
+        row.position = steps.last_event_sequence(row.tenant);
+        static const std::string sql = "INSERT INTO webhooks (" + kWebhookColumns +
+                                       ") VALUES (:tenant, :id, :url, :event_types, :description, :enabled, :secret, "
+                                       ":previous_secret, :previous_until, :created_at, :updated_at, :position)";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            use_webhook(st, b.webhook);
+            st.exchange(soci::use(b.webhook.created_at, "created_at"));
+        });
+        q.b.webhook = row;
+        q.st.execute(true);
+        lease.commit();
+        return {};
+    });
+}
+
+Result<ports::Webhook> SqlLeadRepository::find_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) {
+    return run<ports::Webhook>(Access::Read, [&](Lease& lease) -> Result<ports::Webhook> {
+        auto row = webhook_row(lease, dialect_, tenant.value(), id.value(), false);
+        if (!row) return no_such_webhook();
+        return to_webhook(*row);
+    });
+}
+
+Result<std::vector<ports::Webhook>> SqlLeadRepository::list_webhooks(const domain::TenantId& tenant) {
+    return run<std::vector<ports::Webhook>>(Access::Read, [&](Lease& lease) -> Result<std::vector<ports::Webhook>> {
+        static const std::string sql =
+            "SELECT " + kWebhookColumns + " FROM webhooks WHERE tenant_id = :tenant ORDER BY created_at, id";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            into_webhook(st, b.webhook);
+            st.exchange(soci::use(b.tenant, "tenant"));
+        });
+        q.b.tenant = tenant.value();
+        std::vector<ports::Webhook> webhooks;
+        for (const WebhookRow& row : fetch_all(q, q.b.webhook)) {
+            auto webhook = to_webhook(row);
+            if (!webhook) return std::move(webhook).error();
+            webhooks.push_back(std::move(webhook).value());
+        }
+        return webhooks;
+    });
+}
+
+Result<ports::Webhook> SqlLeadRepository::update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                         const ports::WebhookChange& change) {
+    return run<ports::Webhook>(Access::Write, [&](Lease& lease) -> Result<ports::Webhook> {
+        Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_write);
+        auto row = webhook_row(lease, dialect_, tenant.value(), id.value(), true);
+        if (!row) return no_such_webhook();
+        auto webhook = to_webhook(*row);
+        if (!webhook) return webhook;
+        const bool was_enabled = webhook->enabled;
+        if (auto applied = change(*webhook); !applied) return applied.error();
+        WebhookRow changed = to_row(*webhook);
+        // Enabled again: it receives what is recorded from now on, not what it missed.
+        changed.position = webhook->enabled && !was_enabled ? steps.last_event_sequence(changed.tenant) : row->position;
+        write_webhook(lease, changed);
+        lease.commit();
+        return webhook;
+    });
+}
+
+Result<void> SqlLeadRepository::remove_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) {
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        lease.begin(dialect_.begin_write);
+        auto& deliveries = prepare(
+            lease, "DELETE FROM webhook_deliveries WHERE tenant_id = :tenant AND webhook_id = :id", bind_tenant_id);
+        deliveries.b.tenant = tenant.value();
+        deliveries.b.id = id.value();
+        deliveries.st.execute(true);
+        auto& q = prepare(lease, "DELETE FROM webhooks WHERE tenant_id = :tenant AND id = :id", bind_tenant_id);
+        q.b.tenant = tenant.value();
+        q.b.id = id.value();
+        q.st.execute(true);
+        if (q.st.get_affected_rows() != 1) return no_such_webhook();
+        lease.commit();
+        return {};
+    });
+}
+
+Result<ports::DeliveryPage> SqlLeadRepository::list_deliveries(const domain::TenantId& tenant,
+                                                               const domain::WebhookId& id, std::int64_t limit,
+                                                               std::optional<std::int64_t> before_sequence) {
+    return run<ports::DeliveryPage>(Access::Read, [&](Lease& lease) -> Result<ports::DeliveryPage> {
+        lease.begin(dialect_.begin_read);
+        if (!webhook_row(lease, dialect_, tenant.value(), id.value(), false)) return no_such_webhook();
+        static const std::string sql = "SELECT " + kDeliveryColumns +
+                                       " FROM webhook_deliveries WHERE tenant_id = :tenant AND webhook_id = :id AND "
+                                       "sequence < :before ORDER BY sequence DESC LIMIT :limit";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            into_delivery(st, b.delivery);
+            bind_tenant_id(st, b);
+            st.exchange(soci::use(b.offset, "before"));
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.tenant = tenant.value();
+        q.b.id = id.value();
+        q.b.offset = before_sequence.value_or(std::numeric_limits<long long>::max());
+        q.b.limit = limit + 1;
+        auto rows = fetch_all(q, q.b.delivery);
+        lease.commit();
+        ports::DeliveryPage page;
+        if (static_cast<std::int64_t>(rows.size()) > limit) {
+            page.more = true;
+            rows.resize(static_cast<std::size_t>(limit));
+        }
+        for (const DeliveryRow& row : rows) {
+            auto delivery = to_delivery(row);
+            if (!delivery) return std::move(delivery).error();
+            page.items.push_back(std::move(delivery).value());
+        }
+        return page;
+    });
+}
+
+Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int64_t limit) {
+    // The endpoints behind their tenant's events (every tenant: the worker's one statement
+    // that names none, docs/scaling.md); then each one in its own transaction.
+    std::vector<std::pair<std::string, std::string>> behind;
+    auto listed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
+        static const std::string sql =
+            "/* worker, all tenants */ SELECT w.tenant_id, w.id FROM webhooks w JOIN event_sequences s ON "
+            "s.tenant_id = w.tenant_id WHERE w.enabled = 1 AND w.position < s.last LIMIT 1000";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            st.exchange(soci::into(b.tenant));
+            st.exchange(soci::into(b.id));
+        });
+        if (q.st.execute(true)) {
+            do {
+                behind.emplace_back(q.b.tenant, q.b.id);
+            } while (q.st.fetch());
+        }
+        return {};
+    });
+    if (!listed) return listed.error();
+    std::int64_t made = 0;
+    for (const auto& [tenant, id] : behind) {
+        auto fanned = run<std::int64_t>(Access::Write, [&](Lease& lease) -> Result<std::int64_t> {
+            Steps steps(lease, dialect_);
+            lease.begin(dialect_.begin_write);
+            // Locked: two workers never hand the same events to it twice.
+            auto row = webhook_row(lease, dialect_, tenant, id, true);
+            if (!row || row->enabled == 0) {
+                lease.commit();
+                return std::int64_t{0};
+            }
+            const long long last = steps.last_event_sequence(tenant);
+            const long long upto = std::min(last, row->position + limit);
+            static const std::string sql =
+                "INSERT INTO webhook_deliveries (tenant_id, webhook_id, sequence, event_id, state, attempts, "
+                "next_attempt_at, claimed_until, created_at, updated_at) SELECT tenant_id, :id, sequence, id, "
+                "'pending', 0, :next_attempt_at, 0, :created_at, :updated_at FROM events WHERE tenant_id = :tenant AND "
+                "sequence > :after AND sequence <= :upto AND (',' || :types || ',') LIKE ('%,' || type || ',%') ON "
+                "CONFLICT (tenant_id, webhook_id, sequence) DO NOTHING";
+            auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.id, "id"));
+                st.exchange(soci::use(b.delivery.next_attempt_at, "next_attempt_at"));
+                st.exchange(soci::use(b.delivery.created_at, "created_at"));
+                st.exchange(soci::use(b.delivery.updated_at, "updated_at"));
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.offset, "after"));
+                st.exchange(soci::use(b.limit, "upto"));
+                st.exchange(soci::use(b.webhook.event_types, "types"));
+            });
+            q.b.id = id;
+            q.b.delivery.next_attempt_at = q.b.delivery.created_at = q.b.delivery.updated_at = millis(now);
+            q.b.tenant = tenant;
+            q.b.offset = row->position;
+            q.b.limit = upto;
+            q.b.webhook.event_types = row->event_types;
+            q.st.execute(true);
+            const auto inserted = static_cast<std::int64_t>(q.st.get_affected_rows());
+            row->position = std::max(row->position, upto);
+            write_webhook(lease, *row);
+            lease.commit();
+            return inserted;
+        });
+        if (!fanned) return fanned.error();
+        made += *fanned;
+    }
+    return made;
+}
+
+Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(domain::Timestamp now,
+                                                                                domain::Timestamp claim_until,
+                                                                                std::int64_t limit) {
+    std::vector<DeliveryRow> claimed_rows;
+    auto claimed = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        const std::string sql =
+            "/* worker, all tenants */ UPDATE webhook_deliveries SET claimed_until = :until WHERE (tenant_id, "
+            "webhook_id, sequence) IN (SELECT d.tenant_id, d.webhook_id, d.sequence FROM webhook_deliveries d JOIN "
+            "webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id WHERE d.state = 'pending' AND "
+            "d.next_attempt_at <= :due AND d.claimed_until <= :free AND w.enabled = 1 ORDER BY d.next_attempt_at "
+            "LIMIT :limit" +
+            dialect_.skip_locked + ") RETURNING " + kDeliveryColumns;
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            into_delivery(st, b.delivery);
+            st.exchange(soci::use(b.at, "until"));
+            st.exchange(soci::use(b.after_at, "due"));
+            st.exchange(soci::use(b.created_after, "free"));
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.at = millis(claim_until);
+        q.b.after_at = q.b.created_after = millis(now);
+        q.b.limit = limit;
+        claimed_rows = fetch_all(q, q.b.delivery);
+        return {};
+    });
+    if (!claimed) return claimed.error();
+    std::vector<ports::ClaimedDelivery> deliveries;
+    for (const DeliveryRow& row : claimed_rows) {
+        auto loaded = run<std::optional<ports::ClaimedDelivery>>(
+            Access::Read, [&](Lease& lease) -> Result<std::optional<ports::ClaimedDelivery>> {
+                auto webhook_found = webhook_row(lease, dialect_, row.tenant, row.webhook_id, false);
+                if (!webhook_found) return std::optional<ports::ClaimedDelivery>{};
+                auto webhook = to_webhook(*webhook_found);
+                if (!webhook) return std::move(webhook).error();
+                auto event = event_at(lease, row.tenant, row.sequence);
+                if (!event) return std::optional<ports::ClaimedDelivery>{};
+                return std::optional<ports::ClaimedDelivery>{
+                    ports::ClaimedDelivery{std::move(webhook).value(), std::move(*event), row.attempts}};
+            });
+        if (!loaded) return loaded.error();
+        if (*loaded) {
+            deliveries.push_back(std::move(**loaded));
+            continue;
+        }
+        // The event was dropped by retention before it could be delivered (or the endpoint
+        // was deleted): nothing left to send.
+        DeliveryRow failed = row;
+        failed.state = std::string(domain::to_string(domain::DeliveryState::Failed));
+        failed.next_attempt_at_ind = soci::i_null;
+        failed.last_error = "the event is no longer kept";
+        failed.last_error_ind = soci::i_ok;
+        failed.updated_at = millis(now);
+        auto recorded = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+            record_outcome(lease, failed);
+            return {};
+        });
+        if (!recorded) return recorded.error();
+    }
+    return deliveries;
+}
+
+Result<void> SqlLeadRepository::finish_delivery(const ports::DeliveryOutcome& outcome) {
+    DeliveryRow row;
+    row.tenant = outcome.tenant.value();
+    row.webhook_id = outcome.webhook_id.value();
+    row.sequence = outcome.sequence;
+    row.state = std::string(domain::to_string(outcome.state));
+    row.attempts = outcome.attempts;
+    row.next_attempt_at_ind = outcome.next_attempt_at ? soci::i_ok : soci::i_null;
+    row.next_attempt_at = outcome.next_attempt_at ? millis(*outcome.next_attempt_at) : 0;
+    row.last_status_code_ind = outcome.status_code ? soci::i_ok : soci::i_null;
+    row.last_status_code = outcome.status_code.value_or(0);
+    set_optional(row.last_error, row.last_error_ind, outcome.error);
+    row.updated_at = millis(outcome.at);
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        lease.begin(dialect_.begin_write);
+        record_outcome(lease, row);
+        if (outcome.disable_webhook) {
+            static const std::string sql =
+                "UPDATE webhooks SET enabled = 0, updated_at = :at WHERE tenant_id = :tenant AND id = :id";
+            auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.at, "at"));
+                bind_tenant_id(st, b);
+            });
+            q.b.at = row.updated_at;
+            q.b.tenant = row.tenant;
+            q.b.id = row.webhook_id;
+            q.st.execute(true);
+        }
+        lease.commit();
+        return {};
+    });
+}
+
+Result<ports::DeliveryBacklog> SqlLeadRepository::delivery_backlog() {
+    return run<ports::DeliveryBacklog>(Access::Read, [&](Lease& lease) -> Result<ports::DeliveryBacklog> {
+        static const std::string sql =
+            "/* worker, all tenants */ SELECT COUNT(*), COALESCE(MIN(created_at), -1) FROM webhook_deliveries WHERE "
+            "state = 'pending'";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            st.exchange(soci::into(b.count));
+            st.exchange(soci::into(b.at));
+        });
+        q.st.execute(true);
+        ports::DeliveryBacklog backlog{.pending = q.b.count, .oldest_pending = std::nullopt};
+        if (q.b.at >= 0 && q.b.count > 0) backlog.oldest_pending = timestamp(q.b.at);
+        drain(q);
+        return backlog;
+    });
+}
+
+}  // namespace leads::adapters::sql

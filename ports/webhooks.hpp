@@ -1,0 +1,133 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/ids.hpp"
+#include "domain/result.hpp"
+#include "domain/time.hpp"
+#include "domain/webhook.hpp"
+#include "ports/events.hpp"
+
+// Webhook endpoints and their deliveries (CONTRACT §8), as stored.
+namespace leads::ports {
+
+struct Webhook {
+    domain::WebhookId id;
+    domain::TenantId tenant;
+    std::string url;                             // valid domain::WebhookUrl text
+    std::vector<domain::EventType> event_types;  // the types it receives (all of them when created without)
+    std::optional<std::string> description;
+    bool enabled = true;
+    domain::Timestamp created_at;
+    domain::Timestamp updated_at;
+    std::string secret;                               // "whsec_…": never logged, shown only at creation and rotation
+    std::optional<std::string> previous_secret = {};  // after a rotation, also signs until previous_until
+    std::optional<domain::Timestamp> previous_until = {};
+};
+
+// The secrets that sign a delivery made at now: the current one, and the previous one
+// while it is still valid.
+inline std::vector<std::string> signing_secrets(const Webhook& webhook, domain::Timestamp now) {
+    std::vector<std::string> secrets{webhook.secret};
+    if (webhook.previous_secret && webhook.previous_until && now < *webhook.previous_until) {
+        secrets.push_back(*webhook.previous_secret);
+    }
+    return secrets;
+}
+
+inline bool receives(const Webhook& webhook, domain::EventType type) {
+    for (const auto wanted : webhook.event_types) {
+        if (wanted == type) return true;
+    }
+    return false;
+}
+
+struct WebhookDelivery {
+    domain::WebhookId webhook_id;
+    domain::EventId event_id;
+    std::int64_t sequence = 0;  // the event's
+    domain::DeliveryState state = domain::DeliveryState::Pending;
+    int attempts = 0;
+    std::optional<int> last_status_code = {};
+    std::optional<std::string> last_error = {};
+    std::optional<domain::Timestamp> next_attempt_at = {};  // while pending
+    domain::Timestamp created_at;
+    domain::Timestamp updated_at;
+};
+
+struct DeliveryPage {
+    std::vector<WebhookDelivery> items;  // newest first (sequence descending)
+    bool more = false;
+};
+
+// A pending delivery a worker claimed: what one attempt needs.
+struct ClaimedDelivery {
+    Webhook webhook;
+    StoredEvent event;  // as stored now: its data erased once the lead is deleted
+    int attempts = 0;   // made before this one
+};
+
+// What an attempt decided (domain::next_delivery_step), for finish_delivery.
+struct DeliveryOutcome {
+    domain::TenantId tenant;
+    domain::WebhookId webhook_id;
+    std::int64_t sequence = 0;
+    domain::DeliveryState state = domain::DeliveryState::Pending;
+    int attempts = 0;  // including this one
+    std::optional<int> status_code;
+    std::optional<std::string> error;
+    std::optional<domain::Timestamp> next_attempt_at;  // Pending: when to try again
+    bool disable_webhook = false;                      // the receiver answered 410
+    domain::Timestamp at;
+};
+
+struct DeliveryBacklog {
+    std::int64_t pending = 0;
+    std::optional<domain::Timestamp> oldest_pending;  // created_at of the oldest pending delivery
+};
+
+using WebhookChange = std::function<domain::Result<void>(Webhook&)>;
+
+class WebhookRepository {
+  public:
+    virtual ~WebhookRepository() = default;
+
+    // Stores a new endpoint. It receives the tenant's events committed after this call:
+    // none recorded before it (its position starts at the tenant's last sequence).
+    virtual domain::Result<void> insert_webhook(const Webhook& webhook) = 0;
+    // NotFound (for another tenant's too).
+    virtual domain::Result<Webhook> find_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) = 0;
+    virtual domain::Result<std::vector<Webhook>> list_webhooks(const domain::TenantId& tenant) = 0;  // oldest first
+    // Runs change on the stored endpoint and stores the result, atomically. NotFound.
+    virtual domain::Result<Webhook> update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                   const WebhookChange& change) = 0;
+    // Removes the endpoint and its deliveries. NotFound.
+    virtual domain::Result<void> remove_webhook(const domain::TenantId& tenant, const domain::WebhookId& id) = 0;
+    // The endpoint's deliveries, newest first, those with a sequence below before_sequence
+    // when given. NotFound when the endpoint is not the tenant's.
+    virtual domain::Result<DeliveryPage> list_deliveries(const domain::TenantId& tenant, const domain::WebhookId& id,
+                                                         std::int64_t limit,
+                                                         std::optional<std::int64_t> before_sequence) = 0;
+
+    // --- The delivery worker's side: every tenant's endpoints -------------------------
+
+    // Makes a pending delivery, due at now, of each event an enabled endpoint receives and
+    // has not been given yet (at most limit events per endpoint), and moves the endpoint's
+    // position past them, in one transaction. How many deliveries it made.
+    virtual domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) = 0;
+    // Up to limit pending deliveries due at now (of enabled endpoints), none claimed by
+    // another worker unless that claim expired, oldest due first; each claimed until
+    // claim_until, so that one attempt is made by one worker.
+    virtual domain::Result<std::vector<ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
+                                                                          domain::Timestamp claim_until,
+                                                                          std::int64_t limit) = 0;
+    // Records an attempt's outcome and releases the claim (and disables the endpoint on 410).
+    virtual domain::Result<void> finish_delivery(const DeliveryOutcome& outcome) = 0;
+    virtual domain::Result<DeliveryBacklog> delivery_backlog() = 0;
+};
+
+}  // namespace leads::ports
