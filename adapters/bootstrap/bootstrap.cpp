@@ -1,15 +1,22 @@
 #include "adapters/bootstrap/bootstrap.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "adapters/bootstrap/storage_metrics.hpp"
 #include "adapters/http/api/api_handler.hpp"
 #include "adapters/http/server/server.hpp"
+#include "adapters/logging/json_log.hpp"
 #include "adapters/system/random_id_generator.hpp"
 #include "adapters/system/system_clock.hpp"
 #include "adapters/webhooks/random_secrets.hpp"
+#include "adapters/webhooks/worker.hpp"
 #include "application/event_service.hpp"
 #include "application/idempotency_service.hpp"
 #include "application/lead_service.hpp"
@@ -38,7 +45,11 @@ std::uint16_t Application::port() const { return server_->port(); }
 http::Server& Application::server() { return *server_; }
 ports::LeadUseCases& Application::use_cases() { return *use_cases_; }
 void Application::shutdown() { server_->shutdown(); }
-void Application::wait() { server_->wait(); }
+void Application::wait() {
+    server_->wait();
+    // Attempts in flight finish and are recorded; claimed ones not started expire.
+    if (worker_) worker_->stop();
+}
 
 StorageOptions storage_options(const Config& config) {
     StorageOptions options;
@@ -67,6 +78,61 @@ domain::Result<std::shared_ptr<const http::Authenticator>> make_authenticator(co
     return http::Authenticator::create(std::move(settings));
 }
 
+namespace {
+
+// Deliveries by outcome (this replica's worker), and the backlog every replica shares (read
+// from storage at most every 5 s, whatever the scrape rate).
+void register_webhook_metrics(http::Metrics& metrics, std::shared_ptr<ports::Repository> repository,
+                              const webhooks::DeliveryWorker* worker) {
+    if (worker != nullptr) {
+        const auto stat = [worker](std::uint64_t webhooks::WorkerStats::*field) {
+            return [worker, field] { return static_cast<double>(worker->stats().*field); };
+        };
+        metrics.add_counter("leads_webhook_attempts_total",
+                            "Webhook delivery attempts made by this replica, by outcome (retried: the delivery "
+                            "stays pending)",
+                            "outcome",
+                            {{"succeeded", stat(&webhooks::WorkerStats::succeeded)},
+                             {"failed", stat(&webhooks::WorkerStats::failed)},
+                             {"retried", stat(&webhooks::WorkerStats::retried)}});
+    }
+    struct Backlog {
+        std::mutex mutex;
+        std::chrono::steady_clock::time_point read_at{};
+        ports::DeliveryBacklog value;
+        bool ok = false;
+    };
+    auto backlog = std::make_shared<Backlog>();
+    const auto current = [backlog, repository]() -> std::optional<ports::DeliveryBacklog> {
+        std::lock_guard lock(backlog->mutex);
+        const auto now = std::chrono::steady_clock::now();
+        if (backlog->read_at == std::chrono::steady_clock::time_point{} ||
+            now - backlog->read_at > std::chrono::seconds(5)) {
+            auto read = repository->delivery_backlog();
+            backlog->ok = read.ok();
+            if (read) backlog->value = *read;
+            backlog->read_at = now;
+        }
+        if (!backlog->ok) return std::nullopt;
+        return backlog->value;
+    };
+    metrics.add_gauge("leads_webhook_deliveries_pending", "Webhook deliveries waiting for an attempt (all replicas)",
+                      [current] {
+                          const auto value = current();
+                          return value ? static_cast<double>(value->pending) : std::nan("");
+                      });
+    metrics.add_gauge("leads_webhook_oldest_pending_age_seconds",
+                      "Age of the oldest pending webhook delivery, 0 when none (all replicas)", [current] {
+                          const auto value = current();
+                          if (!value) return std::nan("");
+                          if (!value->oldest_pending) return 0.0;
+                          const auto age = std::chrono::system_clock::now() - *value->oldest_pending;
+                          return std::max(0.0, std::chrono::duration<double>(age).count());
+                      });
+}
+
+}  // namespace
+
 domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Overrides overrides) {
     std::unique_ptr<Application> application(new Application());
     auto& a = *application;
@@ -85,6 +151,21 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
     a.events_ = std::make_shared<app::EventService>(*a.repository_, *a.clock_, config.event_retention);
     a.secrets_ = std::make_shared<webhooks::RandomSecrets>();
     a.webhooks_ = std::make_shared<app::WebhookService>(*a.repository_, *a.clock_, *a.ids_, *a.secrets_);
+
+    if (config.webhook_worker && a.repository_) {
+        webhooks::WorkerOptions worker;
+        worker.client = webhooks::ClientOptions{.timeout = config.webhook_timeout,
+                                                .allow_http = config.webhook_allow_http,
+                                                .allow_private = config.webhook_allow_private,
+                                                .ca_file = config.webhook_ca_file};
+        worker.schedule = config.webhook_retry_schedule;
+        worker.concurrency = static_cast<std::size_t>(config.webhook_concurrency);
+        worker.per_webhook = static_cast<std::size_t>(config.webhook_per_endpoint);
+        worker.on_error = [](std::string_view message) {
+            spdlog::warn(logging::Fields("webhook delivery").add("error", std::string(message)).str());
+        };
+        a.worker_ = std::make_unique<webhooks::DeliveryWorker>(*a.repository_, *a.clock_, std::move(worker));
+    }
 
     http::Endpoints endpoints;
     if (overrides.api) {
@@ -135,7 +216,10 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
         }
     }
 
+    if (a.repository_) register_webhook_metrics(a.server_->metrics(), a.repository_, a.worker_.get());
+
     if (auto started = a.server_->start(); !started) return std::move(started).error();
+    if (a.worker_) a.worker_->start();
     return application;
 }
 

@@ -25,6 +25,10 @@ class Server;
 // The composition root: builds every adapter from the configuration, once, and wires
 // them. Each piece can be overridden (tests start the whole service in-process with a
 // fake repository, a fixed clock or a stub API this way).
+namespace leads::adapters::webhooks {
+class DeliveryWorker;
+}  // namespace leads::adapters::webhooks
+
 namespace leads::adapters::bootstrap {
 
 struct Overrides {
@@ -77,6 +81,8 @@ class Application {
     std::shared_ptr<const http::Authenticator> authenticator_;
     std::shared_ptr<const void> api_;  // the ApiHandler, kept alive for the server
     std::unique_ptr<http::Server> server_;
+    // After the repository and clock it uses: destroyed (stopped) before them.
+    std::unique_ptr<webhooks::DeliveryWorker> worker_;
 };
 
 // Builds the authentication settings (reading LEADS_JWT_PUBLIC_KEY_FILE) and the

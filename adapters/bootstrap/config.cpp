@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "adapters/bootstrap/storage.hpp"
+#include "domain/webhook.hpp"
 
 #ifndef LEADS_VERSION
 #define LEADS_VERSION "0.0.0"
@@ -29,7 +30,7 @@ struct Setting {
 
 // One row per variable. --help shows each as CLI11 does ("--threads INT:INT in [1 - 256]
 // (Env:LEADS_THREADS)"), which the deploy checks parse: keep that shape.
-constexpr std::array<Setting, 19> kSettings = {{
+constexpr std::array<Setting, 27> kSettings = {{
     {"LEADS_LISTEN", "--listen", "TEXT", "", "127.0.0.1:8080", "Address to listen on: IPv4:port or [IPv6]:port"},
     {"LEADS_DATABASE_URL", "--database-url", "TEXT", "", "sqlite:leads.db",
      "Storage: sqlite:PATH, postgresql://... or memory:"},
@@ -55,6 +56,22 @@ constexpr std::array<Setting, 19> kSettings = {{
      "Hours an Idempotency-Key and its answer are remembered"},
     {"LEADS_EVENT_RETENTION_H", "--event-retention-h", "INT", "INT in [1 - 87600]", "168",
      "Hours change events are kept for the feed (GET /events)"},
+    {"LEADS_WEBHOOK_WORKER", "--webhook-worker", "BOOLEAN", "{true,false}", "true",
+     "Deliver webhooks from this replica (false: others deliver)"},
+    {"LEADS_WEBHOOK_TIMEOUT_S", "--webhook-timeout-s", "INT", "INT in [1 - 300]", "15",
+     "Seconds one delivery attempt may take, DNS to response headers"},
+    {"LEADS_WEBHOOK_RETRY_SCHEDULE", "--webhook-retry-schedule", "TEXT", "", "5s,5m,30m,2h,5h,10h,14h,20h,24h",
+     "Delays before each retry (s, m, h; +-10% jitter); failed after the last"},
+    {"LEADS_WEBHOOK_ALLOW_HTTP", "--webhook-allow-http", "BOOLEAN", "{true,false}", "false",
+     "Also call http:// webhook URLs, not only https ones"},
+    {"LEADS_WEBHOOK_ALLOW_PRIVATE", "--webhook-allow-private", "BOOLEAN", "{true,false}", "false",
+     "Also connect to loopback, private, link-local addresses (tests only)"},
+    {"LEADS_WEBHOOK_CONCURRENCY", "--webhook-concurrency", "INT", "INT in [1 - 256]", "8",
+     "Delivery attempts in flight in this replica"},
+    {"LEADS_WEBHOOK_PER_ENDPOINT", "--webhook-per-endpoint", "INT", "INT in [1 - 64]", "2",
+     "Delivery attempts in flight to one webhook endpoint, per replica"},
+    {"LEADS_WEBHOOK_CA_FILE", "--webhook-ca-file", "TEXT", "", "",
+     "PEM of extra CAs trusted for https webhooks, besides the system store"},
     {"LEADS_AUTH_MODE", "--auth-mode", "TEXT", "{jwt,gateway}", "",
      "Default: jwt when a JWT key is set, else gateway (loopback addresses only)"},
     {"LEADS_JWT_SECRET", "--jwt-secret", "TEXT", "", "",
@@ -99,6 +116,46 @@ domain::Result<int> integer(const RawSettings& raw, std::string_view variable, i
 std::string lower(std::string text) {
     for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return text;
+}
+
+domain::Result<bool> boolean(const RawSettings& raw, std::string_view variable, bool fallback) {
+    const auto text = get(raw, variable);
+    if (!text) return fallback;
+    const auto normal = lower(*text);
+    if (normal == "true") return true;
+    if (normal == "false") return false;
+    return invalid(variable, "must be true or false, got " + show_value(*text));
+}
+
+// The webhook delivery settings (CONTRACT §8).
+domain::Result<void> resolve_webhooks(const RawSettings& raw, Config& config) {
+    for (const auto& [name, fallback, field] :
+         {std::tuple{"LEADS_WEBHOOK_WORKER", true, &Config::webhook_worker},
+          std::tuple{"LEADS_WEBHOOK_ALLOW_HTTP", false, &Config::webhook_allow_http},
+          std::tuple{"LEADS_WEBHOOK_ALLOW_PRIVATE", false, &Config::webhook_allow_private}}) {
+        auto value = boolean(raw, name, fallback);
+        if (!value) return std::move(value).error();
+        config.*field = *value;
+    }
+    auto timeout = integer(raw, "LEADS_WEBHOOK_TIMEOUT_S", 15, 1, 300);
+    if (!timeout) return std::move(timeout).error();
+    config.webhook_timeout = std::chrono::seconds(*timeout);
+    auto concurrency = integer(raw, "LEADS_WEBHOOK_CONCURRENCY", 8, 1, 256);
+    if (!concurrency) return std::move(concurrency).error();
+    config.webhook_concurrency = *concurrency;
+    auto per_endpoint = integer(raw, "LEADS_WEBHOOK_PER_ENDPOINT", 2, 1, 64);
+    if (!per_endpoint) return std::move(per_endpoint).error();
+    config.webhook_per_endpoint = *per_endpoint;
+    if (const auto schedule = get(raw, "LEADS_WEBHOOK_RETRY_SCHEDULE")) {
+        auto parsed = domain::parse_retry_schedule(*schedule);
+        if (!parsed) {
+            return invalid("LEADS_WEBHOOK_RETRY_SCHEDULE",
+                           "must be comma-separated delays like 5s,5m,2h, got " + show_value(*schedule));
+        }
+        config.webhook_retry_schedule = std::move(*parsed);
+    }
+    config.webhook_ca_file = get(raw, "LEADS_WEBHOOK_CA_FILE").value_or("");
+    return {};
 }
 
 }  // namespace
@@ -203,6 +260,7 @@ domain::Result<Config> resolve_config(const RawSettings& raw, unsigned hardware_
     auto retention = integer(raw, "LEADS_EVENT_RETENTION_H", 168, 1, 87'600);
     if (!retention) return std::move(retention).error();
     config.event_retention = std::chrono::hours(*retention);
+    if (auto webhooks = resolve_webhooks(raw, config); !webhooks) return std::move(webhooks).error();
 
     if (auto auth = resolve_auth(raw, config); !auth) return std::move(auth).error();
     return config;

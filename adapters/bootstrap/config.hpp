@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adapters/http/api/auth.hpp"
 #include "adapters/http/server/listen_address.hpp"
@@ -29,6 +30,18 @@ struct Config {
     std::string log_level = "info";           // LEADS_LOG_LEVEL
     std::chrono::hours idempotency_ttl{24};   // LEADS_IDEMPOTENCY_TTL_H
     std::chrono::hours event_retention{168};  // LEADS_EVENT_RETENTION_H
+    // Webhook delivery (CONTRACT §8): LEADS_WEBHOOK_*.
+    bool webhook_worker = true;
+    bool webhook_allow_http = false;
+    bool webhook_allow_private = false;
+    std::chrono::seconds webhook_timeout{15};
+    int webhook_concurrency = 8;
+    int webhook_per_endpoint = 2;
+    std::vector<std::chrono::seconds> webhook_retry_schedule{
+        std::chrono::seconds{5}, std::chrono::minutes{5}, std::chrono::minutes{30},
+        std::chrono::hours{2},   std::chrono::hours{5},   std::chrono::hours{10},
+        std::chrono::hours{14},  std::chrono::hours{20},  std::chrono::hours{24}};
+    std::string webhook_ca_file;
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(20)};  // LEADS_SHUTDOWN_GRACE_S
     std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};    // LEADS_READ_TIMEOUT_S
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};   // LEADS_WRITE_TIMEOUT_S

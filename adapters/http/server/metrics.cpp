@@ -122,6 +122,12 @@ void Metrics::add_gauge(std::string name, std::string help, std::function<double
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::string label,
+                          std::vector<std::pair<std::string, std::function<double()>>> series) {
+    std::lock_guard lock(gauges_mutex_);
+    counter_families_.push_back({std::move(name), std::move(help), std::move(label), std::move(series)});
+}
+
 std::string Metrics::render() const {
     std::string out;
     out.reserve(4096);
@@ -195,6 +201,19 @@ std::string Metrics::render() const {
         }
         append_header(out, gauge.name, gauge.help, "gauge");
         out += gauge.name + " " + format_number(value) + "\n";
+    }
+    for (const auto& family : counter_families_) {
+        append_header(out, family.name, family.help, "counter");
+        for (const auto& [label_value, read] : family.series) {
+            double value = std::nan("");
+            try {
+                value = read();
+            } catch (...) {
+            }
+            out += family.name;
+            append_labels(out, {{family.label, label_value}});
+            out += " " + format_number(value) + "\n";
+        }
     }
     return out;
 }

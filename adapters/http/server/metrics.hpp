@@ -32,6 +32,10 @@ class Metrics {
     // A gauge read at every scrape (e.g. the database pool: leads_db_pool_connections).
     // Register before the server starts; the function must be thread-safe and cheap.
     void add_gauge(std::string name, std::string help, std::function<double()> read);
+    // A counter family read at every scrape, one series per value of its one label (e.g.
+    // leads_webhook_deliveries_total{outcome="succeeded"}). Same rules as add_gauge.
+    void add_counter(std::string name, std::string help, std::string label,
+                     std::vector<std::pair<std::string, std::function<double()>>> series);
 
     // Text exposition format 0.0.4.
     std::string render() const;
@@ -53,6 +57,12 @@ class Metrics {
         std::string help;
         std::function<double()> read;
     };
+    struct CounterFamily {
+        std::string name;
+        std::string help;
+        std::string label;
+        std::vector<std::pair<std::string, std::function<double()>>> series;
+    };
     using CounterKey = std::tuple<std::string, std::string, int>;
     using HistogramKey = std::tuple<std::string, std::string>;
 
@@ -67,6 +77,7 @@ class Metrics {
     std::map<HistogramKey, std::unique_ptr<Histogram>, std::less<>> histograms_;
     mutable std::mutex gauges_mutex_;
     std::vector<Gauge> gauges_;
+    std::vector<CounterFamily> counter_families_;  // guarded by gauges_mutex_
 };
 
 }  // namespace leads::adapters::http

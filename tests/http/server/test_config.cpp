@@ -69,6 +69,42 @@ TEST_CASE("Config: values are parsed", "[config]") {
     CHECK(bootstrap::resolve_config({{"LEADS_DATABASE_URL", "sqlite:/var/lib/leads.db"}}, 1));
 }
 
+TEST_CASE("Config: change events and webhook delivery", "[config]") {
+    const auto defaults = bootstrap::resolve_config({}, 2);
+    REQUIRE(defaults);
+    CHECK(defaults->event_retention == std::chrono::hours(168));
+    CHECK(defaults->webhook_worker);
+    CHECK_FALSE(defaults->webhook_allow_http);
+    CHECK_FALSE(defaults->webhook_allow_private);
+    CHECK(defaults->webhook_timeout == std::chrono::seconds(15));
+    CHECK(defaults->webhook_retry_schedule.size() == 9);
+    CHECK(defaults->webhook_retry_schedule.back() == std::chrono::hours(24));
+    CHECK(defaults->webhook_concurrency == 8);
+    CHECK(defaults->webhook_per_endpoint == 2);
+
+    const auto config = bootstrap::resolve_config({{"LEADS_EVENT_RETENTION_H", "24"},
+                                                   {"LEADS_WEBHOOK_WORKER", "FALSE"},
+                                                   {"LEADS_WEBHOOK_ALLOW_HTTP", "true"},
+                                                   {"LEADS_WEBHOOK_ALLOW_PRIVATE", "true"},
+                                                   {"LEADS_WEBHOOK_TIMEOUT_S", "3"},
+                                                   {"LEADS_WEBHOOK_RETRY_SCHEDULE", "1s,2m,3h"},
+                                                   {"LEADS_WEBHOOK_CONCURRENCY", "16"},
+                                                   {"LEADS_WEBHOOK_PER_ENDPOINT", "4"},
+                                                   {"LEADS_WEBHOOK_CA_FILE", "/etc/ca.pem"}},
+                                                  2);
+    REQUIRE(config);
+    CHECK(config->event_retention == std::chrono::hours(24));
+    CHECK_FALSE(config->webhook_worker);
+    CHECK(config->webhook_allow_http);
+    CHECK(config->webhook_allow_private);
+    CHECK(config->webhook_timeout == std::chrono::seconds(3));
+    CHECK(config->webhook_retry_schedule ==
+          std::vector<std::chrono::seconds>{std::chrono::seconds(1), std::chrono::minutes(2), std::chrono::hours(3)});
+    CHECK(config->webhook_concurrency == 16);
+    CHECK(config->webhook_per_endpoint == 4);
+    CHECK(config->webhook_ca_file == "/etc/ca.pem");
+}
+
 TEST_CASE("Config: bad values name their variable", "[config]") {
     struct Case {
         const char* variable;
@@ -95,6 +131,14 @@ TEST_CASE("Config: bad values name their variable", "[config]") {
              {"LEADS_TENANT_MAX_SEARCHES", "many"},
              {"LEADS_IDLE_TIMEOUT_S", "99999999999999"},
              {"LEADS_AUTH_MODE", "none"},
+             {"LEADS_EVENT_RETENTION_H", "0"},
+             {"LEADS_WEBHOOK_WORKER", "yes"},
+             {"LEADS_WEBHOOK_ALLOW_HTTP", "1"},
+             {"LEADS_WEBHOOK_TIMEOUT_S", "301"},
+             {"LEADS_WEBHOOK_RETRY_SCHEDULE", "5s,,5m"},
+             {"LEADS_WEBHOOK_RETRY_SCHEDULE", "5 minutes"},
+             {"LEADS_WEBHOOK_CONCURRENCY", "0"},
+             {"LEADS_WEBHOOK_PER_ENDPOINT", "65"},
              {"LEADS_JWT_SECRET", "31-bytes-31-bytes-31-bytes-31-b"},
          }) {
         INFO(variable << "=" << value);
