@@ -105,16 +105,9 @@ void write_webhook(Lease& lease, const WebhookRow& row) {
 
 std::optional<ports::StoredEvent> event_at(Lease& lease, const std::string& tenant, long long sequence) {
     static const std::string sql =
-        "SELECT sequence, id, type, ts, workspace, lead_id, data FROM events WHERE tenant_id = :tenant AND sequence "
-        "= :sequence";
+        "SELECT " + kEventColumns + " FROM events WHERE tenant_id = :tenant AND sequence = :sequence";
     auto& q = prepare(lease, sql, [](auto& st, auto& b) {
-        st.exchange(soci::into(b.event.sequence));
-        st.exchange(soci::into(b.event.id));
-        st.exchange(soci::into(b.event.type));
-        st.exchange(soci::into(b.event.ts));
-        st.exchange(soci::into(b.event.workspace));
-        st.exchange(soci::into(b.event.lead_id));
-        st.exchange(soci::into(b.event.data));
+        into_event(st, b.event);
         st.exchange(soci::use(b.tenant, "tenant"));
         st.exchange(soci::use(b.offset, "sequence"));
     });

@@ -118,6 +118,19 @@ inline void into_activity_details(soci::statement& st, ActivityRow& r) {
     st.exchange(soci::into(r.data));
 }
 
+// An events row as the feed and the deliveries read it.
+inline const std::string kEventColumns = "sequence, id, type, ts, workspace, lead_id, data";
+
+inline void into_event(soci::statement& st, EventRow& r) {
+    st.exchange(soci::into(r.sequence));
+    st.exchange(soci::into(r.id));
+    st.exchange(soci::into(r.type));
+    st.exchange(soci::into(r.ts));
+    st.exchange(soci::into(r.workspace));
+    st.exchange(soci::into(r.lead_id));
+    st.exchange(soci::into(r.data));
+}
+
 inline const std::string kLeadColumns =
     "id, tenant_id, workspace, email, first_name, last_name, company, status, attributes, created_at, updated_at, "
     "version, do_not_contact";
@@ -887,9 +900,7 @@ class Steps {
     // A page of the feed: events after :after matching the query's filters, ascending,
     // limit + 1 of them (the last one says more follow).
     std::vector<EventRow> events_after(const ports::EventQuery& query, long long after) {
-        std::string sql =
-            "SELECT sequence, id, type, ts, workspace, lead_id, data FROM events WHERE tenant_id = :tenant AND "
-            "sequence > :after";
+        std::string sql = "SELECT " + kEventColumns + " FROM events WHERE tenant_id = :tenant AND sequence > :after";
         const std::size_t types = std::min(query.types.size(), std::size(domain::kEventTypes));
         if (types > 0) {
             sql += " AND type IN (";
@@ -899,13 +910,7 @@ class Steps {
         if (query.workspace) sql += " AND workspace = :workspace";
         sql += " ORDER BY sequence LIMIT :limit";
         auto& q = prepare(lease_, sql, [types, by_workspace = query.workspace.has_value()](auto& st, auto& b) {
-            st.exchange(soci::into(b.event.sequence));
-            st.exchange(soci::into(b.event.id));
-            st.exchange(soci::into(b.event.type));
-            st.exchange(soci::into(b.event.ts));
-            st.exchange(soci::into(b.event.workspace));
-            st.exchange(soci::into(b.event.lead_id));
-            st.exchange(soci::into(b.event.data));
+            into_event(st, b.event);
             st.exchange(soci::use(b.tenant, "tenant"));
             st.exchange(soci::use(b.offset, "after"));
             for (std::size_t i = 0; i < types; ++i) st.exchange(soci::use(b.types[i], "type" + std::to_string(i)));

@@ -48,6 +48,24 @@ void pagination(Writer& w, const ports::Page& page, const std::optional<std::str
     w.EndObject();
 }
 
+// "pagination" of a list walked by cursor only: {["total",] "limit", "has_more", "next_cursor"}.
+void cursor_pagination(Writer& w, std::optional<std::int64_t> total, std::int64_t limit, bool has_more,
+                       const std::optional<std::string>& next_cursor) {
+    key(w, "pagination");
+    w.StartObject();
+    if (total) {
+        key(w, "total");
+        w.Int64(*total);
+    }
+    key(w, "limit");
+    w.Int64(limit);
+    key(w, "has_more");
+    w.Bool(has_more);
+    key(w, "next_cursor");
+    optional_string(w, next_cursor);
+    w.EndObject();
+}
+
 // {"success": true, "data": <body(w)>, ...tail(w)}
 template <class Data, class Tail>
 std::string envelope(Data&& data, Tail&& tail) {
@@ -151,19 +169,7 @@ std::string suppression_list(const ports::SuppressionList& list, const std::opti
             for (const auto& entry : list.items) suppression_entry(w, entry);
             w.EndArray();
         },
-        [&](Writer& w) {
-            key(w, "pagination");
-            w.StartObject();
-            key(w, "total");
-            w.Int64(list.total);
-            key(w, "limit");
-            w.Int64(list.limit);
-            key(w, "has_more");
-            w.Bool(list.has_more);
-            key(w, "next_cursor");
-            optional_string(w, next_cursor);
-            w.EndObject();
-        });
+        [&](Writer& w) { cursor_pagination(w, list.total, list.limit, list.has_more, next_cursor); });
 }
 
 std::string event_feed(const ports::EventFeed& feed) {
@@ -265,17 +271,7 @@ std::string delivery_list(const ports::DeliveryList& list, const std::optional<s
             for (const auto& delivery : list.items) delivery_object(w, delivery);
             w.EndArray();
         },
-        [&](Writer& w) {
-            key(w, "pagination");
-            w.StartObject();
-            key(w, "limit");
-            w.Int64(list.limit);
-            key(w, "has_more");
-            w.Bool(list.has_more);
-            key(w, "next_cursor");
-            optional_string(w, next_cursor);
-            w.EndObject();
-        });
+        [&](Writer& w) { cursor_pagination(w, std::nullopt, list.limit, list.has_more, next_cursor); });
 }
 
 }  // namespace leads::adapters::http::encode

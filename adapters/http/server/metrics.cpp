@@ -212,7 +212,9 @@ std::string Metrics::render() const {
             }
             out += family.name;
             append_labels(out, {{family.label, label_value}});
-            out += " " + format_number(value) + "\n";
+            out.push_back(' ');
+            out += format_number(value);
+            out.push_back('\n');
         }
     }
     return out;
