@@ -94,6 +94,7 @@ struct Dialect {
     std::string lead_with_activity = {};
     // Inserts a transaction's events (Steps::record_events): binds :tenant, :first (the
     // first one's sequence; the others follow by position) and :rows (encode_event_rows).
+    // Empty (SQLite, in-process): one plain INSERT per event, as for a lone event anywhere.
     std::string insert_events = {};
     // Appended to the sub-select of due deliveries a worker claims (alias d): " FOR UPDATE
     // OF d SKIP LOCKED" on PostgreSQL, so concurrent workers claim different rows without

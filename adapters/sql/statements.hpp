@@ -833,16 +833,50 @@ class Steps {
             sequences.b.version = 0;
             if (!sequences.st.execute(true)) throw std::runtime_error("event_sequences returned no row");
             drain(sequences);
+            const long long first = sequences.b.version - static_cast<long long>(batch.size()) + 1;
+            if (batch.size() == 1 || dialect_.insert_events.empty()) {
+                // In-process (SQLite), or one row: a plain INSERT each, no JSON to write and parse.
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    insert_event(tenant, first + static_cast<long long>(i), batch[i]);
+                }
+                continue;
+            }
             auto& q = prepare(lease_, dialect_.insert_events, [](auto& st, auto& b) {
                 st.exchange(soci::use(b.tenant, "tenant"));
                 st.exchange(soci::use(b.offset, "first"));
                 st.exchange(soci::use(b.rows, "rows"));
             });
             q.b.tenant = tenant;
-            q.b.offset = sequences.b.version - static_cast<long long>(batch.size()) + 1;
+            q.b.offset = first;
             q.b.rows = encode_event_rows(batch);
             q.st.execute(true);
         }
+    }
+
+    void insert_event(const std::string& tenant, long long sequence, const ports::StoredEvent& event) {
+        static const std::string sql =
+            "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) VALUES (:tenant, "
+            ":sequence, :id, :type, :ts, :workspace, :lead_id, :data)";
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.event.sequence, "sequence"));
+            st.exchange(soci::use(b.event.id, "id"));
+            st.exchange(soci::use(b.event.type, "type"));
+            st.exchange(soci::use(b.event.ts, "ts"));
+            st.exchange(soci::use(b.event.workspace, "workspace"));
+            st.exchange(soci::use(b.event.lead_id, "lead_id"));
+            st.exchange(soci::use(b.event.data, "data"));
+        });
+        q.b.tenant = tenant;
+        EventRow& row = q.b.event;
+        row.sequence = sequence;
+        row.id = event.id.value();
+        row.type = std::string(domain::to_string(event.type));
+        row.ts = millis(event.timestamp);
+        row.workspace = event.workspace.value();
+        row.lead_id = event.lead_id.value();
+        row.data = event.data;
+        q.st.execute(true);
     }
 
     // Erasure (CONTRACT §8): every kept event about the lead keeps its place and loses its data.

@@ -217,11 +217,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .lock_suppressions = "",
         .lock_suppressions_shared = "",
         .insert_lead_and_activity = "",
-        .insert_events =
-            "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) SELECT :tenant, :first + "
-            "json_extract(value, '$.n'), json_extract(value, '$.id'), json_extract(value, '$.type'), "
-            "json_extract(value, '$.ts'), json_extract(value, '$.workspace'), json_extract(value, '$.lead_id'), "
-            "json_extract(value, '$.data') FROM json_each(:rows)",
+        .insert_events = "",
         .skip_locked = "",
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,

@@ -62,7 +62,7 @@ function startReceiver() {
       } catch (error) {
         receiver.bad.push(`${request.url} ${id}: ${error.message}`);
       }
-      const status = receiver.answer(id, n);
+      const status = receiver.answer(id, n, request.url);
       response.writeHead(status, status === 503 ? { "Retry-After": "1" } : {});
       response.end();
     });
@@ -184,11 +184,12 @@ async function signedBodies(service, receiver) {
 async function retriesAfter500s(service, receiver) {
   const tenant = tenantName("retry");
   const webhook = await newWebhook(service, receiver, tenant, { event_types: ["lead.created"] });
+  // Set before the event exists: the worker may deliver it at once.
+  const previous = receiver.answer;
+  receiver.answer = (id, n, url) => (url === "/" + tenant && n <= 2 ? 500 : previous(id, n, url));
   const created = await api(service, tenant, "POST", "/api/v1/tenant/leads", { workspace_slug: "acme", email: "r@x.com" });
   check(created.status === 201, "lead created");
   const [event] = await feed(service, tenant);
-  const previous = receiver.answer;
-  receiver.answer = (id, n) => (id === event.id && n <= 2 ? 500 : previous(id, n));
   await until("the third attempt answered 200", async () => {
     const list = await api(service, tenant, "GET", `/api/v1/tenant/webhooks/${webhook.id}/deliveries`);
     const [delivery] = list.body.data;
@@ -230,12 +231,43 @@ async function twoProcessesOnePostgres(databaseUrl, receiver) {
   const second = await startService(databaseUrl, { LEADS_WEBHOOK_CONCURRENCY: "4" });
   const tenant = tenantName("pair");
   await newWebhook(first, receiver, tenant);
-  for (let i = 0; i < 40; i++) {
-    const service = i % 2 === 0 ? first : second;
-    await api(service, tenant, "POST", "/api/v1/tenant/leads", { workspace_slug: "acme", email: `n${i}@x.com` });
+  // Both processes write at once (4 writers each) while a reader pages the feed with after
+  // through the second: it must see every event once, in sequence order (CONTRACT §8).
+  let writing = true;
+  const seen = [];
+  const reader = (async () => {
+    let after = 0;
+    for (;;) {
+      const done = !writing;
+      const page = await api(second, tenant, "GET", `/api/v1/tenant/events?after=${after}&limit=7`);
+      for (const event of page.body.data) seen.push(event);
+      after = page.body.pagination.next_after;
+      if (done && !page.body.pagination.has_more) break;
+    }
+  })();
+  const writers = [];
+  for (let w = 0; w < 8; w++) {
+    const service = w % 2 === 0 ? first : second;
+    writers.push((async () => {
+      for (let i = 0; i < 5; i++) {
+        const created = await api(service, tenant, "POST", "/api/v1/tenant/leads", {
+          workspace_slug: "acme",
+          email: `w${w}-${i}@x.com`,
+        });
+        check(created.status === 201, "lead created: " + created.status);
+      }
+    })());
   }
+  await Promise.all(writers);
+  writing = false;
+  await reader;
   const events = await feed(first, tenant);
   check(events.length === 40, `40 events, got ${events.length}`);
+  check(
+    JSON.stringify(seen.map((e) => e.sequence)) === JSON.stringify(events.map((e, i) => i + 1)),
+    "the live reader saw sequences 1..40 once each, in order: " + seen.map((e) => e.sequence).join(","),
+  );
+  check(seen.every((e, i) => e.id === events[i].id), "the live reader saw the same events as the final feed");
   await until("every event delivered", () => events.every((e) => receiver.verified.has(e.id)));
   await sleep(2000); // any duplicate attempt would have arrived by now
   for (const event of events) {
