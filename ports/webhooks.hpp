@@ -67,8 +67,9 @@ struct DeliveryPage {
 // A pending delivery a worker claimed: what one attempt needs.
 struct ClaimedDelivery {
     Webhook webhook;
-    StoredEvent event;  // as stored now: its data erased once the lead is deleted
-    int attempts = 0;   // made before this one
+    StoredEvent event;                     // as stored now: its data erased once the lead is deleted
+    int attempts = 0;                      // made before this one
+    domain::Timestamp claimed_until = {};  // the claim's end: names this claim in its outcome
 };
 
 // What an attempt decided (domain::next_delivery_step), for finish_delivery.
@@ -83,6 +84,9 @@ struct DeliveryOutcome {
     std::optional<domain::Timestamp> next_attempt_at;  // Pending: when to try again
     bool disable_webhook = false;                      // the receiver answered 410
     domain::Timestamp at;
+    // The claim it answers (ClaimedDelivery::claimed_until): an outcome whose claim expired
+    // and was taken by another worker is not recorded (that worker's attempt will be).
+    domain::Timestamp claimed_until = {};
 };
 
 struct DeliveryBacklog {
@@ -91,6 +95,9 @@ struct DeliveryBacklog {
 };
 
 using WebhookChange = std::function<domain::Result<void>(Webhook&)>;
+
+// last_error of the pending deliveries failed when their endpoint answered 410.
+inline constexpr std::string_view kEndpointGone = "the endpoint answered 410 Gone and was disabled";
 
 class WebhookRepository {
   public:
@@ -125,7 +132,13 @@ class WebhookRepository {
     virtual domain::Result<std::vector<ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
                                                                           domain::Timestamp claim_until,
                                                                           std::int64_t limit) = 0;
-    // Records an attempt's outcome and releases the claim (and disables the endpoint on 410).
+    // The event of a delivery as stored right now (its data erased once the lead is
+    // deleted); nullopt when it is no longer kept. Read just before each attempt, so an
+    // erasure after the claim still reaches it.
+    virtual domain::Result<std::optional<StoredEvent>> delivery_event(const domain::TenantId& tenant,
+                                                                      std::int64_t sequence) = 0;
+    // Records an attempt's outcome and releases the claim, unless the claim is no longer the
+    // outcome's; on 410 disables the endpoint and fails its other pending deliveries.
     virtual domain::Result<void> finish_delivery(const DeliveryOutcome& outcome) = 0;
     virtual domain::Result<DeliveryBacklog> delivery_backlog() = 0;
 };

@@ -819,9 +819,17 @@ Result<std::vector<ports::ClaimedDelivery>> InMemoryLeadRepository::claim_delive
             continue;
         }
         entry->claimed_until = claim_until;
-        claimed.push_back(ports::ClaimedDelivery{webhook, *event, entry->delivery.attempts});
+        claimed.push_back(ports::ClaimedDelivery{webhook, *event, entry->delivery.attempts, claim_until});
     }
     return claimed;
+}
+
+Result<std::optional<ports::StoredEvent>> InMemoryLeadRepository::delivery_event(const domain::TenantId& tenant,
+                                                                                 std::int64_t sequence) {
+    std::shared_lock lock(mutex_);
+    const ports::StoredEvent* event = state_->store.event(tenant.value(), sequence);
+    if (event == nullptr) return std::optional<ports::StoredEvent>{};
+    return std::optional<ports::StoredEvent>{*event};
 }
 
 Result<void> InMemoryLeadRepository::finish_delivery(const ports::DeliveryOutcome& outcome) {
@@ -830,6 +838,10 @@ Result<void> InMemoryLeadRepository::finish_delivery(const ports::DeliveryOutcom
     const auto found =
         store.deliveries.find(DeliveryKey{outcome.tenant.value(), outcome.webhook_id.value(), outcome.sequence});
     if (found == store.deliveries.end()) return {};  // its endpoint was deleted meanwhile
+    if (found->second.claimed_until != outcome.claimed_until ||
+        found->second.delivery.state != domain::DeliveryState::Pending) {
+        return {};  // the claim expired and is another worker's now
+    }
     ports::WebhookDelivery& delivery = found->second.delivery;
     delivery.state = outcome.state;
     delivery.attempts = outcome.attempts;
@@ -844,6 +856,17 @@ Result<void> InMemoryLeadRepository::finish_delivery(const ports::DeliveryOutcom
             webhook->second.webhook.enabled = false;
             webhook->second.webhook.updated_at = outcome.at;
         }
+        // The receiver is gone: its other pending deliveries will not be attempted.
+        const std::string tenant = outcome.tenant.value(), id = outcome.webhook_id.value();
+        for (auto it = store.deliveries.lower_bound(DeliveryKey{tenant, id, 0});
+             it != store.deliveries.end() && std::get<0>(it->first) == tenant && std::get<1>(it->first) == id; ++it) {
+            auto& other = it->second.delivery;
+            if (other.state != domain::DeliveryState::Pending) continue;
+            other.state = domain::DeliveryState::Failed;
+            other.next_attempt_at.reset();
+            other.last_error = std::string(ports::kEndpointGone);
+            other.updated_at = outcome.at;
+        }
     }
     return {};
 }
@@ -853,6 +876,8 @@ Result<ports::DeliveryBacklog> InMemoryLeadRepository::delivery_backlog() {
     ports::DeliveryBacklog backlog;
     for (const auto& [key, entry] : state_->store.deliveries) {
         if (entry.delivery.state != domain::DeliveryState::Pending) continue;
+        const auto webhook = state_->store.webhooks.find(WebhookKey{std::get<0>(key), std::get<1>(key)});
+        if (webhook == state_->store.webhooks.end() || !webhook->second.webhook.enabled) continue;
         ++backlog.pending;
         if (!backlog.oldest_pending || entry.delivery.created_at < *backlog.oldest_pending) {
             backlog.oldest_pending = entry.delivery.created_at;

@@ -146,6 +146,8 @@ class SqlLeadRepository final : public ports::Repository {
     domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
                                                                          domain::Timestamp claim_until,
                                                                          std::int64_t limit) override;
+    domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId& tenant,
+                                                                     std::int64_t sequence) override;
     domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override;
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override;
 

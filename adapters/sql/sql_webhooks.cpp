@@ -124,7 +124,8 @@ void record_outcome(Lease& lease, const DeliveryRow& row) {
     static const std::string sql =
         "UPDATE webhook_deliveries SET state = :state, attempts = :attempts, next_attempt_at = :next_attempt_at, "
         "claimed_until = 0, last_status_code = :last_status_code, last_error = :last_error, updated_at = "
-        ":updated_at WHERE tenant_id = :tenant AND webhook_id = :webhook_id AND sequence = :sequence";
+        ":updated_at WHERE tenant_id = :tenant AND webhook_id = :webhook_id AND sequence = :sequence AND "
+        "claimed_until = :claimed_until AND state = 'pending'";
     auto& q = prepare(lease, sql, [](auto& st, auto& b) {
         auto& r = b.delivery;
         st.exchange(soci::use(r.state, "state"));
@@ -136,6 +137,7 @@ void record_outcome(Lease& lease, const DeliveryRow& row) {
         st.exchange(soci::use(r.tenant, "tenant"));
         st.exchange(soci::use(r.webhook_id, "webhook_id"));
         st.exchange(soci::use(r.sequence, "sequence"));
+        st.exchange(soci::use(r.claimed_until, "claimed_until"));
     });
     q.b.delivery = row;
     q.st.execute(true);
@@ -371,7 +373,7 @@ Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(
                 auto event = event_at(lease, row.tenant, row.sequence);
                 if (!event) return std::optional<ports::ClaimedDelivery>{};
                 return std::optional<ports::ClaimedDelivery>{
-                    ports::ClaimedDelivery{std::move(webhook).value(), std::move(*event), row.attempts}};
+                    ports::ClaimedDelivery{std::move(webhook).value(), std::move(*event), row.attempts, claim_until}};
             });
         if (!loaded) return loaded.error();
         if (*loaded) {
@@ -395,6 +397,14 @@ Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(
     return deliveries;
 }
 
+Result<std::optional<ports::StoredEvent>> SqlLeadRepository::delivery_event(const domain::TenantId& tenant,
+                                                                            std::int64_t sequence) {
+    return run<std::optional<ports::StoredEvent>>(Access::Read,
+                                                  [&](Lease& lease) -> Result<std::optional<ports::StoredEvent>> {
+                                                      return event_at(lease, tenant.value(), sequence);
+                                                  });
+}
+
 Result<void> SqlLeadRepository::finish_delivery(const ports::DeliveryOutcome& outcome) {
     DeliveryRow row;
     row.tenant = outcome.tenant.value();
@@ -408,6 +418,7 @@ Result<void> SqlLeadRepository::finish_delivery(const ports::DeliveryOutcome& ou
     row.last_status_code = outcome.status_code.value_or(0);
     set_optional(row.last_error, row.last_error_ind, outcome.error);
     row.updated_at = millis(outcome.at);
+    row.claimed_until = millis(outcome.claimed_until);
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         lease.begin(dialect_.begin_write);
         record_outcome(lease, row);
@@ -422,6 +433,19 @@ Result<void> SqlLeadRepository::finish_delivery(const ports::DeliveryOutcome& ou
             q.b.tenant = row.tenant;
             q.b.id = row.webhook_id;
             q.st.execute(true);
+            // The receiver is gone: its other pending deliveries will not be attempted.
+            static const std::string gone =
+                "UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, last_error = '" +
+                std::string(ports::kEndpointGone) +
+                "', updated_at = :at WHERE tenant_id = :tenant AND webhook_id = :id AND state = 'pending'";
+            auto& others = prepare(lease, gone, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.at, "at"));
+                bind_tenant_id(st, b);
+            });
+            others.b.at = row.updated_at;
+            others.b.tenant = row.tenant;
+            others.b.id = row.webhook_id;
+            others.st.execute(true);
         }
         lease.commit();
         return {};
@@ -431,8 +455,9 @@ Result<void> SqlLeadRepository::finish_delivery(const ports::DeliveryOutcome& ou
 Result<ports::DeliveryBacklog> SqlLeadRepository::delivery_backlog() {
     return run<ports::DeliveryBacklog>(Access::Read, [&](Lease& lease) -> Result<ports::DeliveryBacklog> {
         static const std::string sql =
-            "/* worker, all tenants */ SELECT COUNT(*), COALESCE(MIN(created_at), -1) FROM webhook_deliveries WHERE "
-            "state = 'pending'";
+            "/* worker, all tenants */ SELECT COUNT(*), COALESCE(MIN(d.created_at), -1) FROM webhook_deliveries d JOIN "
+            "webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id WHERE d.state = 'pending' AND w.enabled = "
+            "1";
         auto& q = prepare(lease, sql, [](auto& st, auto& b) {
             st.exchange(soci::into(b.count));
             st.exchange(soci::into(b.at));

@@ -223,7 +223,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
             }
             if (reason && !options_.allow_private) {
                 if (refusal.empty())
-                    refusal = "refused to connect to " + address.to_string() + ": " + std::string(*reason);
+                    // The host as given, not the address: a tenant must not map the network.
+                    refusal = "refused to connect to " + host_ + ": it resolves to a " + std::string(*reason);
                 continue;
             }
             allowed.push_back(endpoint);

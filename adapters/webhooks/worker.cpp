@@ -276,10 +276,13 @@ std::optional<Job> DeliveryWorker::State::take_runnable() {
 void DeliveryWorker::State::attempt(const ports::ClaimedDelivery& claimed) {
     try {
         const ports::Webhook& webhook = claimed.webhook;
-        const ports::StoredEvent& event = claimed.event;
+        ports::StoredEvent event = claimed.event;
         const domain::Timestamp sent_at = clock.now();
         AttemptResult result;
         try {
+            // As stored now: a lead deleted since the claim goes out erased (CONTRACT §8).
+            auto current = repository.delivery_event(webhook.tenant, event.sequence);
+            if (current && *current) event = std::move(**current);
             std::string body = wire::event_json(event);
             std::vector<std::string> keys;
             for (const std::string& secret : ports::signing_secrets(webhook, sent_at)) {
@@ -320,7 +323,8 @@ void DeliveryWorker::State::attempt(const ports::ClaimedDelivery& claimed) {
                                        .error = attempt_error(result),
                                        .next_attempt_at = std::nullopt,
                                        .disable_webhook = step.disable_endpoint,
-                                       .at = finished_at};
+                                       .at = finished_at,
+                                       .claimed_until = claimed.claimed_until};
         if (step.state == domain::DeliveryState::Pending) {
             outcome.next_attempt_at = finished_at + step.retry_in.value_or(milliseconds(0));
         }

@@ -66,7 +66,8 @@ std::vector<ports::ClaimedDelivery> claim_own(ports::Repository& repository, con
                                                                          .error = std::nullopt,
                                                                          .next_attempt_at = at,
                                                                          .disable_webhook = false,
-                                                                         .at = at}));
+                                                                         .at = at,
+                                                                         .claimed_until = claimed.claimed_until}));
         }
     }
     return own;
@@ -209,6 +210,21 @@ TEST_CASE("webhooks: a claimed delivery is not claimed again until its claim exp
     const auto again = claim_own(*repository, tenant, t + std::chrono::seconds(31), t + std::chrono::seconds(60));
     REQUIRE(again.size() == 1);
 
+    // The first worker's late outcome is not recorded: the claim is the second one's now.
+    require_ok(repository->finish_delivery(ports::DeliveryOutcome{.tenant = tenant,
+                                                                  .webhook_id = webhook.id,
+                                                                  .sequence = first[0].event.sequence,
+                                                                  .state = DeliveryState::Succeeded,
+                                                                  .attempts = 1,
+                                                                  .status_code = 200,
+                                                                  .error = std::nullopt,
+                                                                  .next_attempt_at = std::nullopt,
+                                                                  .disable_webhook = false,
+                                                                  .at = t + std::chrono::seconds(31),
+                                                                  .claimed_until = first[0].claimed_until}));
+    CHECK(deliveries_of(*repository, webhook)[0].state == DeliveryState::Pending);
+    CHECK(deliveries_of(*repository, webhook)[0].attempts == 0);
+
     // A 500: retried later.
     require_ok(repository->finish_delivery(ports::DeliveryOutcome{.tenant = tenant,
                                                                   .webhook_id = webhook.id,
@@ -219,7 +235,8 @@ TEST_CASE("webhooks: a claimed delivery is not claimed again until its claim exp
                                                                   .error = "the receiver answered 500",
                                                                   .next_attempt_at = t + std::chrono::seconds(40),
                                                                   .disable_webhook = false,
-                                                                  .at = t + std::chrono::seconds(32)}));
+                                                                  .at = t + std::chrono::seconds(32),
+                                                                  .claimed_until = again[0].claimed_until}));
     auto listed = deliveries_of(*repository, webhook);
     REQUIRE(listed.size() == 1);
     CHECK(listed[0].attempts == 1);
@@ -235,8 +252,12 @@ TEST_CASE("webhooks: a claimed delivery is not claimed again until its claim exp
     REQUIRE(retry.size() == 1);
     CHECK(retry[0].attempts == 1);
     CHECK(retry[0].event.data == ports::kErasedEventData);
+    // More pending meanwhile: jane's lead.deleted, john's lead.created.
+    add_lead(*repository, tenant, slug("acme"), {.email = "john@example.com"});
+    value_of(repository->fan_out(t + std::chrono::seconds(41), 1000));
+    REQUIRE(deliveries_of(*repository, webhook).size() == 3);
 
-    // 410: failed, and the endpoint disabled.
+    // 410: failed, the endpoint disabled, and its other pending deliveries failed with it.
     require_ok(repository->finish_delivery(ports::DeliveryOutcome{.tenant = tenant,
                                                                   .webhook_id = webhook.id,
                                                                   .sequence = retry[0].event.sequence,
@@ -246,11 +267,18 @@ TEST_CASE("webhooks: a claimed delivery is not claimed again until its claim exp
                                                                   .error = std::nullopt,
                                                                   .next_attempt_at = std::nullopt,
                                                                   .disable_webhook = true,
-                                                                  .at = t + std::chrono::seconds(42)}));
+                                                                  .at = t + std::chrono::seconds(42),
+                                                                  .claimed_until = retry[0].claimed_until}));
     CHECK_FALSE(value_of(repository->find_webhook(tenant, webhook.id)).enabled);
     listed = deliveries_of(*repository, webhook);
-    CHECK(listed[0].state == DeliveryState::Failed);
-    CHECK_FALSE(listed[0].next_attempt_at);
+    REQUIRE(listed.size() == 3);
+    for (const auto& delivery : listed) {
+        CHECK(delivery.state == DeliveryState::Failed);
+        CHECK_FALSE(delivery.next_attempt_at);
+    }
+    CHECK(listed[0].last_error == std::string(ports::kEndpointGone));
+    CHECK(listed[1].last_error == std::string(ports::kEndpointGone));
+    CHECK(listed[2].last_status_code == 410);
 }
 
 TEST_CASE("webhooks: deliveries page newest first; removing the endpoint removes them", "[contract][webhooks]") {

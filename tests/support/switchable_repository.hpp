@@ -100,6 +100,11 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.claim_deliveries(now, claim_until, limit);
     }
+    domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId& tenant,
+                                                                     std::int64_t sequence) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.delivery_event(tenant, sequence);
+    }
     domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override {
         if (down) return domain::Error::unavailable("down");
         return inner_.finish_delivery(outcome);

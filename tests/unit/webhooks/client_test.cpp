@@ -196,7 +196,7 @@ TEST_CASE("loopback and http are refused before connecting unless allowed", "[we
     options.allow_private = false;
     const auto refused = webhooks::attempt_delivery({.url = receiver.url(), .body = "{}", .headers = {}}, options);
     CHECK_FALSE(refused.status);
-    CHECK(refused.error == "refused to connect to 127.0.0.1: loopback address");
+    CHECK(refused.error == "refused to connect to 127.0.0.1: it resolves to a loopback address");
     // A name that resolves to loopback is refused the same way: the check is on the address.
     const auto by_name =
         webhooks::attempt_delivery({.url = "http://localhost:" + receiver.url().substr(receiver.url().rfind(':') + 1),

@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -203,6 +204,24 @@ class FakeRepository final : public ports::WebhookRepository {
 
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override { return unused(); }
 
+    // The event as stored now: erase() rewrites it after it was claimed.
+    domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId&,
+                                                                     std::int64_t sequence) override {
+        std::lock_guard lock(mutex_);
+        for (const Delivery& delivery : deliveries_) {
+            if (delivery.event.sequence == sequence) {
+                auto event = delivery.event;
+                if (erased_.contains(sequence)) event.data = std::string(ports::kErasedEventData);
+                return std::optional<ports::StoredEvent>{event};
+            }
+        }
+        return std::optional<ports::StoredEvent>{};
+    }
+    void erase_after_claim(std::int64_t sequence) {
+        std::lock_guard lock(mutex_);
+        erased_.insert(sequence);
+    }
+
   private:
     static domain::Error unused() { return domain::Error::internal("not used by the worker"); }
 
@@ -210,6 +229,7 @@ class FakeRepository final : public ports::WebhookRepository {
     std::map<std::string, ports::Webhook> webhooks_;
     std::vector<Delivery> deliveries_;
     std::vector<ports::DeliveryOutcome> outcomes_;
+    std::set<std::int64_t> erased_;  // erased after the claim was taken
     std::atomic<int> fan_outs_{0};
 };
 
@@ -408,6 +428,26 @@ TEST_CASE("a 2xx answer: the event is POSTed as the feed lists it, signed, and t
     // Done: nothing is due any more.
     CHECK(worker.run_once() == 0);
     CHECK(receiver.requests().size() == 1);
+}
+
+TEST_CASE("a lead erased after the claim is sent erased: the event is read again just before the attempt",
+          "[webhooks][worker]") {
+    Receiver receiver(answer(204));
+    FakeRepository repository;
+    FakeClock clock;
+    const ports::Webhook webhook = make_webhook(receiver.url());
+    const ports::StoredEvent event = make_event(7);
+    repository.add_webhook(webhook);
+    repository.add_delivery(webhook, event);
+    repository.erase_after_claim(7);  // the claim still carries the lead; storage no longer does
+    webhooks::DeliveryWorker worker(repository, clock, test_options());
+    CHECK(worker.run_once() == 1);
+    const auto requests = receiver.requests();
+    REQUIRE(requests.size() == 1);
+    ports::StoredEvent erased = event;
+    erased.data = std::string(ports::kErasedEventData);
+    CHECK(requests[0].body == leads::adapters::wire::event_json(erased));
+    CHECK(requests[0].body.find(R"("data":{"erased":true})") != std::string::npos);
 }
 
 TEST_CASE("after a rotation both secrets sign until the previous one expires", "[webhooks][worker]") {
