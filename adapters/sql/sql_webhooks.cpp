@@ -50,6 +50,20 @@ const std::string kDeliveryColumns =
     "tenant_id, webhook_id, sequence, event_id, state, attempts, next_attempt_at, claimed_until, last_status_code, "
     "last_error, created_at, updated_at";
 
+// kDeliveryColumns of the webhook_deliveries table itself, where another relation has
+// columns of the same names.
+std::string qualified_delivery_columns() {
+    std::string out;
+    std::string_view rest = kDeliveryColumns;
+    while (!rest.empty()) {
+        const std::size_t comma = rest.find(", ");
+        out.append(out.empty() ? "" : ", ").append("webhook_deliveries.").append(rest.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 2);
+    }
+    return out;
+}
+
 void into_delivery(soci::statement& st, DeliveryRow& r) {
     st.exchange(soci::into(r.tenant));
     st.exchange(soci::into(r.webhook_id));
@@ -342,12 +356,17 @@ Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(
     std::vector<DeliveryRow> claimed_rows;
     auto claimed = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         const std::string sql =
-            "/* worker, all tenants */ UPDATE webhook_deliveries SET claimed_until = :until WHERE (tenant_id, "
-            "webhook_id, sequence) IN (SELECT d.tenant_id, d.webhook_id, d.sequence FROM webhook_deliveries d JOIN "
-            "webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id WHERE d.state = 'pending' AND "
-            "d.next_attempt_at <= :due AND d.claimed_until <= :free AND w.enabled = 1 ORDER BY d.next_attempt_at "
-            "LIMIT :limit" +
-            dialect_.skip_locked + ") RETURNING " + kDeliveryColumns;
+            // The due rows picked (and, on PostgreSQL, locked) once, whatever the plan: a
+            // materialised sub-select, then the update of exactly those.
+            "/* worker, all tenants */ WITH c AS MATERIALIZED (SELECT d.tenant_id, d.webhook_id, d.sequence FROM "
+            "webhook_deliveries d JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id WHERE d.state = "
+            "'pending' AND d.next_attempt_at <= :due AND d.claimed_until <= :free AND w.enabled = 1 ORDER BY "
+            "d.next_attempt_at LIMIT :limit" +
+            dialect_.skip_locked +
+            ") UPDATE webhook_deliveries SET claimed_until = :until FROM c WHERE webhook_deliveries.tenant_id = "
+            "c.tenant_id AND webhook_deliveries.webhook_id = c.webhook_id AND webhook_deliveries.sequence = c.sequence "
+            "RETURNING " +
+            qualified_delivery_columns();
         auto& q = prepare(lease, sql, [](auto& st, auto& b) {
             into_delivery(st, b.delivery);
             st.exchange(soci::use(b.at, "until"));
