@@ -218,9 +218,10 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "id DESC LIMIT :limit) a ON true ORDER BY a.ts DESC, a.id DESC",
         .insert_events =
             "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) SELECT CAST(:tenant AS "
-            "TEXT), CAST(:first AS BIGINT) + r.n, r.id, r.type, r.ts, r.workspace, r.lead_id, r.data FROM "
-            "json_to_recordset(CAST(:rows AS JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, "
-            "lead_id TEXT, data TEXT)",
+            "TEXT), NULL, r.id, r.type, r.ts, r.workspace, r.lead_id, r.data FROM json_to_recordset(CAST(:rows AS "
+            "JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, lead_id TEXT, data TEXT) ORDER BY "
+            "r.n",
+        .number_after_commit = true,
         .skip_locked = " FOR UPDATE OF d SKIP LOCKED",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},

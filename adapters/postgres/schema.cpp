@@ -284,6 +284,22 @@ const sql::Migration kWebhooks{
     },
 };
 
+// Events numbered after their change commits (docs/events.md): a change inserts its events
+// with sequence NULL and touches no shared row, so one tenant's writers no longer commit
+// one at a time; the numbering (Steps::number_events) fills sequence in later. The key is
+// the event id, the sequence a unique key of its own once set.
+const sql::Migration kEventsNumberedAfterCommit{
+    13,
+    "events numbered after commit",
+    {
+        "ALTER TABLE events DROP CONSTRAINT events_pkey",
+        "ALTER TABLE events ALTER COLUMN sequence DROP NOT NULL",
+        "ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (tenant_id, id)",
+        "CREATE UNIQUE INDEX events_sequence ON events (tenant_id, sequence)",
+        "CREATE INDEX events_unnumbered ON events (tenant_id, id) WHERE sequence IS NULL",
+    },
+};
+
 const sql::Migration kAll[] = {kInitial,
                                kLeadForeignKey,
                                kSuppressions,
@@ -295,7 +311,8 @@ const sql::Migration kAll[] = {kInitial,
                                kTenantExpiry,
                                kShardedCounts,
                                kEvents,
-                               kWebhooks};
+                               kWebhooks,
+                               kEventsNumberedAfterCommit};
 
 }  // namespace
 

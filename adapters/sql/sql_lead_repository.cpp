@@ -882,7 +882,17 @@ Result<void> SqlLeadRepository::drop_expired_events(const domain::TenantId& tena
     });
 }
 
+Result<void> SqlLeadRepository::number_events(const std::string& tenant) {
+    if (!dialect_.number_after_commit) return {};
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        Steps(lease, dialect_).number_events(tenant);
+        return {};
+    });
+}
+
 Result<ports::EventPage> SqlLeadRepository::events(const ports::EventQuery& query) {
+    // What has committed is numbered first: the page shows numbered events only.
+    if (auto numbered = number_events(query.tenant.value()); !numbered) return numbered.error();
     // Cheap when nothing has expired: one index probe of the oldest event.
     bool expired_kept = false;
     auto probed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {

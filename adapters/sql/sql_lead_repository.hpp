@@ -92,10 +92,14 @@ struct Dialect {
     // :limit. One statement is one snapshot, so no transaction. Empty: three statements in
     // a read transaction (SQLite, in-process, where round trips cost nothing).
     std::string lead_with_activity = {};
-    // Inserts a transaction's events (Steps::record_events): binds :tenant, :first (the
-    // first one's sequence; the others follow by position) and :rows (encode_event_rows).
-    // Empty (SQLite, in-process): one plain INSERT per event, as for a lone event anywhere.
+    // Inserts a change's events unnumbered (number_after_commit), many per statement: binds
+    // :tenant and :rows (encode_event_rows). Empty: a prepared INSERT each (SQLite).
     std::string insert_events = {};
+    // Events are numbered after their change commits (PostgreSQL): a change inserts them
+    // with sequence NULL, touching no shared row, and number_events gives the committed
+    // ones of a tenant the next numbers. Otherwise (SQLite, one writer at a time) a change
+    // numbers its own events.
+    bool number_after_commit = false;
     // Appended to the sub-select of due deliveries a worker claims (alias d): " FOR UPDATE
     // OF d SKIP LOCKED" on PostgreSQL, so concurrent workers claim different rows without
     // waiting; empty on SQLite (one writer at a time already).
@@ -185,6 +189,8 @@ class SqlLeadRepository final : public ports::Repository {
     void reload_trigram_rows(SessionPool::Lease& lease, TrigramRows& counts, const std::string& tenant);
     // The change's events, stamped now with fresh ids and rendered (Steps::record_events numbers them).
     std::vector<ports::StoredEvent> stamp(const std::vector<domain::ChangeEvent>& events);
+    // Dialect::number_after_commit: numbers the tenant's committed events (Steps::number_events).
+    domain::Result<void> number_events(const std::string& tenant);
     // Retention: drops the tenant's events older than before, oldest first, a bounded batch.
     domain::Result<void> drop_expired_events(const domain::TenantId& tenant, domain::Timestamp before);
 

@@ -163,6 +163,8 @@ using domain::Result;
 
 Result<void> SqlLeadRepository::insert_webhook(const ports::Webhook& webhook) {
     WebhookRow row = to_row(webhook);
+    // Its position is the last number given: what committed before it is numbered first.
+    if (auto numbered = number_events(row.tenant); !numbered) return numbered;
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);
@@ -211,6 +213,7 @@ Result<std::vector<ports::Webhook>> SqlLeadRepository::list_webhooks(const domai
 
 Result<ports::Webhook> SqlLeadRepository::update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
                                                          const ports::WebhookChange& change) {
+    if (auto numbered = number_events(tenant.value()); !numbered) return numbered.error();
     return run<ports::Webhook>(Access::Write, [&](Lease& lease) -> Result<ports::Webhook> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);
@@ -283,6 +286,26 @@ Result<ports::DeliveryPage> SqlLeadRepository::list_deliveries(const domain::Ten
 }
 
 Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int64_t limit) {
+    if (dialect_.number_after_commit) {
+        // The tenants with committed events not yet numbered, numbered first.
+        std::vector<std::string> tenants;
+        auto listed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
+            auto& q = prepare(lease,
+                              "/* worker, all tenants */ SELECT DISTINCT tenant_id FROM events WHERE sequence IS "
+                              "NULL LIMIT 1000",
+                              [](auto& st, auto& b) { st.exchange(soci::into(b.tenant)); });
+            if (q.st.execute(true)) {
+                do {
+                    tenants.push_back(q.b.tenant);
+                } while (q.st.fetch());
+            }
+            return {};
+        });
+        if (!listed) return listed.error();
+        for (const auto& tenant : tenants) {
+            if (auto numbered = number_events(tenant); !numbered) return numbered.error();
+        }
+    }
     // The endpoints behind their tenant's events (every tenant: the worker's one statement
     // that names none, docs/scaling.md); then each one in its own transaction.
     std::vector<std::pair<std::string, std::string>> behind;

@@ -816,6 +816,23 @@ class Steps {
     // sequences follow commit order, and a tenant's writers queue only for their commit.
     void record_events(const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
         if (events.empty()) return;
+        if (dialect_.number_after_commit) {
+            // Unnumbered: number_events numbers them once committed (no shared row here).
+            for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
+                const std::size_t end = std::min(events.size(), start + kEventBatchRows);
+                const std::vector<ports::StoredEvent> batch(events.begin() + static_cast<std::ptrdiff_t>(start),
+                                                            events.begin() + static_cast<std::ptrdiff_t>(end));
+                auto& q = prepare(lease_, dialect_.insert_events, [](auto& st, auto& b) {
+                    st.exchange(soci::use(b.tenant, "tenant"));
+                    st.exchange(soci::use(b.rows, "rows"));
+                });
+                q.b.tenant = tenant;
+                q.b.rows = encode_event_rows(batch);
+                q.st.execute(true);
+            }
+            return;
+        }
+        // Numbered here (one writer at a time): the tenant's sequence row moves by their count.
         static const std::string take =
             "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, :count) ON CONFLICT (tenant_id) DO "
             "UPDATE SET last = event_sequences.last + excluded.last RETURNING last";
@@ -824,33 +841,14 @@ class Steps {
             st.exchange(soci::use(b.tenant, "tenant"));
             st.exchange(soci::use(b.count, "count"));
         });
-        for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
-            const std::size_t end = std::min(events.size(), start + kEventBatchRows);
-            const std::vector<ports::StoredEvent> batch(events.begin() + static_cast<std::ptrdiff_t>(start),
-                                                        events.begin() + static_cast<std::ptrdiff_t>(end));
-            sequences.b.tenant = tenant;
-            sequences.b.count = static_cast<long long>(batch.size());
-            sequences.b.version = 0;
-            if (!sequences.st.execute(true)) throw std::runtime_error("event_sequences returned no row");
-            drain(sequences);
-            const long long first = sequences.b.version - static_cast<long long>(batch.size()) + 1;
-            if (batch.size() == 1 || dialect_.insert_events.empty()) {
-                // In-process (SQLite), or one row: a plain INSERT each, no JSON to write and parse.
-                for (std::size_t i = 0; i < batch.size(); ++i) {
-                    insert_event(tenant, first + static_cast<long long>(i), batch[i]);
-                }
-                continue;
-            }
-            auto& q = prepare(lease_, dialect_.insert_events, [](auto& st, auto& b) {
-                st.exchange(soci::use(b.tenant, "tenant"));
-                st.exchange(soci::use(b.offset, "first"));
-                st.exchange(soci::use(b.rows, "rows"));
-            });
-            q.b.tenant = tenant;
-            q.b.offset = first;
-            q.b.rows = encode_event_rows(batch);
-            q.st.execute(true);
-        }
+        sequences.b.tenant = tenant;
+        sequences.b.count = static_cast<long long>(events.size());
+        sequences.b.version = 0;
+        if (!sequences.st.execute(true)) throw std::runtime_error("event_sequences returned no row");
+        drain(sequences);
+        const long long first = sequences.b.version - static_cast<long long>(events.size()) + 1;
+        for (std::size_t i = 0; i < events.size(); ++i)
+            insert_event(tenant, first + static_cast<long long>(i), events[i]);
     }
 
     void insert_event(const std::string& tenant, long long sequence, const ports::StoredEvent& event) {
@@ -879,6 +877,52 @@ class Steps {
         q.st.execute(true);
     }
 
+    // Dialect::number_after_commit: gives the tenant's committed, unnumbered events the next
+    // numbers (in id order: a change's events keep their order), in its own transaction,
+    // under the tenant's event_sequences row lock (one numbering at a time per tenant). Only
+    // committed events are ever numbered, and numbers only grow: a reader paging with after
+    // sees every event once. Call outside any transaction.
+    void number_events(const std::string& tenant) {
+        lease_.begin(dialect_.begin_write);
+        auto& ensure = prepare(lease_,
+                               "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, 0) ON CONFLICT "
+                               "(tenant_id) DO NOTHING",
+                               [](auto& st, auto& b) { st.exchange(soci::use(b.tenant, "tenant")); });
+        ensure.b.tenant = tenant;
+        ensure.st.execute(true);
+        auto& locked = prepare(lease_, "SELECT last FROM event_sequences WHERE tenant_id = :tenant FOR UPDATE",
+                               [](auto& st, auto& b) {
+                                   st.exchange(soci::into(b.count));
+                                   st.exchange(soci::use(b.tenant, "tenant"));
+                               });
+        locked.b.tenant = tenant;
+        const long long last = single_count(locked);
+        static const std::string number =
+            "UPDATE events e SET sequence = CAST(:last AS BIGINT) + n.rn FROM (SELECT id, row_number() OVER (ORDER BY "
+            "id) AS rn FROM events WHERE tenant_id = :tenant AND sequence IS NULL ORDER BY id LIMIT 10000) n WHERE "
+            "e.tenant_id = :tenant_again AND e.id = n.id";
+        auto& q = prepare(lease_, number, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.version, "last"));
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.tenant, "tenant_again"));
+        });
+        q.b.version = last;
+        q.b.tenant = tenant;
+        q.st.execute(true);
+        const auto numbered = static_cast<long long>(q.st.get_affected_rows());
+        if (numbered > 0) {
+            auto& moved = prepare(lease_, "UPDATE event_sequences SET last = :last WHERE tenant_id = :tenant",
+                                  [](auto& st, auto& b) {
+                                      st.exchange(soci::use(b.version, "last"));
+                                      st.exchange(soci::use(b.tenant, "tenant"));
+                                  });
+            moved.b.version = last + numbered;
+            moved.b.tenant = tenant;
+            moved.st.execute(true);
+        }
+        lease_.commit();
+    }
+
     // Erasure (CONTRACT §8): every kept event about the lead keeps its place and loses its data.
     void erase_events(const std::string& tenant, const std::string& lead_id) {
         static const std::string sql = "UPDATE events SET data = '" + std::string(ports::kErasedEventData) +
@@ -892,7 +936,9 @@ class Steps {
     // The tenant's oldest kept events (sequence, ts), at most limit.
     std::vector<std::pair<long long, long long>> oldest_events(const std::string& tenant, long long limit) {
         static const std::string sql =
-            "SELECT sequence, ts FROM events WHERE tenant_id = :tenant ORDER BY sequence LIMIT :limit";
+            "SELECT sequence, ts FROM events WHERE tenant_id = :tenant AND sequence IS NOT NULL ORDER BY sequence "
+            "LIMIT "
+            ":limit";
         auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
             st.exchange(soci::into(b.event.sequence));
             st.exchange(soci::into(b.event.ts));

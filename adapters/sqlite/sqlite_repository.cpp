@@ -218,6 +218,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .lock_suppressions_shared = "",
         .insert_lead_and_activity = "",
         .insert_events = "",
+        .number_after_commit = false,
         .skip_locked = "",
         .serialize_writers = true,
         .writer_wait = options.busy_timeout,
