@@ -465,29 +465,24 @@ Result<void> SqlLeadRepository::finish_delivery(const ports::DeliveryOutcome& ou
         lease.begin(dialect_.begin_write);
         record_outcome(lease, row);
         if (outcome.disable_webhook) {
-            static const std::string sql =
+            // The endpoint disabled, and (the receiver is gone) its other pending deliveries
+            // failed: both bind :at, :tenant and :id.
+            static const std::string disable =
                 "UPDATE webhooks SET enabled = 0, updated_at = :at WHERE tenant_id = :tenant AND id = :id";
-            auto& q = prepare(lease, sql, [](auto& st, auto& b) {
-                st.exchange(soci::use(b.at, "at"));
-                bind_tenant_id(st, b);
-            });
-            q.b.at = row.updated_at;
-            q.b.tenant = row.tenant;
-            q.b.id = row.webhook_id;
-            q.st.execute(true);
-            // The receiver is gone: its other pending deliveries will not be attempted.
             static const std::string gone =
                 "UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, last_error = '" +
                 std::string(ports::kEndpointGone) +
                 "', updated_at = :at WHERE tenant_id = :tenant AND webhook_id = :id AND state = 'pending'";
-            auto& others = prepare(lease, gone, [](auto& st, auto& b) {
-                st.exchange(soci::use(b.at, "at"));
-                bind_tenant_id(st, b);
-            });
-            others.b.at = row.updated_at;
-            others.b.tenant = row.tenant;
-            others.b.id = row.webhook_id;
-            others.st.execute(true);
+            for (const std::string* sql : {&disable, &gone}) {
+                auto& q = prepare(lease, *sql, [](auto& st, auto& b) {
+                    st.exchange(soci::use(b.at, "at"));
+                    bind_tenant_id(st, b);
+                });
+                q.b.at = row.updated_at;
+                q.b.tenant = row.tenant;
+                q.b.id = row.webhook_id;
+                q.st.execute(true);
+            }
         }
         lease.commit();
         return {};

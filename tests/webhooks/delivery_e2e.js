@@ -204,6 +204,20 @@ async function retriesAfter500s(service, receiver) {
   receiver.answer = previous;
 }
 
+// A replica with LEADS_WEBHOOK_WORKER=false serves the API but delivers nothing.
+async function workerSwitchedOff(databaseUrl, receiver) {
+  const tenant = tenantName("quiet");
+  const service = await startService(databaseUrl, { LEADS_WEBHOOK_WORKER: "false" });
+  const webhook = await newWebhook(service, receiver, tenant);
+  await api(service, tenant, "POST", "/api/v1/tenant/leads", { workspace_slug: "acme", email: "q@x.com" });
+  const [event] = await feed(service, tenant);
+  await sleep(1500); // a worker would have delivered it several times over
+  check(!receiver.attempts.has(event.id), "no delivery from a replica whose worker is off");
+  const list = await api(service, tenant, "GET", `/api/v1/tenant/webhooks/${webhook.id}/deliveries`);
+  check(list.body.data.length === 0, "no delivery made by a replica whose worker is off");
+  await stopService(service);
+}
+
 async function restartLosesNothing(databaseUrl, receiver) {
   const tenant = tenantName("restart");
   let service = await startService(databaseUrl);
@@ -297,6 +311,7 @@ async function twoProcessesOnePostgres(databaseUrl, receiver) {
       } finally {
         await stopService(service);
       }
+      await workerSwitchedOff(databaseUrl, receiver);
       await restartLosesNothing(databaseUrl, receiver);
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "tests/support/random.hpp"
+#include "tests/unit/webhooks/loopback.hpp"
 
 namespace webhooks = leads::adapters::webhooks;
 
@@ -55,19 +56,7 @@ extern "C" int getaddrinfo(const char* name, const char* service, const addrinfo
 
 namespace {
 
-// A socket listening on 127.0.0.1 at a free port, which is set.
-int listen_on_loopback(int& port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    REQUIRE(::listen(fd, 8) == 0);
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    port = ntohs(address.sin_port);
-    return fd;
-}
+using leads::tests::listen_on_loopback;
 
 // Accepts connections on 127.0.0.1 until stopped; answers each request with `answer`
 // (nothing at all when it is empty), a byte at a time with `pause` between bytes when one is

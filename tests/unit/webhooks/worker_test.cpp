@@ -31,6 +31,7 @@
 #include "adapters/webhooks/signature.hpp"
 #include "adapters/wire/json_writer.hpp"
 #include "tests/support/random.hpp"
+#include "tests/unit/webhooks/loopback.hpp"
 
 namespace webhooks = leads::adapters::webhooks;
 namespace domain = leads::domain;
@@ -265,15 +266,7 @@ class Receiver {
   public:
     explicit Receiver(std::string answer, std::chrono::milliseconds hold = {})
         : answer_(std::move(answer)), hold_(hold) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        REQUIRE(::listen(fd_, 64) == 0);
-        socklen_t length = sizeof address;
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-        port_ = ntohs(address.sin_port);
+        fd_ = leads::tests::listen_on_loopback(port_, 64);
         thread_ = std::thread([this] { accept_all(); });
     }
     ~Receiver() {
@@ -602,17 +595,7 @@ TEST_CASE("a Retry-After longer than the scheduled delay is waited", "[webhooks]
 TEST_CASE("no answer (connection refused) is retried, with the client's error and no status", "[webhooks][worker]") {
     // A port that nothing listens on: bound to find a free one, then closed.
     int port = 0;
-    {
-        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        socklen_t length = sizeof address;
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-        port = ntohs(address.sin_port);
-        ::close(fd);
-    }
+    ::close(leads::tests::listen_on_loopback(port, 0));
     FakeRepository repository;
     FakeClock clock;
     const ports::Webhook webhook = make_webhook("http://127.0.0.1:" + std::to_string(port) + "/hook");
