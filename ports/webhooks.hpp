@@ -89,6 +89,28 @@ struct DeliveryOutcome {
     domain::Timestamp claimed_until = {};
 };
 
+// What a worker asks claim_deliveries for.
+struct ClaimRequest {
+    domain::Timestamp now;
+    domain::Timestamp claim_until;
+    std::int64_t limit = 0;
+    // At most this many deliveries of one endpoint per claim (0: no bound), so that one
+    // endpoint's backlog cannot fill a claim while the others wait.
+    std::int64_t per_webhook = 0;
+    // Endpoints the worker has no room for now: none of their deliveries is claimed.
+    std::vector<domain::WebhookId> skip = {};
+};
+
+// What one sweep removed.
+struct Swept {
+    std::int64_t events = 0;
+    std::int64_t deliveries = 0;
+};
+
+// Tenants, and finished deliveries, one sweep handles at most (the next sweep goes on).
+inline constexpr std::int64_t kSweepTenants = 100;
+inline constexpr std::int64_t kSweepDeliveries = 10'000;
+
 struct DeliveryBacklog {
     std::int64_t pending = 0;
     std::optional<domain::Timestamp> oldest_pending;  // created_at of the oldest pending delivery
@@ -126,12 +148,10 @@ class WebhookRepository {
     // has not been given yet (at most limit events per endpoint), and moves the endpoint's
     // position past them, in one transaction. How many deliveries it made.
     virtual domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) = 0;
-    // Up to limit pending deliveries due at now (of enabled endpoints), none claimed by
-    // another worker unless that claim expired, oldest due first; each claimed until
-    // claim_until, so that one attempt is made by one worker.
-    virtual domain::Result<std::vector<ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
-                                                                          domain::Timestamp claim_until,
-                                                                          std::int64_t limit) = 0;
+    // Up to limit pending deliveries due at now (of enabled endpoints not in skip, at most
+    // per_webhook of each), none claimed by another worker unless that claim expired, oldest
+    // due first; each claimed until claim_until, so that one attempt is made by one worker.
+    virtual domain::Result<std::vector<ClaimedDelivery>> claim_deliveries(const ClaimRequest& request) = 0;
     // The event of a delivery as stored right now (its data erased once the lead is
     // deleted); nullopt when it is no longer kept. Read just before each attempt, so an
     // erasure after the claim still reaches it.
@@ -141,6 +161,11 @@ class WebhookRepository {
     // outcome's; on 410 disables the endpoint and fails its other pending deliveries.
     virtual domain::Result<void> finish_delivery(const DeliveryOutcome& outcome) = 0;
     virtual domain::Result<DeliveryBacklog> delivery_backlog() = 0;
+    // Retention without a reader (CONTRACT §8): of up to kSweepTenants tenants, the events
+    // recorded before events_before are dropped as a feed read drops them (a prefix, the
+    // sequence keeps counting them); up to kSweepDeliveries finished deliveries last
+    // updated before deliveries_before are removed. Pending deliveries stay.
+    virtual domain::Result<Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) = 0;
 };
 
 }  // namespace leads::ports

@@ -161,6 +161,7 @@ domain::Result<std::unique_ptr<Application>> bootstrap(const Config& config, Ove
         worker.schedule = config.webhook_retry_schedule;
         worker.concurrency = static_cast<std::size_t>(config.webhook_concurrency);
         worker.per_webhook = static_cast<std::size_t>(config.webhook_per_endpoint);
+        worker.retention = config.event_retention;
         worker.on_error = [](std::string_view message) {
             spdlog::warn(logging::Fields("webhook delivery").add("error", std::string(message)).str());
         };

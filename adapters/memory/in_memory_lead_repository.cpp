@@ -86,6 +86,16 @@ struct IdempotencyEntry {
 struct EventLog {
     std::int64_t last = 0;
     std::deque<ports::StoredEvent> kept;
+
+    // Retention: the events recorded before `before`, a bounded batch. How many went.
+    std::int64_t drop_before(Timestamp before) {
+        std::size_t dropped = 0;
+        while (!kept.empty() && kept.front().timestamp < before && dropped < ports::kEventDropBatch) {
+            kept.pop_front();
+            ++dropped;
+        }
+        return static_cast<std::int64_t>(dropped);
+    }
 };
 
 // An endpoint, and the last event sequence fanned out to it.
@@ -533,11 +543,7 @@ Result<void> InMemoryLeadRepository::ping() { return {}; }
 Result<ports::EventPage> InMemoryLeadRepository::events(const ports::EventQuery& query) {
     std::unique_lock lock(mutex_);  // retention drops events
     EventLog& log = state_->store.events[query.tenant.value()];
-    std::size_t dropped = 0;
-    while (!log.kept.empty() && log.kept.front().timestamp < query.drop_before && dropped < ports::kEventDropBatch) {
-        log.kept.pop_front();
-        ++dropped;
-    }
+    log.drop_before(query.drop_before);
     ports::EventPage page;
     const std::int64_t oldest = log.kept.empty() ? log.last + 1 : log.kept.front().sequence;
     if (query.after && *query.after < oldest - 1) {
@@ -785,9 +791,9 @@ Result<std::int64_t> InMemoryLeadRepository::fan_out(Timestamp now, std::int64_t
     return made;
 }
 
-Result<std::vector<ports::ClaimedDelivery>> InMemoryLeadRepository::claim_deliveries(Timestamp now,
-                                                                                     Timestamp claim_until,
-                                                                                     std::int64_t limit) {
+Result<std::vector<ports::ClaimedDelivery>> InMemoryLeadRepository::claim_deliveries(
+    const ports::ClaimRequest& request) {
+    const Timestamp now = request.now;
     std::unique_lock lock(mutex_);
     Store& store = state_->store;
     struct Due {
@@ -802,12 +808,17 @@ Result<std::vector<ports::ClaimedDelivery>> InMemoryLeadRepository::claim_delive
         if (!delivery.next_attempt_at || *delivery.next_attempt_at > now) continue;
         const auto webhook = store.webhooks.find(WebhookKey{std::get<0>(key), std::get<1>(key)});
         if (webhook == store.webhooks.end() || !webhook->second.webhook.enabled) continue;
+        if (std::find(request.skip.begin(), request.skip.end(), webhook->second.webhook.id) != request.skip.end()) {
+            continue;
+        }
         due.push_back(Due{*delivery.next_attempt_at, &webhook->second, &entry});
     }
     std::stable_sort(due.begin(), due.end(), [](const Due& a, const Due& b) { return a.at < b.at; });
     std::vector<ports::ClaimedDelivery> claimed;
+    std::map<const WebhookEntry*, std::int64_t> taken;  // per endpoint, in this claim
     for (const Due& next : due) {
-        if (static_cast<std::int64_t>(claimed.size()) == limit) break;
+        if (static_cast<std::int64_t>(claimed.size()) == request.limit) break;
+        if (request.per_webhook > 0 && taken[next.webhook] >= request.per_webhook) continue;
         DeliveryEntry* entry = next.entry;
         const ports::Webhook& webhook = next.webhook->webhook;
         const ports::StoredEvent* event = store.event(webhook.tenant.value(), entry->delivery.sequence);
@@ -818,8 +829,9 @@ Result<std::vector<ports::ClaimedDelivery>> InMemoryLeadRepository::claim_delive
             entry->delivery.updated_at = now;
             continue;
         }
-        entry->claimed_until = claim_until;
-        claimed.push_back(ports::ClaimedDelivery{webhook, *event, entry->delivery.attempts, claim_until});
+        entry->claimed_until = request.claim_until;
+        ++taken[next.webhook];
+        claimed.push_back(ports::ClaimedDelivery{webhook, *event, entry->delivery.attempts, request.claim_until});
     }
     return claimed;
 }
@@ -884,6 +896,30 @@ Result<ports::DeliveryBacklog> InMemoryLeadRepository::delivery_backlog() {
         }
     }
     return backlog;
+}
+
+Result<ports::Swept> InMemoryLeadRepository::sweep(Timestamp events_before, Timestamp deliveries_before) {
+    std::unique_lock lock(mutex_);
+    Store& store = state_->store;
+    ports::Swept swept;
+    std::int64_t tenants = 0;
+    for (auto& [tenant, log] : store.events) {
+        if (tenants == ports::kSweepTenants) break;
+        if (log.kept.empty() || log.kept.front().timestamp >= events_before) continue;
+        ++tenants;
+        swept.events += log.drop_before(events_before);
+    }
+    for (auto it = store.deliveries.begin();
+         it != store.deliveries.end() && swept.deliveries < ports::kSweepDeliveries;) {
+        const ports::WebhookDelivery& delivery = it->second.delivery;
+        if (delivery.state != domain::DeliveryState::Pending && delivery.updated_at < deliveries_before) {
+            it = store.deliveries.erase(it);
+            ++swept.deliveries;
+        } else {
+            ++it;
+        }
+    }
+    return swept;
 }
 
 }  // namespace leads::adapters::memory

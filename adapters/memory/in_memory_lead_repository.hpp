@@ -49,13 +49,12 @@ class InMemoryLeadRepository final : public ports::Repository {
                                                         std::int64_t limit,
                                                         std::optional<std::int64_t> before_sequence) override;
     domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) override;
-    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
-                                                                         domain::Timestamp claim_until,
-                                                                         std::int64_t limit) override;
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(const ports::ClaimRequest& request) override;
     domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId& tenant,
                                                                      std::int64_t sequence) override;
     domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override;
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override;
+    domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override;
 
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,

@@ -222,7 +222,12 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, lead_id TEXT, data TEXT) ORDER BY "
             "r.n",
         .number_after_commit = true,
-        .skip_locked = " FOR UPDATE OF d SKIP LOCKED",
+        .claim_due =
+            "SELECT p.tenant_id, p.webhook_id, p.sequence FROM webhooks w CROSS JOIN LATERAL (SELECT d.tenant_id, "
+            "d.webhook_id, d.sequence, d.next_attempt_at FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id AND "
+            "d.webhook_id = w.id AND d.state = 'pending' AND d.next_attempt_at <= :due AND d.claimed_until <= :free "
+            "ORDER BY d.next_attempt_at LIMIT :per FOR UPDATE OF d SKIP LOCKED) p WHERE w.enabled = 1 AND w.id NOT IN "
+            "(SELECT json_array_elements_text(CAST(:skip AS JSON))) ORDER BY p.next_attempt_at LIMIT :limit",
         .serialize_writers = false,
         .writer_wait = std::chrono::milliseconds{5000},
         .import_prologue = {},

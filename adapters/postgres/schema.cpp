@@ -300,6 +300,22 @@ const sql::Migration kEventsNumberedAfterCommit{
     },
 };
 
+// What the worker's sweep and claims read (docs/events.md): finished deliveries by age (the
+// sweep removes them past retention), an endpoint's pending ones in due order (a claim
+// takes a few of each endpoint). The sequence's unique index leaves out unnumbered events:
+// a change's insert no longer adds a NULL entry to it.
+const sql::Migration kDeliverySweep{
+    14,
+    "deliveries swept and claimed per endpoint; sequence index of numbered events",
+    {
+        "CREATE INDEX webhook_deliveries_done ON webhook_deliveries (updated_at) WHERE state <> 'pending'",
+        "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (tenant_id, webhook_id, next_attempt_at) WHERE "
+        "state = 'pending'",
+        "DROP INDEX events_sequence",
+        "CREATE UNIQUE INDEX events_sequence ON events (tenant_id, sequence) WHERE sequence IS NOT NULL",
+    },
+};
+
 const sql::Migration kAll[] = {kInitial,
                                kLeadForeignKey,
                                kSuppressions,
@@ -312,7 +328,8 @@ const sql::Migration kAll[] = {kInitial,
                                kShardedCounts,
                                kEvents,
                                kWebhooks,
-                               kEventsNumberedAfterCommit};
+                               kEventsNumberedAfterCommit,
+                               kDeliverySweep};
 
 }  // namespace
 

@@ -201,4 +201,13 @@ std::string encode_event_rows(const std::vector<ports::StoredEvent>& events) {
     return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+std::string encode_strings(const std::vector<std::string>& values) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartArray();
+    for (const std::string& value : values) writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    writer.EndArray();
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 }  // namespace leads::adapters::sql

@@ -34,4 +34,7 @@ std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const
 // their position, id, type, ts, workspace, lead_id, data (the event's data, as text).
 std::string encode_event_rows(const std::vector<ports::StoredEvent>& events);
 
+// A JSON array of strings (Dialect::claim_due's :skip).
+std::string encode_strings(const std::vector<std::string>& values);
+
 }  // namespace leads::adapters::sql

@@ -862,23 +862,36 @@ std::vector<ports::StoredEvent> SqlLeadRepository::stamp(const std::vector<domai
     return wire::stored_events(events, clock_.now(), ids_);
 }
 
-Result<void> SqlLeadRepository::drop_expired_events(const domain::TenantId& tenant, domain::Timestamp before) {
+Result<std::int64_t> SqlLeadRepository::drop_expired_events(const std::string& tenant, domain::Timestamp before) {
     const long long cutoff = millis(before);
-    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+    return run<std::int64_t>(Access::Write, [&](Lease& lease) -> Result<std::int64_t> {
         Steps steps(lease, dialect_);
+        lease.begin(dialect_.begin_write);
+        // Numbering waits meanwhile: what is numbered and what is not stays as read here.
+        const long long last = steps.lock_event_sequence(tenant);
         // Only a prefix is dropped (the kept events stay a suffix of the sequence): up to the
         // first event of the batch that is still fresh.
-        const auto oldest = steps.oldest_events(tenant.value(), static_cast<long long>(ports::kEventDropBatch));
-        if (oldest.empty() || oldest.front().second >= cutoff) return {};
-        long long bound = oldest.back().first + 1;
+        const auto oldest = steps.oldest_events(tenant, static_cast<long long>(ports::kEventDropBatch));
+        std::int64_t dropped = 0;
+        bool fresh_kept = oldest.size() == ports::kEventDropBatch;
         for (const auto& [sequence, ts] : oldest) {
             if (ts >= cutoff) {
-                bound = sequence;
+                fresh_kept = true;
                 break;
             }
+            ++dropped;
         }
-        steps.drop_events_before(tenant.value(), bound);
-        return {};
+        if (dropped > 0) steps.drop_events_before(tenant, oldest[static_cast<std::size_t>(dropped) - 1].first + 1);
+        if (dialect_.number_after_commit && !fresh_kept) {
+            // Expired events nobody numbered (no reader, no webhook): they go unnumbered and
+            // take the next numbers.
+            const std::string below = domain::EventId::generate(before, domain::Entropy{}).value();
+            const long long unnumbered = steps.drop_unnumbered_events(tenant, cutoff, below);
+            if (unnumbered > 0) steps.set_event_sequence(tenant, last + unnumbered);
+            dropped += unnumbered;
+        }
+        lease.commit();
+        return dropped;
     });
 }
 
@@ -902,7 +915,9 @@ Result<ports::EventPage> SqlLeadRepository::events(const ports::EventQuery& quer
     });
     if (!probed) return std::move(probed).error();
     if (expired_kept) {
-        if (auto dropped = drop_expired_events(query.tenant, query.drop_before); !dropped) return dropped.error();
+        if (auto dropped = drop_expired_events(query.tenant.value(), query.drop_before); !dropped) {
+            return dropped.error();
+        }
     }
     return run<ports::EventPage>(Access::Read, [&](Lease& lease) -> Result<ports::EventPage> {
         Steps steps(lease, dialect_);

@@ -100,10 +100,13 @@ struct Dialect {
     // ones of a tenant the next numbers. Otherwise (SQLite, one writer at a time) a change
     // numbers its own events.
     bool number_after_commit = false;
-    // Appended to the sub-select of due deliveries a worker claims (alias d): " FOR UPDATE
-    // OF d SKIP LOCKED" on PostgreSQL, so concurrent workers claim different rows without
-    // waiting; empty on SQLite (one writer at a time already).
-    std::string skip_locked = {};
+    // The due deliveries a worker claims (tenant_id, webhook_id, sequence), at most :per of
+    // an endpoint and :limit in all, oldest due first, of enabled endpoints not named in
+    // :skip (a JSON array of webhook ids); binds :due and :free (now). PostgreSQL: each
+    // endpoint's rows FOR UPDATE SKIP LOCKED (a LATERAL pick per endpoint), so concurrent
+    // workers claim different rows without waiting; SQLite (one writer at a time): the
+    // same pick per endpoint as a sub-select. Both read webhook_deliveries_pending.
+    std::string claim_due = {};
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;
@@ -147,13 +150,12 @@ class SqlLeadRepository final : public ports::Repository {
                                                         std::int64_t limit,
                                                         std::optional<std::int64_t> before_sequence) override;
     domain::Result<std::int64_t> fan_out(domain::Timestamp now, std::int64_t limit) override;
-    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
-                                                                         domain::Timestamp claim_until,
-                                                                         std::int64_t limit) override;
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(const ports::ClaimRequest& request) override;
     domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId& tenant,
                                                                      std::int64_t sequence) override;
     domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override;
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override;
+    domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override;
 
     domain::Result<ports::SuppressionAdded> add_suppression(
         const domain::TenantId& tenant, const domain::Email& email, const domain::SuppressionDraft& draft,
@@ -191,8 +193,10 @@ class SqlLeadRepository final : public ports::Repository {
     std::vector<ports::StoredEvent> stamp(const std::vector<domain::ChangeEvent>& events);
     // Dialect::number_after_commit: numbers the tenant's committed events (Steps::number_events).
     domain::Result<void> number_events(const std::string& tenant);
-    // Retention: drops the tenant's events older than before, oldest first, a bounded batch.
-    domain::Result<void> drop_expired_events(const domain::TenantId& tenant, domain::Timestamp before);
+    // Retention: drops the tenant's events older than before, oldest first, a bounded batch;
+    // how many. With number_after_commit, also the expired events nobody numbered when no
+    // numbered one is kept (they take the next numbers, so a reader behind them gets 410).
+    domain::Result<std::int64_t> drop_expired_events(const std::string& tenant, domain::Timestamp before);
 
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;

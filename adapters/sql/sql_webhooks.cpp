@@ -287,12 +287,14 @@ Result<ports::DeliveryPage> SqlLeadRepository::list_deliveries(const domain::Ten
 
 Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int64_t limit) {
     if (dialect_.number_after_commit) {
-        // The tenants with committed events not yet numbered, numbered first.
+        // The tenants with an enabled endpoint and committed events not yet numbered,
+        // numbered first. Other tenants' events wait for a feed read (or the sweep).
         std::vector<std::string> tenants;
         auto listed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
             auto& q = prepare(lease,
-                              "/* worker, all tenants */ SELECT DISTINCT tenant_id FROM events WHERE sequence IS "
-                              "NULL LIMIT 1000",
+                              "/* worker, all tenants */ SELECT DISTINCT w.tenant_id FROM webhooks w WHERE w.enabled = "
+                              "1 AND EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = w.tenant_id AND e.sequence IS "
+                              "NULL) LIMIT 1000",
                               [](auto& st, auto& b) { st.exchange(soci::into(b.tenant)); });
             if (q.st.execute(true)) {
                 do {
@@ -373,19 +375,18 @@ Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int6
     return made;
 }
 
-Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(domain::Timestamp now,
-                                                                                domain::Timestamp claim_until,
-                                                                                std::int64_t limit) {
+Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(const ports::ClaimRequest& request) {
+    const domain::Timestamp now = request.now;
+    const domain::Timestamp claim_until = request.claim_until;
+    std::vector<std::string> skip;
+    skip.reserve(request.skip.size());
+    for (const domain::WebhookId& id : request.skip) skip.push_back(id.value());
     std::vector<DeliveryRow> claimed_rows;
     auto claimed = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         const std::string sql =
             // The due rows picked (and, on PostgreSQL, locked) once, whatever the plan: a
             // materialised sub-select, then the update of exactly those.
-            "/* worker, all tenants */ WITH c AS MATERIALIZED (SELECT d.tenant_id, d.webhook_id, d.sequence FROM "
-            "webhook_deliveries d JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id WHERE d.state = "
-            "'pending' AND d.next_attempt_at <= :due AND d.claimed_until <= :free AND w.enabled = 1 ORDER BY "
-            "d.next_attempt_at LIMIT :limit" +
-            dialect_.skip_locked +
+            "/* worker, all tenants */ WITH c AS MATERIALIZED (" + dialect_.claim_due +
             ") UPDATE webhook_deliveries SET claimed_until = :until FROM c WHERE webhook_deliveries.tenant_id = "
             "c.tenant_id AND webhook_deliveries.webhook_id = c.webhook_id AND webhook_deliveries.sequence = c.sequence "
             "RETURNING " +
@@ -395,11 +396,15 @@ Result<std::vector<ports::ClaimedDelivery>> SqlLeadRepository::claim_deliveries(
             st.exchange(soci::use(b.at, "until"));
             st.exchange(soci::use(b.after_at, "due"));
             st.exchange(soci::use(b.created_after, "free"));
+            st.exchange(soci::use(b.offset, "per"));
+            st.exchange(soci::use(b.rows, "skip"));
             st.exchange(soci::use(b.limit, "limit"));
         });
         q.b.at = millis(claim_until);
         q.b.after_at = q.b.created_after = millis(now);
-        q.b.limit = limit;
+        q.b.offset = request.per_webhook > 0 ? request.per_webhook : std::max<std::int64_t>(request.limit, 1);
+        q.b.rows = encode_strings(skip);
+        q.b.limit = request.limit;
         claimed_rows = fetch_all(q, q.b.delivery);
         return {};
     });
@@ -505,6 +510,73 @@ Result<ports::DeliveryBacklog> SqlLeadRepository::delivery_backlog() {
         drain(q);
         return backlog;
     });
+}
+
+Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) {
+    ports::Swept swept;
+    // The tenants whose oldest kept event has expired (a probe of each one's oldest), and
+    // with number_after_commit those with events nobody numbered (a skip scan of the
+    // partial index: one probe per tenant).
+    std::vector<std::string> tenants;
+    auto listed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
+        const auto collect = [&](const std::string& sql) {
+            auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+                st.exchange(soci::into(b.tenant));
+                st.exchange(soci::use(b.at, "before"));
+                st.exchange(soci::use(b.limit, "limit"));
+            });
+            q.b.at = millis(events_before);
+            q.b.limit = ports::kSweepTenants;
+            if (q.st.execute(true)) {
+                do {
+                    if (std::find(tenants.begin(), tenants.end(), q.b.tenant) == tenants.end()) {
+                        tenants.push_back(q.b.tenant);
+                    }
+                } while (q.st.fetch());
+            }
+        };
+        collect(
+            "/* worker, all tenants */ SELECT s.tenant_id FROM event_sequences s WHERE (SELECT e.ts FROM events e "
+            "WHERE "
+            "e.tenant_id = s.tenant_id AND e.sequence IS NOT NULL ORDER BY e.sequence LIMIT 1) < :before LIMIT :limit");
+        if (dialect_.number_after_commit) {
+            collect(
+                "/* worker, all tenants */ WITH RECURSIVE t (tenant_id) AS ((SELECT tenant_id FROM events WHERE "
+                "sequence "
+                "IS NULL ORDER BY tenant_id LIMIT 1) UNION ALL SELECT (SELECT e.tenant_id FROM events e WHERE "
+                "e.sequence "
+                "IS NULL AND e.tenant_id > t.tenant_id ORDER BY e.tenant_id LIMIT 1) FROM t WHERE t.tenant_id IS NOT "
+                "NULL) SELECT t.tenant_id FROM t WHERE t.tenant_id IS NOT NULL AND EXISTS (SELECT 1 FROM events e "
+                "WHERE "
+                "e.tenant_id = t.tenant_id AND e.sequence IS NULL AND e.ts < :before) LIMIT :limit");
+        }
+        return {};
+    });
+    if (!listed) return listed.error();
+    for (const std::string& tenant : tenants) {
+        auto dropped = drop_expired_events(tenant, events_before);
+        if (!dropped) return dropped.error();
+        swept.events += *dropped;
+    }
+    // Finished deliveries past retention; pending ones stay (the claim fails those whose
+    // event is gone).
+    auto removed = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        static const std::string sql =
+            "/* worker, all tenants */ DELETE FROM webhook_deliveries WHERE (tenant_id, webhook_id, sequence) IN "
+            "(SELECT tenant_id, webhook_id, sequence FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < "
+            ":before LIMIT :limit)";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.at, "before"));
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.at = millis(deliveries_before);
+        q.b.limit = ports::kSweepDeliveries;
+        q.st.execute(true);
+        swept.deliveries = static_cast<std::int64_t>(q.st.get_affected_rows());
+        return {};
+    });
+    if (!removed) return removed.error();
+    return swept;
 }
 
 }  // namespace leads::adapters::sql

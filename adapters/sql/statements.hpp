@@ -894,19 +894,7 @@ class Steps {
         probe.b.tenant = tenant;
         if (single_count(probe) == 0) return;
         lease_.begin(dialect_.begin_write);
-        auto& ensure = prepare(lease_,
-                               "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, 0) ON CONFLICT "
-                               "(tenant_id) DO NOTHING",
-                               [](auto& st, auto& b) { st.exchange(soci::use(b.tenant, "tenant")); });
-        ensure.b.tenant = tenant;
-        ensure.st.execute(true);
-        auto& locked = prepare(lease_, "SELECT last FROM event_sequences WHERE tenant_id = :tenant FOR UPDATE",
-                               [](auto& st, auto& b) {
-                                   st.exchange(soci::into(b.count));
-                                   st.exchange(soci::use(b.tenant, "tenant"));
-                               });
-        locked.b.tenant = tenant;
-        const long long last = single_count(locked);
+        const long long last = lock_event_sequence(tenant);
         static const std::string number =
             "UPDATE events e SET sequence = CAST(:last AS BIGINT) + n.rn FROM (SELECT id, row_number() OVER (ORDER BY "
             "id) AS rn FROM events WHERE tenant_id = :tenant AND sequence IS NULL ORDER BY id LIMIT 10000) n WHERE "
@@ -920,17 +908,60 @@ class Steps {
         q.b.tenant = tenant;
         q.st.execute(true);
         const auto numbered = static_cast<long long>(q.st.get_affected_rows());
-        if (numbered > 0) {
-            auto& moved = prepare(lease_, "UPDATE event_sequences SET last = :last WHERE tenant_id = :tenant",
-                                  [](auto& st, auto& b) {
-                                      st.exchange(soci::use(b.version, "last"));
-                                      st.exchange(soci::use(b.tenant, "tenant"));
-                                  });
-            moved.b.version = last + numbered;
-            moved.b.tenant = tenant;
-            moved.st.execute(true);
-        }
+        if (numbered > 0) set_event_sequence(tenant, last + numbered);
         lease_.commit();
+    }
+
+    // The tenant's event_sequences row (made if missing), locked until the transaction
+    // ends: numbering and retention of unnumbered events take turns. Its last.
+    long long lock_event_sequence(const std::string& tenant) {
+        auto& ensure = prepare(lease_,
+                               "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, 0) ON CONFLICT "
+                               "(tenant_id) DO NOTHING",
+                               [](auto& st, auto& b) { st.exchange(soci::use(b.tenant, "tenant")); });
+        ensure.b.tenant = tenant;
+        ensure.st.execute(true);
+        auto& locked =
+            prepare(lease_, "SELECT last FROM event_sequences WHERE tenant_id = :tenant" + dialect_.lock_rows,
+                    [](auto& st, auto& b) {
+                        st.exchange(soci::into(b.count));
+                        st.exchange(soci::use(b.tenant, "tenant"));
+                    });
+        locked.b.tenant = tenant;
+        return single_count(locked);
+    }
+
+    void set_event_sequence(const std::string& tenant, long long last) {
+        auto& moved =
+            prepare(lease_, "UPDATE event_sequences SET last = :last WHERE tenant_id = :tenant", [](auto& st, auto& b) {
+                st.exchange(soci::use(b.version, "last"));
+                st.exchange(soci::use(b.tenant, "tenant"));
+            });
+        moved.b.version = last;
+        moved.b.tenant = tenant;
+        moved.st.execute(true);
+    }
+
+    // Retention of events nobody numbered (number_after_commit): up to kEventDropBatch of
+    // the tenant's unnumbered events recorded before cutoff (ids below below_id: event ids
+    // begin with their time, so the partial index's range holds them) are deleted; how many.
+    long long drop_unnumbered_events(const std::string& tenant, long long cutoff, const std::string& below_id) {
+        static const std::string sql =
+            "DELETE FROM events WHERE tenant_id = :tenant AND id IN (SELECT id FROM events WHERE tenant_id = "
+            ":tenant_again AND sequence IS NULL AND id < :below AND ts < :cutoff ORDER BY id LIMIT :limit)";
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.tenant, "tenant_again"));
+            st.exchange(soci::use(b.id, "below"));
+            st.exchange(soci::use(b.at, "cutoff"));
+            st.exchange(soci::use(b.limit, "limit"));
+        });
+        q.b.tenant = tenant;
+        q.b.id = below_id;
+        q.b.at = cutoff;
+        q.b.limit = static_cast<long long>(ports::kEventDropBatch);
+        q.st.execute(true);
+        return static_cast<long long>(q.st.get_affected_rows());
     }
 
     // Erasure (CONTRACT §8): every kept event about the lead keeps its place and loses its data.

@@ -298,10 +298,23 @@ const sql::Migration kWebhooks{
     },
 };
 
+// What the worker's sweep and claims read (docs/events.md): finished deliveries by age (the
+// sweep removes them past retention), an endpoint's pending ones in due order (a claim
+// takes a few of each endpoint).
+const sql::Migration kDeliverySweep{
+    12,
+    "deliveries swept and claimed per endpoint",
+    {
+        "CREATE INDEX webhook_deliveries_done ON webhook_deliveries (updated_at) WHERE state <> 'pending'",
+        "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (tenant_id, webhook_id, next_attempt_at) WHERE "
+        "state = 'pending'",
+    },
+};
+
 const sql::Migration kAll[] = {
     kInitial,           kDeferredSearchIndex, kSuppressions, kUpdatedOrder,  kIdempotencyKeys,
     kWorkspaceVersions, kSearchableListOrder, kTenantExpiry, kShardedCounts, kEvents,
-    kWebhooks};
+    kWebhooks,          kDeliverySweep};
 
 }  // namespace
 

@@ -42,8 +42,14 @@ struct Job {
     // job not started by then is left to the claim's expiry, so that no two replicas ever
     // attempt one delivery at once.
     domain::Timestamp start_by;
-    std::shared_ptr<Round> round;
+    std::shared_ptr<Round> round;  // run_once's; none for the started worker's jobs
 };
+
+void finished(const Job& job, bool attempted) {
+    if (!job.round) return;
+    if (attempted) ++job.round->attempts;
+    --job.round->unfinished;
+}
 
 double random_jitter() {
     thread_local std::mt19937_64 engine{std::random_device{}()};
@@ -79,6 +85,10 @@ struct DeliveryWorker::State {
     }
 
     std::size_t round();
+    std::size_t feed();
+    std::int64_t fan_out(domain::Timestamp now);
+    std::vector<ports::ClaimedDelivery> claim(const ports::ClaimRequest& request);
+    void sweep();
     void serve(const std::shared_ptr<Round>& until);
     std::optional<Job> take_runnable();
     void attempt(const ports::ClaimedDelivery& claimed);
@@ -97,6 +107,12 @@ struct DeliveryWorker::State {
     std::deque<Job> queue;                         // claimed, not started yet, in claim order
     std::map<std::string, std::size_t> in_flight;  // attempts running, per webhook id
     std::size_t busy = 0;                          // attempts running in all
+    domain::Timestamp last_sweep{};                // by the started worker
+    std::uint64_t attempts_finished = 0;           // ever: wakes the started worker to claim
+    std::uint64_t seen_finished = 0;               // attempts_finished at its last claim
+    // The started worker's last fan-out (rounds thread only).
+    std::chrono::steady_clock::time_point last_fan_out{};
+    std::int64_t fanned_out = 0;
     bool started = false;
     bool stopping = false;
     WorkerStats stats;
@@ -119,14 +135,26 @@ void DeliveryWorker::start() {
     for (std::size_t i = 0; i < s.options.concurrency; ++i) s.pool.emplace_back([&s] { s.serve(nullptr); });
     s.rounds = std::thread([&s] {
         for (;;) {
-            std::size_t made = 0;
+            std::size_t claimed = 0;
             try {
-                made = s.round();
+                claimed = s.feed();
+                if (s.clock.now() - s.last_sweep >= s.options.sweep_every) {
+                    s.last_sweep = s.clock.now();
+                    s.sweep();
+                }
             } catch (...) {
-                // round() reports what it can; an allocation failure is waited out like idleness.
+                // feed() and sweep() report what they can; an allocation failure is waited
+                // out like idleness.
             }
             std::unique_lock wait(s.mutex);
-            if (made == 0) s.changed.wait_for(wait, s.options.idle_wait, [&s] { return s.stopping; });
+            if (claimed == 0) {
+                // Nothing due, or no room: again when an attempt ends (room), else after a pause.
+                s.changed.wait_for(wait, s.options.idle_wait,
+                                   [&s] { return s.stopping || s.attempts_finished != s.seen_finished; });
+            } else {
+                // Claims again once attempts have taken jobs off the queue.
+                s.changed.wait(wait, [&s] { return s.stopping || s.queue.size() < s.options.concurrency; });
+            }
             if (s.stopping) return;
         }
     });
@@ -140,7 +168,7 @@ void DeliveryWorker::stop() {
         std::lock_guard lock(s.mutex);
         s.stopping = true;
         // Claimed deliveries not started yet are left to their claims' expiry.
-        for (const Job& job : s.queue) --job.round->unfinished;
+        for (const Job& job : s.queue) finished(job, false);
         s.queue.clear();
         pool.swap(s.pool);
         rounds.swap(s.rounds);
@@ -155,6 +183,8 @@ void DeliveryWorker::stop() {
 
 std::size_t DeliveryWorker::run_once() { return state_->round(); }
 
+void DeliveryWorker::sweep_once() { state_->sweep(); }
+
 WorkerStats DeliveryWorker::stats() const {
     std::lock_guard lock(state_->mutex);
     return state_->stats;
@@ -166,30 +196,9 @@ std::size_t DeliveryWorker::State::round() {
         if (stopping) return 0;
     }
     const domain::Timestamp now = clock.now();
-    try {
-        if (auto made = repository.fan_out(now, options.fan_out_limit); !made) {
-            report("webhook fan-out failed: " + error_text(made.error()));
-        }
-    } catch (const std::exception& e) {
-        report(std::string("webhook fan-out failed: ") + e.what());
-    } catch (...) {
-        report("webhook fan-out failed");
-    }
-    std::vector<ports::ClaimedDelivery> claimed;
-    try {
-        auto result = repository.claim_deliveries(now, now + lease, options.batch);
-        if (!result) {
-            report("claiming webhook deliveries failed: " + error_text(result.error()));
-            return 0;
-        }
-        claimed = std::move(result).value();
-    } catch (const std::exception& e) {
-        report(std::string("claiming webhook deliveries failed: ") + e.what());
-        return 0;
-    } catch (...) {
-        report("claiming webhook deliveries failed");
-        return 0;
-    }
+    fan_out(now);
+    std::vector<ports::ClaimedDelivery> claimed =
+        claim(ports::ClaimRequest{.now = now, .claim_until = now + lease, .limit = options.batch});
     if (claimed.empty()) return 0;
 
     auto round = std::make_shared<Round>();
@@ -221,6 +230,96 @@ std::size_t DeliveryWorker::State::round() {
     return round->attempts;
 }
 
+// The started worker's claims: as many as there is room for in the queue, at most
+// per_webhook of an endpoint, none of an endpoint whose bound is reached here. Queued,
+// not waited for. How many were claimed.
+std::size_t DeliveryWorker::State::feed() {
+    const domain::Timestamp now = clock.now();
+    // Fan-out at most every idle_wait while it finds nothing new: feed runs after every
+    // attempt when deliveries flow.
+    const auto since = std::chrono::steady_clock::now() - last_fan_out;
+    if (fanned_out > 0 || since >= options.idle_wait) {
+        last_fan_out = std::chrono::steady_clock::now();
+        fanned_out = fan_out(now);
+    }
+    // An endpoint holds at most twice its bound here (in flight and queued): its next
+    // attempts are ready when the running ones end, and a slow one holds no more.
+    const std::size_t depth = 2 * options.per_webhook;
+    ports::ClaimRequest request{.now = now, .claim_until = now + lease, .limit = 0, .per_webhook = 0};
+    {
+        std::lock_guard lock(mutex);
+        seen_finished = attempts_finished;
+        if (stopping) return 0;
+        const std::size_t room = 2 * options.concurrency;
+        const std::size_t held = queue.size() + busy;
+        if (held >= room) return 0;
+        request.limit = std::min<std::int64_t>(options.batch, static_cast<std::int64_t>(room - held));
+        std::map<std::string, std::size_t> held_by = in_flight;
+        for (const Job& job : queue) ++held_by[job.delivery.webhook.id.value()];
+        std::size_t least_room = depth;  // of the endpoints held here (others have all of it)
+        for (const auto& [id, count] : held_by) {
+            if (count < depth) {
+                least_room = std::min(least_room, depth - count);
+                continue;
+            }
+            if (auto webhook = domain::WebhookId::parse(id)) request.skip.push_back(std::move(*webhook));
+        }
+        request.per_webhook = static_cast<std::int64_t>(std::max<std::size_t>(least_room, 1));
+    }
+    std::vector<ports::ClaimedDelivery> claimed = claim(request);
+    std::lock_guard lock(mutex);
+    if (stopping) return 0;  // the claims expire
+    for (auto& delivery : claimed) queue.push_back(Job{std::move(delivery), now + start_window, nullptr});
+    changed.notify_all();
+    return claimed.size();
+}
+
+// How many deliveries it made (0 when it failed: reported).
+std::int64_t DeliveryWorker::State::fan_out(domain::Timestamp now) {
+    try {
+        auto made = repository.fan_out(now, options.fan_out_limit);
+        if (made) return *made;
+        report("webhook fan-out failed: " + error_text(made.error()));
+    } catch (const std::exception& e) {
+        report(std::string("webhook fan-out failed: ") + e.what());
+    } catch (...) {
+        report("webhook fan-out failed");
+    }
+    return 0;
+}
+
+// The claimed deliveries; none when the claim failed (reported).
+std::vector<ports::ClaimedDelivery> DeliveryWorker::State::claim(const ports::ClaimRequest& request) {
+    try {
+        auto result = repository.claim_deliveries(request);
+        if (result) return std::move(result).value();
+        report("claiming webhook deliveries failed: " + error_text(result.error()));
+    } catch (const std::exception& e) {
+        report(std::string("claiming webhook deliveries failed: ") + e.what());
+    } catch (...) {
+        report("claiming webhook deliveries failed");
+    }
+    return {};
+}
+
+void DeliveryWorker::State::sweep() {
+    const domain::Timestamp before = clock.now() - options.retention;
+    try {
+        auto swept = repository.sweep(before, before);
+        if (!swept) {
+            report("sweeping expired events failed: " + error_text(swept.error()));
+            return;
+        }
+        std::lock_guard lock(mutex);
+        stats.swept_events += static_cast<std::uint64_t>(swept->events);
+        stats.swept_deliveries += static_cast<std::uint64_t>(swept->deliveries);
+    } catch (const std::exception& e) {
+        report(std::string("sweeping expired events failed: ") + e.what());
+    } catch (...) {
+        report("sweeping expired events failed");
+    }
+}
+
 // Runs jobs until stopping (the pool), or until the round until is finished (run_once).
 void DeliveryWorker::State::serve(const std::shared_ptr<Round>& until) {
     const auto done = [&] { return until ? until->unfinished == 0 : stopping; };
@@ -240,8 +339,8 @@ void DeliveryWorker::State::serve(const std::shared_ptr<Round>& until) {
         lock.lock();
         if (--in_flight[webhook] == 0) in_flight.erase(webhook);
         --busy;
-        ++job->round->attempts;
-        --job->round->unfinished;
+        ++attempts_finished;
+        finished(*job, true);
         changed.notify_all();
     }
 }
@@ -255,7 +354,7 @@ std::optional<Job> DeliveryWorker::State::take_runnable() {
     std::optional<Job> taken;
     for (auto it = queue.begin(); it != queue.end();) {
         if (now > it->start_by) {
-            --it->round->unfinished;
+            finished(*it, false);
             it = queue.erase(it);
             dropped = true;
             continue;

@@ -32,6 +32,11 @@ struct WorkerOptions {
     std::chrono::milliseconds idle_wait{250};  // between rounds when there was nothing to do
     std::int64_t batch = 64;                   // deliveries claimed per round
     std::int64_t fan_out_limit = 1000;         // events per endpoint made into deliveries per round
+    // Retention (LEADS_EVENT_RETENTION_H): every sweep_every the worker drops events older
+    // than this, of tenants that never read their feed too, and finished deliveries last
+    // updated longer ago (WebhookRepository::sweep).
+    std::chrono::milliseconds retention = std::chrono::hours{168};
+    std::chrono::milliseconds sweep_every = std::chrono::minutes{1};
     // Told about each failed repository call (the worker carries on), for the log. The text
     // holds no secret. Called from the worker's threads; may be empty.
     std::function<void(std::string_view message)> on_error = {};
@@ -44,6 +49,8 @@ struct WorkerStats {
     std::uint64_t failed = 0;
     std::uint64_t retried = 0;  // the delivery stays pending, for a later attempt
     std::uint64_t errors = 0;
+    std::uint64_t swept_events = 0;      // dropped by the worker's sweeps
+    std::uint64_t swept_deliveries = 0;  // finished deliveries removed by them
 };
 
 class DeliveryWorker {
@@ -54,8 +61,10 @@ class DeliveryWorker {
     DeliveryWorker(const DeliveryWorker&) = delete;
     DeliveryWorker& operator=(const DeliveryWorker&) = delete;
 
-    // Starts the background threads (concurrency attempt threads and one that runs the
-    // rounds). At most once: later calls do nothing.
+    // Starts the background threads: concurrency attempt threads, and one that keeps them
+    // fed — it claims whenever attempts finish (at most per_webhook of an endpoint at a
+    // time, none of an endpoint already at its bound here), so a slow endpoint holds up
+    // only its own deliveries — and sweeps. At most once: later calls do nothing.
     void start();
     // Returns once no attempt is in flight any more; claimed deliveries not yet attempted
     // are left to their claims' expiry. A stopped worker makes no more attempts.
@@ -64,6 +73,9 @@ class DeliveryWorker {
     // concurrency and per_webhook hold across rounds), record each outcome. Returns once
     // every attempt of the round is finished and recorded: the number of attempts made.
     std::size_t run_once();
+    // One sweep (WebhookRepository::sweep with retention), as the started worker makes
+    // every sweep_every.
+    void sweep_once();
     WorkerStats stats() const;
 
   private:

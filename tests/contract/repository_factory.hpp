@@ -13,4 +13,8 @@ namespace leads::tests {
 // ctest reports that as skipped.
 std::shared_ptr<ports::Repository> make_repository();
 
+// A repository over empty storage of its own, for the few tests whose operation reaches
+// every tenant (the worker's sweep) and so cannot share storage with the others.
+std::shared_ptr<ports::Repository> make_private_repository();
+
 }  // namespace leads::tests

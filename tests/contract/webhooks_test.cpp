@@ -50,9 +50,10 @@ std::vector<ports::WebhookDelivery> deliveries_of(ports::Repository& repository,
 // Claims everything due now of this tenant (other tests' deliveries may be due too: only
 // this tenant's are kept, the others are released at once).
 std::vector<ports::ClaimedDelivery> claim_own(ports::Repository& repository, const domain::TenantId& tenant,
-                                              domain::Timestamp at, domain::Timestamp until) {
+                                              ports::ClaimRequest request) {
+    const domain::Timestamp at = request.now;
     std::vector<ports::ClaimedDelivery> own;
-    for (auto& claimed : value_of(repository.claim_deliveries(at, until, 1000))) {
+    for (auto& claimed : value_of(repository.claim_deliveries(request))) {
         if (claimed.webhook.tenant == tenant) {
             own.push_back(std::move(claimed));
         } else {
@@ -71,6 +72,11 @@ std::vector<ports::ClaimedDelivery> claim_own(ports::Repository& repository, con
         }
     }
     return own;
+}
+
+std::vector<ports::ClaimedDelivery> claim_own(ports::Repository& repository, const domain::TenantId& tenant,
+                                              domain::Timestamp at, domain::Timestamp until) {
+    return claim_own(repository, tenant, {.now = at, .claim_until = until, .limit = 1000});
 }
 
 }  // namespace
@@ -316,7 +322,8 @@ TEST_CASE("webhooks: concurrent workers never claim the same delivery", "[contra
         workers.emplace_back([&] {
             for (int round = 0; round < 20; ++round) {
                 // Claimed for a second past t: other processes (real clocks) are not held up.
-                auto got = repository->claim_deliveries(t, t + std::chrono::seconds(1), 3);
+                auto got =
+                    repository->claim_deliveries({.now = t, .claim_until = t + std::chrono::seconds(1), .limit = 3});
                 if (!got) continue;
                 std::lock_guard lock(mutex);
                 for (const auto& delivery : *got) {
@@ -329,6 +336,50 @@ TEST_CASE("webhooks: concurrent workers never claim the same delivery", "[contra
     std::sort(claimed.begin(), claimed.end());
     CHECK(std::adjacent_find(claimed.begin(), claimed.end()) == claimed.end());  // none twice
     CHECK(claimed.size() == static_cast<std::size_t>(kLeads));
+}
+
+TEST_CASE("webhooks: a claim takes at most per_webhook deliveries of each endpoint and none of a skipped one",
+          "[contract][webhooks]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const auto first = webhook_for(tenant);
+    const auto second = webhook_for(tenant);
+    const auto skipped = webhook_for(tenant);
+    for (const auto& webhook : {first, second, skipped}) require_ok(repository->insert_webhook(webhook));
+    for (int i = 0; i < 5; ++i) {
+        add_lead(*repository, tenant, slug("acme"), {.email = "lead" + std::to_string(i) + "@example.com"});
+    }
+    const auto t = now();
+    value_of(repository->fan_out(t, 1000));
+
+    const auto count = [](const std::vector<ports::ClaimedDelivery>& claimed, const ports::Webhook& webhook) {
+        return std::count_if(claimed.begin(), claimed.end(),
+                             [&](const ports::ClaimedDelivery& delivery) { return delivery.webhook.id == webhook.id; });
+    };
+    const ports::ClaimRequest request{
+        .now = t, .claim_until = t + std::chrono::seconds(30), .limit = 1000, .per_webhook = 2, .skip = {skipped.id}};
+    const auto claimed = claim_own(*repository, tenant, request);
+    CHECK(claimed.size() == 4);
+    CHECK(count(claimed, first) == 2);
+    CHECK(count(claimed, second) == 2);
+    CHECK(count(claimed, skipped) == 0);
+    // Oldest due first within an endpoint: every delivery was due at t, so any two of its own.
+    std::set<std::int64_t> sequences;
+    for (const auto& delivery : claimed) sequences.insert(delivery.event.sequence);
+    CHECK(sequences.size() == 2);
+
+    // The next claim takes the next two of each; then what is left.
+    const auto next = claim_own(*repository, tenant, request);
+    CHECK(count(next, first) == 2);
+    CHECK(count(next, second) == 2);
+    const auto last = claim_own(*repository, tenant, request);
+    CHECK(count(last, first) == 1);
+    CHECK(count(last, second) == 1);
+    CHECK(count(last, skipped) == 0);
+    // Not skipped any more: the third endpoint's deliveries, two at a time.
+    CHECK(count(claim_own(*repository, tenant,
+                          {.now = t, .claim_until = t + std::chrono::seconds(30), .limit = 1000, .per_webhook = 2}),
+                skipped) == 2);
 }
 
 }  // namespace leads::tests::contract

@@ -94,11 +94,13 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.fan_out(now, limit);
     }
-    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
-                                                                         domain::Timestamp claim_until,
-                                                                         std::int64_t limit) override {
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(const ports::ClaimRequest& request) override {
         if (down) return domain::Error::unavailable("down");
-        return inner_.claim_deliveries(now, claim_until, limit);
+        return inner_.claim_deliveries(request);
+    }
+    domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.sweep(events_before, deliveries_before);
     }
     domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId& tenant,
                                                                      std::int64_t sequence) override {

@@ -11,4 +11,8 @@ std::shared_ptr<ports::Repository> make_repository() {
     return shared;
 }
 
+std::shared_ptr<ports::Repository> make_private_repository() {
+    return std::make_shared<adapters::memory::InMemoryLeadRepository>();
+}
+
 }  // namespace leads::tests

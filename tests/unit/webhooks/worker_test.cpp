@@ -160,9 +160,8 @@ class FakeRepository final : public ports::WebhookRepository {
         return std::int64_t{0};
     }
 
-    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(domain::Timestamp now,
-                                                                         domain::Timestamp claim_until,
-                                                                         std::int64_t limit) override {
+    domain::Result<std::vector<ports::ClaimedDelivery>> claim_deliveries(const ports::ClaimRequest& request) override {
+        const domain::Timestamp now = request.now;
         if (fail_claims > 0) {
             --fail_claims;
             return domain::Error::unavailable("the database is unavailable");
@@ -173,15 +172,23 @@ class FakeRepository final : public ports::WebhookRepository {
             if (delivery.state != domain::DeliveryState::Pending || delivery.due > now) continue;
             if (delivery.claimed_until && *delivery.claimed_until > now) continue;
             if (!webhooks_.at(delivery.webhook).enabled) continue;
+            if (std::any_of(request.skip.begin(), request.skip.end(),
+                            [&](const domain::WebhookId& id) { return id.value() == delivery.webhook; })) {
+                continue;
+            }
             due.push_back(&delivery);
         }
         std::stable_sort(due.begin(), due.end(), [](const Delivery* a, const Delivery* b) { return a->due < b->due; });
         std::vector<ports::ClaimedDelivery> claimed;
+        std::map<std::string, std::int64_t> per_webhook;
         for (Delivery* delivery : due) {
-            if (static_cast<std::int64_t>(claimed.size()) == limit) break;
-            delivery->claimed_until = claim_until;
+            if (static_cast<std::int64_t>(claimed.size()) == request.limit) break;
+            if (request.per_webhook > 0 && per_webhook[delivery->webhook] >= request.per_webhook) continue;
+            ++per_webhook[delivery->webhook];
+            delivery->claimed_until = request.claim_until;
             claimed.push_back({webhooks_.at(delivery->webhook), delivery->event, delivery->attempts});
         }
+        ++claims_;
         return claimed;
     }
 
@@ -204,6 +211,16 @@ class FakeRepository final : public ports::WebhookRepository {
     }
 
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override { return unused(); }
+    domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override {
+        std::lock_guard lock(mutex_);
+        sweeps_.emplace_back(events_before, deliveries_before);
+        return ports::Swept{.events = 2, .deliveries = 3};
+    }
+    std::vector<std::pair<domain::Timestamp, domain::Timestamp>> sweeps() const {
+        std::lock_guard lock(mutex_);
+        return sweeps_;
+    }
+    int claims() const { return claims_; }
 
     // The event as stored now: erase() rewrites it after it was claimed.
     domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId&,
@@ -232,6 +249,8 @@ class FakeRepository final : public ports::WebhookRepository {
     std::vector<ports::DeliveryOutcome> outcomes_;
     std::set<std::int64_t> erased_;  // erased after the claim was taken
     std::atomic<int> fan_outs_{0};
+    std::atomic<int> claims_{0};
+    std::vector<std::pair<domain::Timestamp, domain::Timestamp>> sweeps_;
 };
 
 // A request as the receiver read it: the request line, headers by lower-case name, the body.
@@ -785,4 +804,71 @@ TEST_CASE("the destructor stops a running worker", "[webhooks][worker]") {
         std::this_thread::sleep_for(50ms);
     }
     CHECK(std::chrono::steady_clock::now() - started < 1s);
+}
+
+TEST_CASE("the started worker claims as attempts end: a slow endpoint holds up only its own deliveries",
+          "[webhooks][worker][concurrency]") {
+    Receiver slow(answer(200), 600ms);
+    Receiver fast(answer(200));
+    FakeRepository repository;
+    FakeClock clock;
+    const ports::Webhook slow_hook = make_webhook(slow.url());
+    const ports::Webhook fast_hook = make_webhook(fast.url());
+    repository.add_webhook(slow_hook);
+    repository.add_webhook(fast_hook);
+    for (int i = 1; i <= 4; ++i) repository.add_delivery(slow_hook, make_event(i));
+    webhooks::WorkerOptions options = test_options();
+    options.concurrency = 4;
+    options.per_webhook = 1;
+    options.idle_wait = 20ms;
+    webhooks::DeliveryWorker worker(repository, clock, options);
+    worker.start();
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (slow.requests().empty() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
+    REQUIRE_FALSE(slow.requests().empty());
+
+    // The fast endpoint's deliveries come while the slow one's first attempt is under way.
+    for (int i = 5; i <= 14; ++i) repository.add_delivery(fast_hook, make_event(i));
+    const auto outcomes_of = [&repository](const ports::Webhook& webhook) {
+        const auto outcomes = repository.outcomes();
+        return std::count_if(outcomes.begin(), outcomes.end(),
+                             [&](const ports::DeliveryOutcome& outcome) { return outcome.webhook_id == webhook.id; });
+    };
+    while (outcomes_of(fast_hook) < 10 && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
+    // All ten went out while the slow endpoint was still on its first two (four 600 ms
+    // attempts, one at a time): nothing waited for it.
+    CHECK(outcomes_of(fast_hook) == 10);
+    CHECK(outcomes_of(slow_hook) <= 2);
+    worker.stop();
+    CHECK(slow.most_at_once() == 1);
+    CHECK(fast.most_at_once() == 1);
+}
+
+TEST_CASE("the started worker sweeps with its retention, every sweep_every", "[webhooks][worker]") {
+    FakeRepository repository;
+    FakeClock clock;
+    webhooks::WorkerOptions options = test_options();
+    options.idle_wait = 10ms;
+    options.retention = 48h;
+    options.sweep_every = 1h;
+    webhooks::DeliveryWorker worker(repository, clock, options);
+    worker.start();
+    const auto wait_for_sweeps = [&repository](std::size_t count) {
+        const auto give_up = std::chrono::steady_clock::now() + 10s;
+        while (repository.sweeps().size() < count && std::chrono::steady_clock::now() < give_up) {
+            std::this_thread::sleep_for(5ms);
+        }
+        return repository.sweeps().size();
+    };
+    REQUIRE(wait_for_sweeps(1) == 1);
+    CHECK(repository.sweeps()[0].first == kStart - 48h);   // events recorded before this go
+    CHECK(repository.sweeps()[0].second == kStart - 48h);  // and deliveries finished before it
+    std::this_thread::sleep_for(100ms);                    // many rounds, within the hour
+    CHECK(repository.sweeps().size() == 1);
+    clock.advance(1h);
+    REQUIRE(wait_for_sweeps(2) == 2);
+    CHECK(repository.sweeps()[1].first == kStart + 1h - 48h);
+    worker.stop();
+    CHECK(worker.stats().swept_events == 4);
+    CHECK(worker.stats().swept_deliveries == 6);
 }
