@@ -219,8 +219,11 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .insert_lead_and_activity = "",
         .insert_events = "",
         .number_after_commit = false,
+        // CROSS JOIN keeps the endpoints the outer loop (SQLite's planner would otherwise
+        // scan every delivery and run the pick for each).
         .claim_due =
-            "SELECT d.tenant_id, d.webhook_id, d.sequence FROM webhooks w JOIN webhook_deliveries d ON d.tenant_id = "
+            "SELECT d.tenant_id, d.webhook_id, d.sequence FROM webhooks w CROSS JOIN webhook_deliveries d ON "
+            "d.tenant_id = "
             "w.tenant_id AND d.webhook_id = w.id AND d.sequence IN (SELECT p.sequence FROM webhook_deliveries p WHERE "
             "p.tenant_id = w.tenant_id AND p.webhook_id = w.id AND p.state = 'pending' AND p.next_attempt_at <= :due "
             "AND p.claimed_until <= :free ORDER BY p.next_attempt_at LIMIT :per) WHERE w.enabled = 1 AND w.id NOT IN "

@@ -25,6 +25,10 @@ using std::chrono::milliseconds;
 constexpr std::string_view kUserAgent = "leads-webhooks/1";
 // Room after an attempt's deadline for recording its outcome before the claim expires.
 constexpr milliseconds kRecordMargin{15'000};
+// Deliveries of one endpoint a claim of the started worker takes at most (or per_webhook,
+// when larger): few enough that a slow endpoint holds little, enough that one claim feeds
+// several attempts.
+constexpr std::size_t kClaimPerEndpoint = 8;
 // finish_delivery is tried this many times, a short pause between tries, before the
 // outcome is given up (the claim then expires and the delivery is attempted again).
 constexpr int kRecordTries = 3;
@@ -81,6 +85,8 @@ struct DeliveryWorker::State {
         options.batch = std::max<std::int64_t>(options.batch, 1);
         options.fan_out_limit = std::max<std::int64_t>(options.fan_out_limit, 1);
         lease = options.client.timeout * 2 + std::chrono::seconds(30);
+        hold = std::max<std::size_t>(options.per_webhook, kClaimPerEndpoint);
+        room = std::max(2 * options.concurrency, 8 * hold);
         start_window = std::max(lease - options.client.timeout - kRecordMargin, milliseconds(0));
     }
 
@@ -100,6 +106,11 @@ struct DeliveryWorker::State {
     WorkerOptions options;  // read-only after construction
     milliseconds lease{};
     milliseconds start_window{};
+    // The started worker claims up to hold deliveries of an endpoint at a time, none of one
+    // that holds that many here already (in flight or queued), and keeps at most room
+    // deliveries in all: a slow endpoint holds fewer than 2 * hold of them.
+    std::size_t hold = 0;
+    std::size_t room = 0;
 
     mutable std::mutex mutex;
     // Signalled whenever a job is queued, started, finished or dropped, and on stop.
@@ -148,9 +159,12 @@ void DeliveryWorker::start() {
             }
             std::unique_lock wait(s.mutex);
             if (claimed == 0) {
-                // Nothing due, or no room: again when an attempt ends (room), else after a pause.
-                s.changed.wait_for(wait, s.options.idle_wait,
-                                   [&s] { return s.stopping || s.attempts_finished != s.seen_finished; });
+                // Nothing due, or no room: again once attempts have ended and the queue runs
+                // short, else after a pause.
+                s.changed.wait_for(wait, s.options.idle_wait, [&s] {
+                    return s.stopping ||
+                           (s.attempts_finished != s.seen_finished && s.queue.size() < s.options.concurrency);
+                });
             } else {
                 // Claims again once attempts have taken jobs off the queue.
                 s.changed.wait(wait, [&s] { return s.stopping || s.queue.size() < s.options.concurrency; });
@@ -242,29 +256,21 @@ std::size_t DeliveryWorker::State::feed() {
         last_fan_out = std::chrono::steady_clock::now();
         fanned_out = fan_out(now);
     }
-    // An endpoint holds at most twice its bound here (in flight and queued): its next
-    // attempts are ready when the running ones end, and a slow one holds no more.
-    const std::size_t depth = 2 * options.per_webhook;
-    ports::ClaimRequest request{.now = now, .claim_until = now + lease, .limit = 0, .per_webhook = 0};
+    ports::ClaimRequest request{
+        .now = now, .claim_until = now + lease, .limit = 0, .per_webhook = static_cast<std::int64_t>(hold)};
     {
         std::lock_guard lock(mutex);
         seen_finished = attempts_finished;
         if (stopping) return 0;
-        const std::size_t room = 2 * options.concurrency;
         const std::size_t held = queue.size() + busy;
         if (held >= room) return 0;
         request.limit = std::min<std::int64_t>(options.batch, static_cast<std::int64_t>(room - held));
         std::map<std::string, std::size_t> held_by = in_flight;
         for (const Job& job : queue) ++held_by[job.delivery.webhook.id.value()];
-        std::size_t least_room = depth;  // of the endpoints held here (others have all of it)
         for (const auto& [id, count] : held_by) {
-            if (count < depth) {
-                least_room = std::min(least_room, depth - count);
-                continue;
-            }
+            if (count < hold) continue;
             if (auto webhook = domain::WebhookId::parse(id)) request.skip.push_back(std::move(*webhook));
         }
-        request.per_webhook = static_cast<std::int64_t>(std::max<std::size_t>(least_room, 1));
     }
     std::vector<ports::ClaimedDelivery> claimed = claim(request);
     std::lock_guard lock(mutex);

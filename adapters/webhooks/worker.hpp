@@ -62,8 +62,8 @@ class DeliveryWorker {
     DeliveryWorker& operator=(const DeliveryWorker&) = delete;
 
     // Starts the background threads: concurrency attempt threads, and one that keeps them
-    // fed — it claims whenever attempts finish (at most per_webhook of an endpoint at a
-    // time, none of an endpoint already at its bound here), so a slow endpoint holds up
+    // fed — it claims again as attempts end (a few deliveries of each endpoint at a time,
+    // none of an endpoint that holds that many here already), so a slow endpoint holds up
     // only its own deliveries — and sweeps. At most once: later calls do nothing.
     void start();
     // Returns once no attempt is in flight any more; claimed deliveries not yet attempted
