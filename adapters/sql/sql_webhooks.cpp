@@ -518,14 +518,18 @@ Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, d
     // with number_after_commit those with events nobody numbered (a skip scan of the
     // partial index: one probe per tenant).
     std::vector<std::string> tenants;
+    const std::string first_event_id = domain::EventId::generate(events_before, domain::Entropy{}).value();
     auto listed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
+        // Binds :before, the cut-off as the smallest event id of its millisecond (ids begin
+        // with their time: the oldest event's id says whether it expired, and the partial
+        // index of unnumbered events (tenant_id, id) answers with its first entry).
         const auto collect = [&](const std::string& sql) {
             auto& q = prepare(lease, sql, [](auto& st, auto& b) {
                 st.exchange(soci::into(b.tenant));
-                st.exchange(soci::use(b.at, "before"));
+                st.exchange(soci::use(b.rows, "before"));
                 st.exchange(soci::use(b.limit, "limit"));
             });
-            q.b.at = millis(events_before);
+            q.b.rows = first_event_id;
             q.b.limit = ports::kSweepTenants;
             if (q.st.execute(true)) {
                 do {
@@ -536,7 +540,7 @@ Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, d
             }
         };
         collect(
-            "/* worker, all tenants */ SELECT s.tenant_id FROM event_sequences s WHERE (SELECT e.ts FROM events e "
+            "/* worker, all tenants */ SELECT s.tenant_id FROM event_sequences s WHERE (SELECT e.id FROM events e "
             "WHERE "
             "e.tenant_id = s.tenant_id AND e.sequence IS NOT NULL ORDER BY e.sequence LIMIT 1) < :before LIMIT :limit");
         if (dialect_.number_after_commit) {
@@ -548,7 +552,7 @@ Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, d
                 "IS NULL AND e.tenant_id > t.tenant_id ORDER BY e.tenant_id LIMIT 1) FROM t WHERE t.tenant_id IS NOT "
                 "NULL) SELECT t.tenant_id FROM t WHERE t.tenant_id IS NOT NULL AND EXISTS (SELECT 1 FROM events e "
                 "WHERE "
-                "e.tenant_id = t.tenant_id AND e.sequence IS NULL AND e.ts < :before) LIMIT :limit");
+                "e.tenant_id = t.tenant_id AND e.sequence IS NULL AND e.id < :before) LIMIT :limit");
         }
         return {};
     });
