@@ -160,6 +160,9 @@ class WebhookRepository {
     // Records an attempt's outcome and releases the claim, unless the claim is no longer the
     // outcome's; on 410 disables the endpoint and fails its other pending deliveries.
     virtual domain::Result<void> finish_delivery(const DeliveryOutcome& outcome) = 0;
+    // Gives back a claimed delivery no attempt was made for (a stopping worker), due as it
+    // was: claimable again at once. Nothing when the claim is no longer this one.
+    virtual domain::Result<void> release_claim(const ClaimedDelivery& claimed) = 0;
     virtual domain::Result<DeliveryBacklog> delivery_backlog() = 0;
     // Retention without a reader (CONTRACT §8): of up to kSweepTenants tenants, the events
     // recorded before events_before are dropped as a feed read drops them (a prefix, the

@@ -898,6 +898,17 @@ Result<ports::DeliveryBacklog> InMemoryLeadRepository::delivery_backlog() {
     return backlog;
 }
 
+Result<void> InMemoryLeadRepository::release_claim(const ports::ClaimedDelivery& claimed) {
+    std::unique_lock lock(mutex_);
+    const auto found = state_->store.deliveries.find(
+        DeliveryKey{claimed.webhook.tenant.value(), claimed.webhook.id.value(), claimed.event.sequence});
+    if (found != state_->store.deliveries.end() && found->second.claimed_until == claimed.claimed_until &&
+        found->second.delivery.state == domain::DeliveryState::Pending) {
+        found->second.claimed_until = Timestamp{};
+    }
+    return {};
+}
+
 Result<ports::Swept> InMemoryLeadRepository::sweep(Timestamp events_before, Timestamp deliveries_before) {
     std::unique_lock lock(mutex_);
     Store& store = state_->store;

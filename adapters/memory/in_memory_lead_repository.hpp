@@ -53,6 +53,7 @@ class InMemoryLeadRepository final : public ports::Repository {
     domain::Result<std::optional<ports::StoredEvent>> delivery_event(const domain::TenantId& tenant,
                                                                      std::int64_t sequence) override;
     domain::Result<void> finish_delivery(const ports::DeliveryOutcome& outcome) override;
+    domain::Result<void> release_claim(const ports::ClaimedDelivery& claimed) override;
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override;
     domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override;
 

@@ -512,6 +512,26 @@ Result<ports::DeliveryBacklog> SqlLeadRepository::delivery_backlog() {
     });
 }
 
+Result<void> SqlLeadRepository::release_claim(const ports::ClaimedDelivery& claimed) {
+    return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+        static const std::string sql =
+            "UPDATE webhook_deliveries SET claimed_until = 0 WHERE tenant_id = :tenant AND webhook_id = :id AND "
+            "sequence = :sequence AND claimed_until = :until AND state = 'pending'";
+        auto& q = prepare(lease, sql, [](auto& st, auto& b) {
+            st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.id, "id"));
+            st.exchange(soci::use(b.offset, "sequence"));
+            st.exchange(soci::use(b.at, "until"));
+        });
+        q.b.tenant = claimed.webhook.tenant.value();
+        q.b.id = claimed.webhook.id.value();
+        q.b.offset = claimed.event.sequence;
+        q.b.at = millis(claimed.claimed_until);
+        q.st.execute(true);
+        return {};
+    });
+}
+
 Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) {
     ports::Swept swept;
     // The tenants whose oldest kept event has expired (a probe of each one's oldest), and

@@ -178,12 +178,12 @@ void DeliveryWorker::stop() {
     State& s = *state_;
     std::vector<std::thread> pool;
     std::thread rounds;
+    std::deque<Job> unstarted;
     {
         std::lock_guard lock(s.mutex);
         s.stopping = true;
-        // Claimed deliveries not started yet are left to their claims' expiry.
         for (const Job& job : s.queue) finished(job, false);
-        s.queue.clear();
+        unstarted.swap(s.queue);
         pool.swap(s.pool);
         rounds.swap(s.rounds);
         s.changed.notify_all();
@@ -191,8 +191,21 @@ void DeliveryWorker::stop() {
     if (rounds.joinable()) rounds.join();
     for (std::thread& thread : pool) thread.join();
     // Attempts of a run_once on another thread finish too.
-    std::unique_lock lock(s.mutex);
-    s.changed.wait(lock, [&s] { return s.busy == 0; });
+    {
+        std::unique_lock lock(s.mutex);
+        s.changed.wait(lock, [&s] { return s.busy == 0; });
+    }
+    // Claimed deliveries not started are given back, for another replica (or this one,
+    // started again) to take at once instead of after their lease.
+    for (const Job& job : unstarted) {
+        try {
+            if (auto released = s.repository.release_claim(job.delivery); !released) {
+                s.report("giving back a claimed webhook delivery failed: " + error_text(released.error()));
+            }
+        } catch (...) {
+            s.report("giving back a claimed webhook delivery failed");  // its claim expires
+        }
+    }
 }
 
 std::size_t DeliveryWorker::run_once() { return state_->round(); }

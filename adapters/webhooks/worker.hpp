@@ -66,8 +66,8 @@ class DeliveryWorker {
     // none of an endpoint that holds that many here already), so a slow endpoint holds up
     // only its own deliveries — and sweeps. At most once: later calls do nothing.
     void start();
-    // Returns once no attempt is in flight any more; claimed deliveries not yet attempted
-    // are left to their claims' expiry. A stopped worker makes no more attempts.
+    // Returns once no attempt is in flight any more and the claimed deliveries not yet
+    // attempted are given back (release_claim). A stopped worker makes no more attempts.
     void stop();
     // One synchronous round: fan_out, claim, attempt every claimed delivery (the bounds of
     // concurrency and per_webhook hold across rounds), record each outcome. Returns once

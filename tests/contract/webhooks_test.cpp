@@ -382,4 +382,31 @@ TEST_CASE("webhooks: a claim takes at most per_webhook deliveries of each endpoi
                 skipped) == 2);
 }
 
+TEST_CASE("webhooks: a claimed delivery given back unattempted is claimable at once; a stale give-back changes nothing",
+          "[contract][webhooks]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const auto webhook = webhook_for(tenant);
+    require_ok(repository->insert_webhook(webhook));
+    add_lead(*repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    const auto t = now();
+    value_of(repository->fan_out(t, 1000));
+
+    const auto first = claim_own(*repository, tenant, t, t + std::chrono::seconds(30));
+    REQUIRE(first.size() == 1);
+    CHECK(claim_own(*repository, tenant, t + std::chrono::seconds(1), t + std::chrono::seconds(31)).empty());
+    require_ok(repository->release_claim(first[0]));
+    // Given back: claimed again before the first claim's lease would have ended.
+    const auto again = claim_own(*repository, tenant, t + std::chrono::seconds(1), t + std::chrono::seconds(40));
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].attempts == 0);
+    const auto delivery = deliveries_of(*repository, webhook).at(0);
+    CHECK(delivery.state == DeliveryState::Pending);
+    CHECK(delivery.attempts == 0);
+
+    // The first claim's give-back, late: the second claim holds.
+    require_ok(repository->release_claim(first[0]));
+    CHECK(claim_own(*repository, tenant, t + std::chrono::seconds(2), t + std::chrono::seconds(42)).empty());
+}
+
 }  // namespace leads::tests::contract

@@ -98,6 +98,10 @@ class SwitchableRepository final : public ports::Repository {
         if (down) return domain::Error::unavailable("down");
         return inner_.claim_deliveries(request);
     }
+    domain::Result<void> release_claim(const ports::ClaimedDelivery& claimed) override {
+        if (down) return domain::Error::unavailable("down");
+        return inner_.release_claim(claimed);
+    }
     domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override {
         if (down) return domain::Error::unavailable("down");
         return inner_.sweep(events_before, deliveries_before);

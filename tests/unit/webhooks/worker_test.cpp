@@ -186,7 +186,8 @@ class FakeRepository final : public ports::WebhookRepository {
             if (request.per_webhook > 0 && per_webhook[delivery->webhook] >= request.per_webhook) continue;
             ++per_webhook[delivery->webhook];
             delivery->claimed_until = request.claim_until;
-            claimed.push_back({webhooks_.at(delivery->webhook), delivery->event, delivery->attempts});
+            claimed.push_back(
+                {webhooks_.at(delivery->webhook), delivery->event, delivery->attempts, request.claim_until});
         }
         ++claims_;
         return claimed;
@@ -211,6 +212,18 @@ class FakeRepository final : public ports::WebhookRepository {
     }
 
     domain::Result<ports::DeliveryBacklog> delivery_backlog() override { return unused(); }
+    domain::Result<void> release_claim(const ports::ClaimedDelivery& claimed) override {
+        std::lock_guard lock(mutex_);
+        for (Delivery& delivery : deliveries_) {
+            if (delivery.webhook == claimed.webhook.id.value() && delivery.event.sequence == claimed.event.sequence &&
+                delivery.claimed_until == claimed.claimed_until) {
+                delivery.claimed_until.reset();
+                ++released_;
+            }
+        }
+        return {};
+    }
+    int released() const { return released_; }
     domain::Result<ports::Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) override {
         std::lock_guard lock(mutex_);
         sweeps_.emplace_back(events_before, deliveries_before);
@@ -250,6 +263,7 @@ class FakeRepository final : public ports::WebhookRepository {
     std::set<std::int64_t> erased_;  // erased after the claim was taken
     std::atomic<int> fan_outs_{0};
     std::atomic<int> claims_{0};
+    std::atomic<int> released_{0};
     std::vector<std::pair<domain::Timestamp, domain::Timestamp>> sweeps_;
 };
 
@@ -871,4 +885,26 @@ TEST_CASE("the started worker sweeps with its retention, every sweep_every", "[w
     worker.stop();
     CHECK(worker.stats().swept_events == 4);
     CHECK(worker.stats().swept_deliveries == 6);
+}
+
+TEST_CASE("stop gives back the claimed deliveries it did not start", "[webhooks][worker]") {
+    Receiver slow(answer(200), 300ms);
+    FakeRepository repository;
+    FakeClock clock;
+    const ports::Webhook webhook = make_webhook(slow.url());
+    repository.add_webhook(webhook);
+    for (int i = 1; i <= 4; ++i) repository.add_delivery(webhook, make_event(i));
+    webhooks::WorkerOptions options = test_options();
+    options.per_webhook = 1;
+    options.idle_wait = 10ms;
+    webhooks::DeliveryWorker worker(repository, clock, options);
+    worker.start();
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (slow.requests().empty() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
+    REQUIRE_FALSE(slow.requests().empty());
+    worker.stop();
+    // One attempt was under way (and finished); the other three were claimed, not started.
+    CHECK(repository.outcomes().size() == 1);
+    CHECK(repository.released() == 3);
+    CHECK(slow.requests().size() == 1);
 }
