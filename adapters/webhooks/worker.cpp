@@ -262,10 +262,10 @@ std::size_t DeliveryWorker::State::round() {
 // not waited for. How many were claimed.
 std::size_t DeliveryWorker::State::feed() {
     const domain::Timestamp now = clock.now();
-    // Fan-out at most every idle_wait while it finds nothing new: feed runs after every
-    // attempt when deliveries flow.
+    // Fan-out every idle_wait, or at once while it makes as many deliveries as it may (a
+    // backlog of events): feed runs every few attempts when deliveries flow.
     const auto since = std::chrono::steady_clock::now() - last_fan_out;
-    if (fanned_out > 0 || since >= options.idle_wait) {
+    if (fanned_out >= options.fan_out_limit || since >= options.idle_wait) {
         last_fan_out = std::chrono::steady_clock::now();
         fanned_out = fan_out(now);
     }
