@@ -105,6 +105,9 @@ struct ClaimRequest {
 struct Swept {
     std::int64_t events = 0;
     std::int64_t deliveries = 0;
+    // Deleted leads whose kept events' data was rewritten to kErasedEventData by this sweep
+    // (a repository that rewrites them in the delete itself reports none).
+    std::int64_t erased = 0;
 };
 
 // Tenants, and finished deliveries, one sweep handles at most (the next sweep goes on).
@@ -167,7 +170,8 @@ class WebhookRepository {
     // Retention without a reader (CONTRACT §8): of up to kSweepTenants tenants, the events
     // recorded before events_before are dropped as a feed read drops them (a prefix, the
     // sequence keeps counting them); up to kSweepDeliveries finished deliveries last
-    // updated before deliveries_before are removed. Pending deliveries stay.
+    // updated before deliveries_before are removed. Pending deliveries stay. And erasure's
+    // second half, where a delete only masks its lead's events: their rows rewritten.
     virtual domain::Result<Swept> sweep(domain::Timestamp events_before, domain::Timestamp deliveries_before) = 0;
 };
 

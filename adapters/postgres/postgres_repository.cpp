@@ -222,6 +222,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, lead_id TEXT, data TEXT) ORDER BY "
             "r.n",
         .number_after_commit = true,
+        .json_strings = "SELECT json_array_elements_text(CAST(:ids AS JSON))",
         .claim_due =
             "SELECT p.tenant_id, p.webhook_id, p.sequence FROM webhooks w CROSS JOIN LATERAL (SELECT d.tenant_id, "
             "d.webhook_id, d.sequence, d.next_attempt_at FROM webhook_deliveries d WHERE d.tenant_id = w.tenant_id AND "

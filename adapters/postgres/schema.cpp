@@ -316,6 +316,23 @@ const sql::Migration kDeliverySweep{
     },
 };
 
+// Erasure without an index of events by lead (docs/events.md): a delete records the lead
+// here, reads mask its events' data at once, the worker's sweep rewrites them. Every
+// change (and every numbering) no longer writes an events_lead entry.
+const sql::Migration kErasedLeads{
+    15,
+    "erased leads; no index of events by lead",
+    {
+        R"(CREATE TABLE erased_leads (
+            tenant_id TEXT NOT NULL,
+            lead_id TEXT NOT NULL,
+            erased_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant_id, lead_id)
+        ))",
+        "DROP INDEX events_lead",
+    },
+};
+
 const sql::Migration kAll[] = {kInitial,
                                kLeadForeignKey,
                                kSuppressions,
@@ -329,7 +346,8 @@ const sql::Migration kAll[] = {kInitial,
                                kEvents,
                                kWebhooks,
                                kEventsNumberedAfterCommit,
-                               kDeliverySweep};
+                               kDeliverySweep,
+                               kErasedLeads};
 
 }  // namespace
 

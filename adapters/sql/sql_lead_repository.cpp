@@ -490,7 +490,7 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
         }
         steps.record_changes(row->tenant, deltas);
         // Erasure reaches the events (CONTRACT §8); the deletion is the lead's last event.
-        steps.erase_events(row->tenant, row->id);
+        steps.erase_events(row->tenant, row->id, millis(clock_.now()));
         auto lead = to_lead(*row);
         if (!lead) return std::move(lead).error();
         steps.record_events(row->tenant, stamp(domain::change_events(&*lead, nullptr, {})));

@@ -100,6 +100,8 @@ struct Dialect {
     // ones of a tenant the next numbers. Otherwise (SQLite, one writer at a time) a change
     // numbers its own events.
     bool number_after_commit = false;
+    // A sub-select of the strings of the JSON array bound as :ids.
+    std::string json_strings = {};
     // The due deliveries a worker claims (tenant_id, webhook_id, sequence), at most :per of
     // an endpoint and :limit in all, oldest due first, of enabled endpoints not named in
     // :skip (a JSON array of webhook ids); binds :due and :free (now). PostgreSQL: each

@@ -119,7 +119,7 @@ void write_webhook(Lease& lease, const WebhookRow& row) {
 
 std::optional<ports::StoredEvent> event_at(Lease& lease, const std::string& tenant, long long sequence) {
     static const std::string sql =
-        "SELECT " + kEventColumns + " FROM events WHERE tenant_id = :tenant AND sequence = :sequence";
+        "SELECT " + kEventColumns + " FROM " + kEventsFrom + " WHERE e.tenant_id = :tenant AND e.sequence = :sequence";
     auto& q = prepare(lease, sql, [](auto& st, auto& b) {
         into_event(st, b.event);
         st.exchange(soci::use(b.tenant, "tenant"));
@@ -581,6 +581,34 @@ Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, d
         auto dropped = drop_expired_events(tenant, events_before);
         if (!dropped) return dropped.error();
         swept.events += *dropped;
+    }
+    // Erased leads' events rewritten (reads mask them meanwhile), a tenant at a time.
+    std::vector<std::string> erasing;
+    auto found = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
+        auto& q = prepare(lease, "/* worker, all tenants */ SELECT DISTINCT tenant_id FROM erased_leads LIMIT :limit",
+                          [](auto& st, auto& b) {
+                              st.exchange(soci::into(b.tenant));
+                              st.exchange(soci::use(b.limit, "limit"));
+                          });
+        q.b.limit = ports::kSweepTenants;
+        if (q.st.execute(true)) {
+            do {
+                erasing.push_back(q.b.tenant);
+            } while (q.st.fetch());
+        }
+        return {};
+    });
+    if (!found) return found.error();
+    for (const std::string& tenant : erasing) {
+        auto rewritten = run<long long>(Access::Write, [&](Lease& lease) -> Result<long long> {
+            Steps steps(lease, dialect_);
+            lease.begin(dialect_.begin_write);
+            const long long leads = steps.rewrite_erased_events(tenant);
+            lease.commit();
+            return leads;
+        });
+        if (!rewritten) return rewritten.error();
+        swept.erased += *rewritten;
     }
     // Finished deliveries past retention; pending ones stay (the claim fails those whose
     // event is gone).

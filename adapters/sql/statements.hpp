@@ -118,8 +118,15 @@ inline void into_activity_details(soci::statement& st, ActivityRow& r) {
     st.exchange(soci::into(r.data));
 }
 
-// An events row as the feed and the deliveries read it.
-inline const std::string kEventColumns = "sequence, id, type, ts, workspace, lead_id, data";
+// An events row as the feed and the deliveries read it, from kEventsFrom: the data of an
+// erased lead's events reads {"erased":true} from the delete's commit on, before the
+// sweep rewrites the rows themselves (docs/events.md, "Erasure").
+inline const std::string kEventColumns =
+    "e.sequence, e.id, e.type, e.ts, e.workspace, e.lead_id, CASE WHEN x.lead_id "
+    "IS NULL THEN e.data ELSE '" +
+    std::string(ports::kErasedEventData) + "' END";
+inline const std::string kEventsFrom =
+    "events e LEFT JOIN erased_leads x ON x.tenant_id = e.tenant_id AND x.lead_id = e.lead_id";
 
 inline void into_event(soci::statement& st, EventRow& r) {
     st.exchange(soci::into(r.sequence));
@@ -964,14 +971,54 @@ class Steps {
         return static_cast<long long>(q.st.get_affected_rows());
     }
 
-    // Erasure (CONTRACT §8): every kept event about the lead keeps its place and loses its data.
-    void erase_events(const std::string& tenant, const std::string& lead_id) {
-        static const std::string sql = "UPDATE events SET data = '" + std::string(ports::kErasedEventData) +
-                                       "' WHERE tenant_id = :tenant AND lead_id = :id";
-        auto& q = prepare(lease_, sql, bind_tenant_id);
+    // Erasure (CONTRACT §8): every kept event about the lead keeps its place and loses its
+    // data — read so from this commit on (kEventColumns), rewritten by the next sweep
+    // (rewrite_erased_events). No index of events by lead is kept up by every write.
+    void erase_events(const std::string& tenant, const std::string& lead_id, long long at) {
+        static const std::string sql =
+            "INSERT INTO erased_leads (tenant_id, lead_id, erased_at) VALUES (:tenant, :id, :at) ON CONFLICT "
+            "(tenant_id, lead_id) DO NOTHING";
+        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+            bind_tenant_id(st, b);
+            st.exchange(soci::use(b.at, "at"));
+        });
         q.b.tenant = tenant;
         q.b.id = lead_id;
+        q.b.at = at;
         q.st.execute(true);
+    }
+
+    // The sweep's half of erasure: up to 1,000 of the tenant's erased leads have their
+    // kept events' data rewritten and leave erased_leads, in the caller's transaction (one
+    // scan of the tenant's events). How many leads.
+    long long rewrite_erased_events(const std::string& tenant) {
+        auto& listed = prepare(lease_, "SELECT lead_id FROM erased_leads WHERE tenant_id = :tenant LIMIT 1000",
+                               [](auto& st, auto& b) {
+                                   st.exchange(soci::into(b.id));
+                                   st.exchange(soci::use(b.tenant, "tenant"));
+                               });
+        listed.b.tenant = tenant;
+        std::vector<std::string> leads;
+        if (listed.st.execute(true)) {
+            do {
+                leads.push_back(listed.b.id);
+            } while (listed.st.fetch());
+        }
+        if (leads.empty()) return 0;
+        const std::string ids = encode_strings(leads);
+        const auto run = [&](const std::string& sql) {
+            auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.rows, "ids"));
+            });
+            q.b.tenant = tenant;
+            q.b.rows = ids;
+            q.st.execute(true);
+        };
+        run("UPDATE events SET data = '" + std::string(ports::kErasedEventData) +
+            "' WHERE tenant_id = :tenant AND lead_id IN (" + dialect_.json_strings + ")");
+        run("DELETE FROM erased_leads WHERE tenant_id = :tenant AND lead_id IN (" + dialect_.json_strings + ")");
+        return static_cast<long long>(leads.size());
     }
 
     // The tenant's oldest kept events (sequence, ts), at most limit.
@@ -1021,15 +1068,16 @@ class Steps {
     // A page of the feed: events after :after matching the query's filters, ascending,
     // limit + 1 of them (the last one says more follow).
     std::vector<EventRow> events_after(const ports::EventQuery& query, long long after) {
-        std::string sql = "SELECT " + kEventColumns + " FROM events WHERE tenant_id = :tenant AND sequence > :after";
+        std::string sql =
+            "SELECT " + kEventColumns + " FROM " + kEventsFrom + " WHERE e.tenant_id = :tenant AND e.sequence > :after";
         const std::size_t types = std::min(query.types.size(), std::size(domain::kEventTypes));
         if (types > 0) {
-            sql += " AND type IN (";
+            sql += " AND e.type IN (";
             for (std::size_t i = 0; i < types; ++i) sql += (i == 0 ? ":type" : ", :type") + std::to_string(i);
             sql += ")";
         }
-        if (query.workspace) sql += " AND workspace = :workspace";
-        sql += " ORDER BY sequence LIMIT :limit";
+        if (query.workspace) sql += " AND e.workspace = :workspace";
+        sql += " ORDER BY e.sequence LIMIT :limit";
         auto& q = prepare(lease_, sql, [types, by_workspace = query.workspace.has_value()](auto& st, auto& b) {
             into_event(st, b.event);
             st.exchange(soci::use(b.tenant, "tenant"));

@@ -311,10 +311,27 @@ const sql::Migration kDeliverySweep{
     },
 };
 
+// Erasure without an index of events by lead (docs/events.md): a delete records the lead
+// here, reads mask its events' data at once, the worker's sweep rewrites them. Every
+// change no longer writes an events_lead entry.
+const sql::Migration kErasedLeads{
+    13,
+    "erased leads; no index of events by lead",
+    {
+        R"(CREATE TABLE erased_leads (
+            tenant_id TEXT NOT NULL,
+            lead_id TEXT NOT NULL,
+            erased_at INTEGER NOT NULL,
+            PRIMARY KEY (tenant_id, lead_id)
+        ) WITHOUT ROWID)",
+        "DROP INDEX events_lead",
+    },
+};
+
 const sql::Migration kAll[] = {
     kInitial,           kDeferredSearchIndex, kSuppressions, kUpdatedOrder,  kIdempotencyKeys,
     kWorkspaceVersions, kSearchableListOrder, kTenantExpiry, kShardedCounts, kEvents,
-    kWebhooks,          kDeliverySweep};
+    kWebhooks,          kDeliverySweep,       kErasedLeads};
 
 }  // namespace
 

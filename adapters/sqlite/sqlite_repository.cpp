@@ -221,6 +221,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .number_after_commit = false,
         // CROSS JOIN keeps the endpoints the outer loop (SQLite's planner would otherwise
         // scan every delivery and run the pick for each).
+        .json_strings = "SELECT value FROM json_each(:ids)",
         .claim_due =
             "SELECT d.tenant_id, d.webhook_id, d.sequence FROM webhooks w CROSS JOIN webhook_deliveries d ON "
             "d.tenant_id = "

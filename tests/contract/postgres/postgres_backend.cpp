@@ -65,6 +65,13 @@ class PostgresBackend final : public SqlBackend {
         for (const auto& statement : statements) session << statement;
     }
 
+    long long count(const std::string& database, const std::string& query) override {
+        soci::session session(soci::postgresql, conninfo(database));
+        long long value = 0;
+        session << query, soci::into(value);
+        return value;
+    }
+
   private:
     std::mutex mutex_;
     std::shared_ptr<ports::Repository> shared_;

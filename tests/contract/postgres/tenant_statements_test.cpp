@@ -16,7 +16,7 @@ namespace leads::tests::contract {
 namespace {
 
 constexpr const char* kTenantTable =
-    R"(\m(leads|activities|lead_counts|suppressions|idempotency_keys|workspace_versions|events|event_sequences|webhooks|webhook_deliveries)\M)";
+    R"(\m(leads|activities|lead_counts|suppressions|idempotency_keys|workspace_versions|events|event_sequences|webhooks|webhook_deliveries|erased_leads)\M)";
 
 std::vector<std::string> queries(soci::session& session, const std::string& where) {
     std::vector<std::string> out;

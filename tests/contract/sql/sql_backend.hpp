@@ -29,6 +29,8 @@ class SqlBackend {
     virtual std::vector<long long> recorded_migrations(const std::string& database) = 0;
     // Runs each statement directly (outside the repository), to set up what a test needs.
     virtual void execute(const std::string& database, const std::vector<std::string>& statements) = 0;
+    // The integer a query returns in its first row, read directly.
+    virtual long long count(const std::string& database, const std::string& query) = 0;
 };
 
 // Defined by each SQL backend's executable. Exits with 77 (skipped) when its database is

@@ -344,3 +344,55 @@ TEST_CASE("a call that cannot get a connection in time fails with Unavailable") 
 }
 
 }  // namespace leads::tests::contract
+
+namespace leads::tests::contract {
+
+TEST_CASE("erasure: a deleted lead's events read erased at once, and the next sweep rewrites the rows themselves",
+          "[sweep]") {
+    auto& b = sql_backend();
+    const auto database = b.fresh_database();
+    REQUIRE(b.migrate(database).ok());
+    auto opened = b.open(database, 2);
+    REQUIRE(opened.ok());
+    auto& repository = **opened;
+    const auto tenant = random_tenant();
+    const auto jane = add_lead(repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    const auto john = add_lead(repository, tenant, slug("acme"), {.email = "john@example.com"});
+    require_ok(repository.remove(key_of(jane), std::nullopt));
+
+    const auto feed = [&] {
+        return value_of(repository.events(ports::EventQuery{.tenant = tenant,
+                                                            .after = std::nullopt,
+                                                            .limit = 100,
+                                                            .types = {},
+                                                            .workspace = std::nullopt,
+                                                            .drop_before = at(-86'400'000)}))
+            .items;
+    };
+    const auto erased_in_feed = [&] {
+        for (const auto& event : feed()) {
+            if (event.lead_id == jane.id && event.type == domain::EventType::LeadCreated &&
+                event.data != ports::kErasedEventData) {
+                return false;
+            }
+        }
+        return true;
+    };
+    // Read directly, by tenant (as every statement on a tenant table must be).
+    const std::string of_tenant = " WHERE tenant_id = '" + tenant.value() + "'";
+    const std::string stored_jane = "SELECT COUNT(*) FROM events" + of_tenant + " AND data LIKE '%jane@example.com%'";
+    CHECK(erased_in_feed());
+    CHECK(b.count(database, stored_jane) == 1);  // masked, not yet rewritten
+
+    const auto swept = value_of(repository.sweep(at(-86'400'000), at(-86'400'000)));
+    CHECK(swept.erased == 1);
+    CHECK(b.count(database, stored_jane) == 0);
+    CHECK(b.count(database, "SELECT COUNT(*) FROM erased_leads" + of_tenant) == 0);
+    CHECK(erased_in_feed());
+    // The other lead's events are untouched.
+    CHECK(b.count(database, "SELECT COUNT(*) FROM events" + of_tenant + " AND data LIKE '%john@example.com%'") == 1);
+    CHECK(value_of(repository.sweep(at(-86'400'000), at(-86'400'000))).erased == 0);
+    (void)john;
+}
+
+}  // namespace leads::tests::contract

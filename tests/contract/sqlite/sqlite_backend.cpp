@@ -52,6 +52,13 @@ class SqliteBackend final : public SqlBackend {
         for (const auto& statement : statements) session << statement;
     }
 
+    long long count(const std::string& database, const std::string& query) override {
+        soci::session session(soci::sqlite3, database);
+        long long value = 0;
+        session << query, soci::into(value);
+        return value;
+    }
+
   private:
     TemporaryDirectory directory_{"leads-contract"};
     std::atomic<int> databases_{0};
