@@ -895,10 +895,10 @@ Result<std::int64_t> SqlLeadRepository::drop_expired_events(const std::string& t
     });
 }
 
-Result<void> SqlLeadRepository::number_events(const std::string& tenant) {
+Result<void> SqlLeadRepository::number_events(const std::string& tenant, bool all) {
     if (!dialect_.number_after_commit) return {};
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
-        Steps(lease, dialect_).number_events(tenant);
+        Steps(lease, dialect_).number_events(tenant, all);
         return {};
     });
 }

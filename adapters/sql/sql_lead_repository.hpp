@@ -194,8 +194,9 @@ class SqlLeadRepository final : public ports::Repository {
     void reload_trigram_rows(SessionPool::Lease& lease, TrigramRows& counts, const std::string& tenant);
     // The change's events, stamped now with fresh ids and rendered (Steps::record_events numbers them).
     std::vector<ports::StoredEvent> stamp(const std::vector<domain::ChangeEvent>& events);
-    // Dialect::number_after_commit: numbers the tenant's committed events (Steps::number_events).
-    domain::Result<void> number_events(const std::string& tenant);
+    // Dialect::number_after_commit: numbers the tenant's committed events (Steps::number_events;
+    // all: every one, not a batch).
+    domain::Result<void> number_events(const std::string& tenant, bool all = false);
     // Retention: drops the tenant's events older than before, oldest first, a bounded batch;
     // how many. With number_after_commit, also the expired events nobody numbered when no
     // numbered one is kept (they take the next numbers, so a reader behind them gets 410).

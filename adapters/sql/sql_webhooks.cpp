@@ -164,7 +164,7 @@ using domain::Result;
 Result<void> SqlLeadRepository::insert_webhook(const ports::Webhook& webhook) {
     WebhookRow row = to_row(webhook);
     // Its position is the last number given: what committed before it is numbered first.
-    if (auto numbered = number_events(row.tenant); !numbered) return numbered;
+    if (auto numbered = number_events(row.tenant, true); !numbered) return numbered;
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);
@@ -213,7 +213,7 @@ Result<std::vector<ports::Webhook>> SqlLeadRepository::list_webhooks(const domai
 
 Result<ports::Webhook> SqlLeadRepository::update_webhook(const domain::TenantId& tenant, const domain::WebhookId& id,
                                                          const ports::WebhookChange& change) {
-    if (auto numbered = number_events(tenant.value()); !numbered) return numbered.error();
+    if (auto numbered = number_events(tenant.value(), true); !numbered) return numbered.error();
     return run<ports::Webhook>(Access::Write, [&](Lease& lease) -> Result<ports::Webhook> {
         Steps steps(lease, dialect_);
         lease.begin(dialect_.begin_write);

@@ -121,9 +121,10 @@ inline void into_activity_details(soci::statement& st, ActivityRow& r) {
 // An events row as the feed and the deliveries read it, from kEventsFrom: the data of an
 // erased lead's events reads {"erased":true} from the delete's commit on, before the
 // sweep rewrites the rows themselves (docs/events.md, "Erasure").
+// lead.deleted keeps its own data ({}): erasure reaches the events kept before it.
 inline const std::string kEventColumns =
-    "e.sequence, e.id, e.type, e.ts, e.workspace, e.lead_id, CASE WHEN x.lead_id "
-    "IS NULL THEN e.data ELSE '" +
+    "e.sequence, e.id, e.type, e.ts, e.workspace, e.lead_id, CASE WHEN x.lead_id IS NULL OR e.type = 'lead.deleted' "
+    "THEN e.data ELSE '" +
     std::string(ports::kErasedEventData) + "' END";
 inline const std::string kEventsFrom =
     "events e LEFT JOIN erased_leads x ON x.tenant_id = e.tenant_id AND x.lead_id = e.lead_id";
@@ -889,7 +890,9 @@ class Steps {
     // under the tenant's event_sequences row lock (one numbering at a time per tenant). Only
     // committed events are ever numbered, and numbers only grow: a reader paging with after
     // sees every event once. Call outside any transaction.
-    void number_events(const std::string& tenant) {
+    // At most 10,000 per call, or (all) every committed one: a webhook's starting position
+    // must follow every event committed before it.
+    void number_events(const std::string& tenant, bool all) {
         // Most calls find nothing to number: one probe of the partial index, no lock taken.
         auto& probe = prepare(lease_,
                               "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE tenant_id = :tenant AND sequence IS "
@@ -911,10 +914,15 @@ class Steps {
             st.exchange(soci::use(b.tenant, "tenant"));
             st.exchange(soci::use(b.tenant, "tenant_again"));
         });
-        q.b.version = last;
         q.b.tenant = tenant;
-        q.st.execute(true);
-        const auto numbered = static_cast<long long>(q.st.get_affected_rows());
+        long long numbered = 0;
+        for (;;) {
+            q.b.version = last + numbered;
+            q.st.execute(true);
+            const auto batch = static_cast<long long>(q.st.get_affected_rows());
+            numbered += batch;
+            if (!all || batch < 10000) break;
+        }
         if (numbered > 0) set_event_sequence(tenant, last + numbered);
         lease_.commit();
     }
@@ -1016,7 +1024,7 @@ class Steps {
             q.st.execute(true);
         };
         run("UPDATE events SET data = '" + std::string(ports::kErasedEventData) +
-            "' WHERE tenant_id = :tenant AND lead_id IN (" + dialect_.json_strings + ")");
+            "' WHERE tenant_id = :tenant AND type <> 'lead.deleted' AND lead_id IN (" + dialect_.json_strings + ")");
         run("DELETE FROM erased_leads WHERE tenant_id = :tenant AND lead_id IN (" + dialect_.json_strings + ")");
         return static_cast<long long>(leads.size());
     }

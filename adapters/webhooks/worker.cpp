@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -95,6 +96,7 @@ struct DeliveryWorker::State {
     std::int64_t fan_out(domain::Timestamp now);
     std::vector<ports::ClaimedDelivery> claim(const ports::ClaimRequest& request);
     void sweep();
+    void release(const ports::ClaimedDelivery& delivery);
     void serve(const std::shared_ptr<Round>& until);
     std::optional<Job> take_runnable();
     void attempt(const ports::ClaimedDelivery& claimed);
@@ -116,6 +118,7 @@ struct DeliveryWorker::State {
     // Signalled whenever a job is queued, started, finished or dropped, and on stop.
     std::condition_variable changed;
     std::deque<Job> queue;                         // claimed, not started yet, in claim order
+    std::vector<ports::ClaimedDelivery> expired;   // dropped past their start, to give back
     std::map<std::string, std::size_t> in_flight;  // attempts running, per webhook id
     std::size_t busy = 0;                          // attempts running in all
     domain::Timestamp last_sweep{};                // by the started worker
@@ -166,8 +169,13 @@ void DeliveryWorker::start() {
                            (s.attempts_finished != s.seen_finished && s.queue.size() < s.options.concurrency);
                 });
             } else {
-                // Claims again once attempts have taken jobs off the queue.
-                s.changed.wait(wait, [&s] { return s.stopping || s.queue.size() < s.options.concurrency; });
+                // Claims again once attempts have taken jobs off the queue, or an attempt
+                // ended, or after a pause: a slow endpoint's queued jobs must not keep the
+                // others' deliveries from being claimed.
+                s.changed.wait_for(wait, s.options.idle_wait, [&s] {
+                    return s.stopping || s.queue.size() < s.options.concurrency ||
+                           s.attempts_finished != s.seen_finished;
+                });
             }
             if (s.stopping) return;
         }
@@ -197,15 +205,13 @@ void DeliveryWorker::stop() {
     }
     // Claimed deliveries not started are given back, for another replica (or this one,
     // started again) to take at once instead of after their lease.
-    for (const Job& job : unstarted) {
-        try {
-            if (auto released = s.repository.release_claim(job.delivery); !released) {
-                s.report("giving back a claimed webhook delivery failed: " + error_text(released.error()));
-            }
-        } catch (...) {
-            s.report("giving back a claimed webhook delivery failed");  // its claim expires
-        }
+    for (const Job& job : unstarted) s.release(job.delivery);
+    std::vector<ports::ClaimedDelivery> expired;
+    {
+        std::lock_guard lock(s.mutex);
+        expired.swap(s.expired);
     }
+    for (const auto& delivery : expired) s.release(delivery);
 }
 
 std::size_t DeliveryWorker::run_once() { return state_->round(); }
@@ -286,11 +292,34 @@ std::size_t DeliveryWorker::State::feed() {
         }
     }
     std::vector<ports::ClaimedDelivery> claimed = claim(request);
-    std::lock_guard lock(mutex);
-    if (stopping) return 0;  // the claims expire
-    for (auto& delivery : claimed) queue.push_back(Job{std::move(delivery), now + start_window, nullptr});
-    changed.notify_all();
+    std::vector<ports::ClaimedDelivery> give_back;
+    {
+        std::lock_guard lock(mutex);
+        if (stopping) {
+            give_back = std::move(claimed);
+            claimed.clear();
+        } else {
+            for (auto& delivery : claimed) queue.push_back(Job{std::move(delivery), now + start_window, nullptr});
+            // Jobs that waited past their start (a slow endpoint's) go back now, not at
+            // their lease's end.
+            give_back.insert(give_back.end(), std::make_move_iterator(expired.begin()),
+                             std::make_move_iterator(expired.end()));
+            expired.clear();
+            changed.notify_all();
+        }
+    }
+    for (const auto& delivery : give_back) release(delivery);
     return claimed.size();
+}
+
+void DeliveryWorker::State::release(const ports::ClaimedDelivery& delivery) {
+    try {
+        if (auto released = repository.release_claim(delivery); !released) {
+            report("giving back a claimed webhook delivery failed: " + error_text(released.error()));
+        }
+    } catch (...) {
+        report("giving back a claimed webhook delivery failed");  // its claim expires
+    }
 }
 
 // How many deliveries it made (0 when it failed: reported).
@@ -374,6 +403,7 @@ std::optional<Job> DeliveryWorker::State::take_runnable() {
     for (auto it = queue.begin(); it != queue.end();) {
         if (now > it->start_by) {
             finished(*it, false);
+            if (!it->round) expired.push_back(std::move(it->delivery));  // the feeding thread gives it back
             it = queue.erase(it);
             dropped = true;
             continue;

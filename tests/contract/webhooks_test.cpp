@@ -409,4 +409,24 @@ TEST_CASE("webhooks: a claimed delivery given back unattempted is claimable at o
     CHECK(claim_own(*repository, tenant, t + std::chrono::seconds(2), t + std::chrono::seconds(42)).empty());
 }
 
+TEST_CASE("webhooks: an endpoint made after more than 10,000 events nobody read receives none of them",
+          "[contract][webhooks]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    std::vector<ports::ImportItem> items;
+    for (int i = 0; i < 10'050; ++i) {
+        const Lead lead = make_lead(tenant, slug("acme"), {.email = "lead" + std::to_string(i) + "@example.com"});
+        items.push_back({lead, created_entry(lead), {}});
+    }
+    value_of(repository->import(tenant, slug("acme"), items));
+    const auto webhook = webhook_for(tenant);
+    require_ok(repository->insert_webhook(webhook));
+    const Lead late = add_lead(*repository, tenant, slug("acme"), {.email = "late@example.com"});
+    value_of(repository->fan_out(now(), 100'000));
+    const auto deliveries = deliveries_of(*repository, webhook);
+    REQUIRE(deliveries.size() == 1);
+    CHECK(deliveries[0].sequence == 10'051);
+    (void)late;
+}
+
 }  // namespace leads::tests::contract
