@@ -79,17 +79,6 @@ void into_delivery(soci::statement& st, DeliveryRow& r) {
     st.exchange(soci::into(r.updated_at));
 }
 
-template <class Row>
-std::vector<Row> fetch_all(Prepared& q, const Row& buffer) {
-    std::vector<Row> rows;
-    if (q.st.execute(true)) {
-        do {
-            rows.push_back(buffer);
-        } while (q.st.fetch());
-    }
-    return rows;
-}
-
 domain::Error no_such_webhook() { return domain::Error::not_found("No such webhook."); }
 
 std::optional<WebhookRow> webhook_row(Lease& lease, const Dialect& dialect, const std::string& tenant,
@@ -296,11 +285,7 @@ Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int6
                               "1 AND EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = w.tenant_id AND e.sequence IS "
                               "NULL) LIMIT 1000",
                               [](auto& st, auto& b) { st.exchange(soci::into(b.tenant)); });
-            if (q.st.execute(true)) {
-                do {
-                    tenants.push_back(q.b.tenant);
-                } while (q.st.fetch());
-            }
+            tenants = fetch_all(q, q.b.tenant);
             return {};
         });
         if (!listed) return listed.error();
@@ -551,12 +536,9 @@ Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, d
             });
             q.b.rows = first_event_id;
             q.b.limit = ports::kSweepTenants;
-            if (q.st.execute(true)) {
-                do {
-                    if (std::find(tenants.begin(), tenants.end(), q.b.tenant) == tenants.end()) {
-                        tenants.push_back(q.b.tenant);
-                    }
-                } while (q.st.fetch());
+            for (std::string& tenant : fetch_all(q, q.b.tenant)) {
+                if (std::find(tenants.begin(), tenants.end(), tenant) == tenants.end())
+                    tenants.push_back(std::move(tenant));
             }
         };
         collect(
@@ -591,11 +573,7 @@ Result<ports::Swept> SqlLeadRepository::sweep(domain::Timestamp events_before, d
                               st.exchange(soci::use(b.limit, "limit"));
                           });
         q.b.limit = ports::kSweepTenants;
-        if (q.st.execute(true)) {
-            do {
-                erasing.push_back(q.b.tenant);
-            } while (q.st.fetch());
-        }
+        erasing = fetch_all(q, q.b.tenant);
         return {};
     });
     if (!found) return found.error();

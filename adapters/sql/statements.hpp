@@ -73,6 +73,18 @@ class Prepared final : public CachedStatement {
 
 using Binder = std::function<void(soci::statement&, Buffers&)>;
 
+// Executes q and copies buffer (the Buffers member q fetches into) once per row.
+template <class Row>
+std::vector<Row> fetch_all(Prepared& q, const Row& buffer) {
+    std::vector<Row> rows;
+    if (q.st.execute(true)) {
+        do {
+            rows.push_back(buffer);
+        } while (q.st.fetch());
+    }
+    return rows;
+}
+
 // Events inserted per statement (Dialect::insert_events).
 inline constexpr std::size_t kEventBatchRows = 1000;
 
@@ -1006,12 +1018,7 @@ class Steps {
                                    st.exchange(soci::use(b.tenant, "tenant"));
                                });
         listed.b.tenant = tenant;
-        std::vector<std::string> leads;
-        if (listed.st.execute(true)) {
-            do {
-                leads.push_back(listed.b.id);
-            } while (listed.st.fetch());
-        }
+        const std::vector<std::string> leads = fetch_all(listed, listed.b.id);
         if (leads.empty()) return 0;
         const std::string ids = encode_strings(leads);
         const auto run = [&](const std::string& sql) {
@@ -1099,13 +1106,7 @@ class Steps {
         for (std::size_t i = 0; i < types; ++i) q.b.types[i] = std::string(domain::to_string(query.types[i]));
         if (query.workspace) q.b.workspace = query.workspace->value();
         q.b.limit = query.limit + 1;
-        std::vector<EventRow> rows;
-        if (q.st.execute(true)) {
-            do {
-                rows.push_back(q.b.event);
-            } while (q.st.fetch());
-        }
-        return rows;
+        return fetch_all(q, q.b.event);
     }
 
     long long single_count(Prepared& q) {

@@ -908,3 +908,27 @@ TEST_CASE("stop gives back the claimed deliveries it did not start", "[webhooks]
     CHECK(repository.released() == 3);
     CHECK(slow.requests().size() == 1);
 }
+
+TEST_CASE("the started worker gives back a queued delivery whose claim no longer covers an attempt",
+          "[webhooks][worker]") {
+    Receiver receiver(answer(200));
+    FakeRepository repository;
+    // Every reading is 20 s later: a claimed delivery's start window (18 s with a 3 s
+    // timeout) has passed by the time a thread could start it.
+    FakeClock clock(20s);
+    const ports::Webhook webhook = make_webhook(receiver.url());
+    repository.add_webhook(webhook);
+    repository.add_delivery(webhook, make_event(1));
+    webhooks::WorkerOptions options = test_options();
+    options.idle_wait = 10ms;
+    webhooks::DeliveryWorker worker(repository, clock, options);
+    worker.start();
+    const auto give_up = std::chrono::steady_clock::now() + 10s;
+    while (repository.released() == 0 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(5ms);
+    }
+    worker.stop();
+    CHECK(repository.released() >= 1);  // given back, not left to its lease
+    CHECK(repository.outcomes().empty());
+    CHECK(receiver.requests().empty());
+}
