@@ -302,8 +302,7 @@ std::size_t DeliveryWorker::State::feed() {
             for (auto& delivery : claimed) queue.push_back(Job{std::move(delivery), now + start_window, nullptr});
             // Jobs that waited past their start (a slow endpoint's) go back now, not at
             // their lease's end.
-            give_back.insert(give_back.end(), std::make_move_iterator(expired.begin()),
-                             std::make_move_iterator(expired.end()));
+            give_back = std::move(expired);
             expired.clear();
             changed.notify_all();
         }
