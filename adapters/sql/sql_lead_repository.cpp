@@ -364,10 +364,9 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
                 lease.rollback();  // the holder was deleted meanwhile: try again
                 continue;
             }
-            steps.record_changes(row->tenant, {{{row->workspace, row->status}, {1, 0}}});
+            steps.record_changes(row->tenant, {{{row->workspace, row->status}, {1, 0}}}, events);
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded;
-            steps.record_events(row->tenant, events);
             lease.commit();
             return {};
         }
@@ -457,10 +456,9 @@ Result<domain::Lead> SqlLeadRepository::update(const ports::LeadKey& key, const 
             }
             auto logged = steps.insert_activities(lead, entries);
             if (!logged) return std::move(logged).error();
-            steps.record_changes(lead.tenant.value(), deltas);
+            steps.record_changes(lead.tenant.value(), deltas, stamp(domain::change_events(&*current, &lead, entries)));
             LeaseReader reader(lease, steps);
             if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded.error();
-            steps.record_events(lead.tenant.value(), stamp(domain::change_events(&*current, &lead, entries)));
             lease.commit();
             return lead;
         }
@@ -488,12 +486,11 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
                 steps.flag_leads(row->tenant, hash, true, deltas);
             }
         }
-        steps.record_changes(row->tenant, deltas);
         // Erasure reaches the events (CONTRACT §8); the deletion is the lead's last event.
         steps.erase_events(row->tenant, row->id, millis(clock_.now()));
         auto lead = to_lead(*row);
         if (!lead) return std::move(lead).error();
-        steps.record_events(row->tenant, stamp(domain::change_events(&*lead, nullptr, {})));
+        steps.record_changes(row->tenant, deltas, stamp(domain::change_events(&*lead, nullptr, {})));
         lease.commit();
         return {};
     });
@@ -848,10 +845,9 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
         }
-        steps.record_changes(tenant_id, deltas);
+        steps.record_changes(tenant_id, deltas, stamp(changes));
         LeaseReader reader(lease, steps);
         if (auto recorded = steps.complete(completion, outcomes, reader); !recorded) return recorded.error();
-        steps.record_events(tenant_id, stamp(changes));
         lease.commit();
         return outcomes;
     });

@@ -298,8 +298,9 @@ Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int6
     std::vector<std::pair<std::string, std::string>> behind;
     auto listed = run<void>(Access::Read, [&](Lease& lease) -> Result<void> {
         static const std::string sql =
-            "/* worker, all tenants */ SELECT w.tenant_id, w.id FROM webhooks w JOIN event_sequences s ON "
-            "s.tenant_id = w.tenant_id WHERE w.enabled = 1 AND w.position < s.last LIMIT 1000";
+            "/* worker, all tenants */ SELECT w.tenant_id, w.id FROM webhooks w WHERE w.enabled = 1 AND w.position < "
+            "(SELECT MAX(e.sequence) FROM events e WHERE e.tenant_id = w.tenant_id AND e.sequence IS NOT NULL) LIMIT "
+            "1000";
         auto& q = prepare(lease, sql, [](auto& st, auto& b) {
             st.exchange(soci::into(b.tenant));
             st.exchange(soci::into(b.id));

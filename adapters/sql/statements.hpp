@@ -587,16 +587,24 @@ class Steps {
     // What a write did to its workspaces' leads, applied last and in key order, so that two
     // transactions never wait on each other's rows (no deadlock between concurrent writers
     // of one workspace): the counters, then each workspace's version (every workspace named
-    // in deltas, a zero delta included: its leads changed).
-    void record_changes(const std::string& tenant, const CountDeltas& deltas) {
+    // in deltas, a zero delta included: its leads changed), and the change's events
+    // (record_events). With number_after_commit (PostgreSQL) up to kEventBatchRows events
+    // ride on the first version bump, one data-modifying statement: a round trip fewer per
+    // change (docs/performance.md).
+    void record_changes(const std::string& tenant, const CountDeltas& deltas,
+                        const std::vector<ports::StoredEvent>& events = {}) {
         add_counts(tenant, deltas);
+        const bool fold = dialect_.number_after_commit && !events.empty() && events.size() <= kEventBatchRows;
+        bool folded = false;
         const std::string* last = nullptr;
         for (const auto& entry : deltas) {
             const std::string& workspace = entry.first.first;
             if (last != nullptr && *last == workspace) continue;
             last = &workspace;
-            bump_version(tenant, workspace);
+            bump_version(tenant, workspace, fold && !folded ? &events : nullptr);
+            folded = fold;
         }
+        if (!folded) record_events(tenant, events);
     }
 
   private:
@@ -621,18 +629,35 @@ class Steps {
         }
     }
 
-    // Each writer thread raises its own shard of the version (writer_shard).
-    void bump_version(const std::string& tenant, const std::string& workspace) {
-        static const std::string sql =
-            "INSERT INTO workspace_versions (tenant_id, workspace, shard, version) VALUES (:tenant, :workspace, "
-            ":shard, 1) ON CONFLICT (tenant_id, workspace, shard) DO UPDATE SET version = "
+    // Each writer thread raises its own shard of the version (writer_shard). With events
+    // (number_after_commit), the same statement inserts them unnumbered first.
+    void bump_version(const std::string& tenant, const std::string& workspace,
+                      const std::vector<ports::StoredEvent>* events) {
+        static const std::string bump =
+            "INSERT INTO workspace_versions (tenant_id, workspace, shard, version) VALUES (:version_tenant, "
+            ":workspace, :shard, 1) ON CONFLICT (tenant_id, workspace, shard) DO UPDATE SET version = "
             "workspace_versions.version + 1";
-        auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
+        if (events == nullptr) {
+            auto& q = prepare(lease_, bump, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.tenant, "version_tenant"));
+                st.exchange(soci::use(b.workspace, "workspace"));
+                st.exchange(soci::use(b.shard, "shard"));
+            });
+            q.b.tenant = tenant;
+            q.b.workspace = workspace;
+            q.b.shard = writer_shard();
+            q.st.execute(true);
+            return;
+        }
+        auto& q = prepare(lease_, "WITH recorded AS (" + dialect_.insert_events + ") " + bump, [](auto& st, auto& b) {
             st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.rows, "rows"));
+            st.exchange(soci::use(b.tenant, "version_tenant"));
             st.exchange(soci::use(b.workspace, "workspace"));
             st.exchange(soci::use(b.shard, "shard"));
         });
         q.b.tenant = tenant;
+        q.b.rows = encode_event_rows(*events);
         q.b.workspace = workspace;
         q.b.shard = writer_shard();
         q.st.execute(true);
@@ -832,8 +857,10 @@ class Steps {
     // --- Change events (CONTRACT §8) -------------------------------------------------
 
     // Numbers the transaction's events after the tenant's last and inserts them. Run last
-    // before the commit: the tenant's event_sequences row stays locked until then, so
-    // sequences follow commit order, and a tenant's writers queue only for their commit.
+    // before the commit. Without number_after_commit (SQLite: one writer at a time), the
+    // last number given is read, not written: the largest kept, or the event_sequences row
+    // when retention has dropped every event (drop_events_before records it there). A
+    // change writes no shared row for its numbers, only its events (docs/performance.md).
     void record_events(const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
         if (events.empty()) return;
         if (dialect_.number_after_commit) {
@@ -852,23 +879,17 @@ class Steps {
             }
             return;
         }
-        // Numbered here (one writer at a time): the tenant's sequence row moves by their count.
-        static const std::string take =
-            "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, :count) ON CONFLICT (tenant_id) DO "
-            "UPDATE SET last = event_sequences.last + excluded.last RETURNING last";
-        auto& sequences = prepare(lease_, take, [](auto& st, auto& b) {
-            st.exchange(soci::into(b.version));
-            st.exchange(soci::use(b.tenant, "tenant"));
-            st.exchange(soci::use(b.count, "count"));
-        });
-        sequences.b.tenant = tenant;
-        sequences.b.count = static_cast<long long>(events.size());
-        sequences.b.version = 0;
-        if (!sequences.st.execute(true)) throw std::runtime_error("event_sequences returned no row");
-        drain(sequences);
-        const long long first = sequences.b.version - static_cast<long long>(events.size()) + 1;
+        // The tenant's row exists (the worker's sweep lists tenants by it); once it does,
+        // this writes nothing.
+        auto& ensure = prepare(lease_,
+                               "INSERT INTO event_sequences (tenant_id, last) VALUES (:tenant, 0) ON CONFLICT "
+                               "(tenant_id) DO NOTHING",
+                               [](auto& st, auto& b) { st.exchange(soci::use(b.tenant, "tenant")); });
+        ensure.b.tenant = tenant;
+        ensure.st.execute(true);
+        const long long last = last_event_sequence(tenant);
         for (std::size_t i = 0; i < events.size(); ++i)
-            insert_event(tenant, first + static_cast<long long>(i), events[i]);
+            insert_event(tenant, last + 1 + static_cast<long long>(i), events[i]);
     }
 
     void insert_event(const std::string& tenant, long long sequence, const ports::StoredEvent& event) {
@@ -1059,6 +1080,9 @@ class Steps {
         return rows;
     }
 
+    // Drops the tenant's events numbered below sequence; the tenant's event_sequences row
+    // (locked by the caller) keeps the last of them, so numbering goes on after it when
+    // nothing is kept.
     void drop_events_before(const std::string& tenant, long long sequence) {
         static const std::string sql = "DELETE FROM events WHERE tenant_id = :tenant AND sequence < :after";
         auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
@@ -1068,13 +1092,38 @@ class Steps {
         q.b.tenant = tenant;
         q.b.offset = sequence;
         q.st.execute(true);
+        auto& kept =
+            prepare(lease_, "UPDATE event_sequences SET last = :last WHERE tenant_id = :tenant AND last < :last_again",
+                    [](auto& st, auto& b) {
+                        st.exchange(soci::use(b.version, "last"));
+                        st.exchange(soci::use(b.tenant, "tenant"));
+                        st.exchange(soci::use(b.version, "last_again"));
+                    });
+        kept.b.version = sequence - 1;
+        kept.b.tenant = tenant;
+        kept.st.execute(true);
     }
 
-    // The last sequence the tenant was given (0: none yet).
+    // The last sequence the tenant was given (0: none yet). With number_after_commit, the
+    // event_sequences row (numbering moves it); otherwise the largest kept event's, or the
+    // row's when retention dropped them all (record_events).
     long long last_event_sequence(const std::string& tenant) {
-        auto& q = prepare(lease_, "SELECT last FROM event_sequences WHERE tenant_id = :tenant", [](auto& st, auto& b) {
+        if (dialect_.number_after_commit) {
+            auto& q =
+                prepare(lease_, "SELECT last FROM event_sequences WHERE tenant_id = :tenant", [](auto& st, auto& b) {
+                    st.exchange(soci::into(b.count));
+                    st.exchange(soci::use(b.tenant, "tenant"));
+                });
+            q.b.tenant = tenant;
+            return single_count(q);
+        }
+        static const std::string kept =
+            "SELECT COALESCE(MAX(x.last), 0) FROM (SELECT last FROM event_sequences WHERE tenant_id = :tenant UNION "
+            "ALL SELECT MAX(sequence) FROM events WHERE tenant_id = :tenant_again) x";
+        auto& q = prepare(lease_, kept, [](auto& st, auto& b) {
             st.exchange(soci::into(b.count));
             st.exchange(soci::use(b.tenant, "tenant"));
+            st.exchange(soci::use(b.tenant, "tenant_again"));
         });
         q.b.tenant = tenant;
         return single_count(q);
