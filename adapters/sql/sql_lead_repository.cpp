@@ -32,6 +32,29 @@ namespace {
 using domain::Error;
 using domain::Result;
 
+// Runs constant statements on the session when it goes out of scope, whether the
+// transaction committed, failed or threw. Their errors are ignored: they only undo a
+// setting, and a session that cannot run them is discarded by the pool anyway.
+class RunOnExit {
+  public:
+    RunOnExit(SessionPool::Lease& lease, const std::vector<std::string>& statements)
+        : lease_(lease), statements_(statements) {}
+    RunOnExit(const RunOnExit&) = delete;
+    RunOnExit& operator=(const RunOnExit&) = delete;
+    ~RunOnExit() {
+        for (const auto& sql : statements_) {
+            try {
+                lease_.session() << sql;
+            } catch (...) {  // NOLINT(bugprone-empty-catch): see above
+            }
+        }
+    }
+
+  private:
+    SessionPool::Lease& lease_;
+    const std::vector<std::string>& statements_;
+};
+
 // A duplicate email whose holder is gone by the time it is looked up (deleted in
 // between) is retried this many times before giving up.
 constexpr int kConflictAttempts = 3;
@@ -786,6 +809,8 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         const std::string& tenant_id = tenant.value();
         const std::string& slug = workspace.value();
 
+        static const std::vector<std::string> kNothing;
+        const RunOnExit undo_prologue(lease, items.empty() ? kNothing : dialect_.import_finally);
         lease.begin(dialect_.begin_write);
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_prologue) lease.session() << sql;

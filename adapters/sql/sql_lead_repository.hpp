@@ -114,9 +114,12 @@ struct Dialect {
     bool serialize_writers = false;
     std::chrono::milliseconds writer_wait{5000};
     // Run by an import right after it begins and right before it commits (SQLite: defers
-    // the full-text index to one statement at the end, see its schema). Constant SQL.
+    // the full-text index to one statement at the end, see its schema; a larger page
+    // cache for the transaction), and once its transaction has ended, however it ended
+    // (SQLite: the default cache again). Constant SQL.
     std::vector<std::string> import_prologue;
     std::vector<std::string> import_epilogue;
+    std::vector<std::string> import_finally = {};
 };
 
 class SqlLeadRepository final : public ports::Repository {

@@ -856,11 +856,11 @@ class Steps {
 
     // --- Change events (CONTRACT §8) -------------------------------------------------
 
-    // Numbers the transaction's events after the tenant's last and inserts them. Run last
-    // before the commit. Without number_after_commit (SQLite: one writer at a time), the
-    // last number given is read, not written: the largest kept, or the event_sequences row
-    // when retention has dropped every event (drop_events_before records it there). A
-    // change writes no shared row for its numbers, only its events (docs/performance.md).
+    // Inserts the transaction's events (record_changes calls it). With number_after_commit
+    // (PostgreSQL) unnumbered; otherwise (SQLite: one writer at a time) numbered after the
+    // last number given, which is read, not written: the largest kept, or the
+    // event_sequences row when retention has dropped every event (drop_events_before
+    // records it there). A change writes no shared row for its numbers (docs/events.md).
     void record_events(const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
         if (events.empty()) return;
         if (dialect_.number_after_commit) {

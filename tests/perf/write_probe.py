@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""What one create and one patch cost the service, measured without contention: a fresh
-leads-api, a few 10,000-row imports, then sequential creates and patches on one keep-alive
-connection. Prints per operation the service's CPU and its write system calls and bytes
-(/proc/PID/io: SQLite's WAL frames, the response, the log line), so that two binaries can
-be compared with far less noise than throughput under load (issue 13: what events add).
+"""What one create and one patch cost, measured without contention: a fresh leads-api, a
+few 10,000-row imports, then sequential creates and patches on one keep-alive connection.
+Prints per operation the wall time, the service's CPU, PostgreSQL's CPU (every `postgres`
+process), and the service's write system calls and bytes (/proc/PID/io: on SQLite its WAL
+frames, plus the response), so that two binaries can be compared with far less noise than
+throughput under load (issue 13: what events add).
 
   python3 tests/perf/write_probe.py --binary A [--binary B ...] [--rounds 3] [--ops 2000]
+  scripts/with-postgres.sh python3 tests/perf/write_probe.py --db postgres --binary A ...
 
-Rounds alternate the binaries; the medians per binary come last. SQLite only."""
+Rounds alternate the binaries (a fresh database each); the medians per binary come last."""
 import argparse
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import leadsbench as lb  # noqa: E402
@@ -28,19 +33,53 @@ def service_writes(pid):
     return int(io["syscw"]), int(io["wchar"])
 
 
+def postgres_cpu():
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                head, tail = f.read().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = tail.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def measure(pid, ops, call):
-    cpu, (calls, written) = service_cpu(pid), service_writes(pid)
+    cpu, pg, (calls, written) = service_cpu(pid), postgres_cpu(), service_writes(pid)
+    started = time.perf_counter()
     for n in range(ops):
         call(n)
+    wall = time.perf_counter() - started
     calls2, written2 = service_writes(pid)
-    return {"cpu_us": (service_cpu(pid) - cpu) * 1e6 / ops, "writes": (calls2 - calls) / ops,
+    return {"wall_us": wall * 1e6 / ops, "cpu_us": (service_cpu(pid) - cpu) * 1e6 / ops,
+            "pg_us": (postgres_cpu() - pg) * 1e6 / ops, "writes": (calls2 - calls) / ops,
             "kib": (written2 - written) / 1024 / ops}
 
 
-def one_round(binary, plan, batches, ops, tag):
+def database_url(db, work, tag):
+    if db == "sqlite":
+        return "sqlite:" + os.path.join(work, "leads.db")
+    base = os.environ.get("LEADS_TEST_POSTGRES_URL")
+    if not base:
+        sys.exit("--db postgres needs LEADS_TEST_POSTGRES_URL (run under scripts/with-postgres.sh)")
+    name = "probe_" + re.sub(r"[^a-z0-9]", "_", tag.lower())
+    subprocess.run(["psql", "-q", "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"],
+                   check=True)
+    # The URL scripts/with-postgres.sh exports names its database leads_test.
+    if "/leads_test" not in base:
+        sys.exit("LEADS_TEST_POSTGRES_URL does not name the database leads_test")
+    return base.replace("/leads_test", "/" + name)
+
+
+def one_round(binary, plan, batches, ops, tag, db):
     work = tempfile.mkdtemp(prefix="write-probe-")
     port = lb.free_port()
-    server = lb.Server(binary, "sqlite:" + os.path.join(work, "leads.db"), port, {"LEADS_LOG_LEVEL": "warn"})
+    server = lb.Server(binary, database_url(db, work, tag), port, {"LEADS_LOG_LEVEL": "warn"})
     try:
         server.wait_ready()
         main = plan["main"][:batches]
@@ -73,9 +112,15 @@ def one_round(binary, plan, batches, ops, tag):
         server.stop()
 
 
+def describe(m):
+    return (f"{m['wall_us']:.0f} µs wall, {m['cpu_us']:.0f} µs service CPU, {m['pg_us']:.0f} µs postgres CPU, "
+            f"{m['writes']:.1f} writes, {m['kib']:.1f} KiB")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--binary", action="append", required=True)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ops", type=int, default=2000)
     parser.add_argument("--batches", type=int, default=3, help="10,000-row imports before the operations")
@@ -86,16 +131,12 @@ def main():
     results = {binary: [] for binary in args.binary}
     for r in range(args.rounds):
         for binary in args.binary:
-            result = one_round(binary, plan, args.batches, args.ops, f"r{r}")
+            result = one_round(binary, plan, args.batches, args.ops, f"r{r}_{os.path.basename(binary)}", args.db)
             results[binary].append(result)
-            print(f"round {r} {binary}: " + "; ".join(
-                f"{op} {m['cpu_us']:.0f} µs CPU, {m['writes']:.1f} writes, {m['kib']:.1f} KiB" for op, m in result.items()),
-                flush=True)
+            print(f"round {r} {binary}: " + "; ".join(f"{op} {describe(m)}" for op, m in result.items()), flush=True)
     for binary, rounds in results.items():
-        print(f"median {binary}: " + "; ".join(
-            f"{op} {statistics.median(r[op]['cpu_us'] for r in rounds):.0f} µs CPU, "
-            f"{statistics.median(r[op]['writes'] for r in rounds):.1f} writes, "
-            f"{statistics.median(r[op]['kib'] for r in rounds):.1f} KiB" for op in ("create", "patch")))
+        medians = {op: {k: statistics.median(r[op][k] for r in rounds) for k in rounds[0][op]} for op in rounds[0]}
+        print(f"median {binary}: " + "; ".join(f"{op} {describe(m)}" for op, m in medians.items()))
 
 
 if __name__ == "__main__":

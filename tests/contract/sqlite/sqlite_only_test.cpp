@@ -1,14 +1,20 @@
 // What only the SQLite backend must guarantee: replicas and `migrate` runs opening one new
-// database file at the same moment all succeed (switching it to WAL races for a lock).
+// database file at the same moment all succeed (switching it to WAL races for a lock); an
+// import's larger page cache does not outlive its transaction.
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "tests/contract/sql/sql_backend.hpp"
+#include "tests/contract/support.hpp"
 
 namespace leads::tests::contract {
 
@@ -40,6 +46,65 @@ TEST_CASE("processes migrating one new SQLite file at the same moment all succee
         }
     }
     CHECK(failures == 0);
+}
+
+TEST_CASE("an import's larger page cache is given back when its transaction ends, committed or failed",
+          "[sqlite][import]") {
+    auto& backend = sql_backend();
+    const std::string database = backend.fresh_database();
+    // In a child process: the service turns SQLite's memory statistics off when it first
+    // opens a database (adapters/sqlite), and they can only be turned on again from a
+    // fresh start of the library. The child restarts it with statistics on and never
+    // touches the connections it inherited.
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        sqlite3_shutdown();
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 1);
+        sqlite3_initialize();
+        auto opened = backend.open(database, 1);  // one connection: the import's and the checks'
+        if (!opened) _exit(2);
+        auto repository = *opened;
+        const auto tenant = random_tenant();
+        const auto workspace = slug("bulk");
+        // Rows enough to dirty well over SQLite's default 2 MiB cache (leads, their
+        // entries, events, indexes).
+        auto items_from = [&](int first, int count) {
+            std::vector<ports::ImportItem> items;
+            for (int i = first; i < first + count; ++i) {
+                auto lead = make_lead(tenant, workspace,
+                                      {.email = "bulk" + std::to_string(i) + "@example.com",
+                                       .company = "Company " + std::string(120, 'x') + std::to_string(i)});
+                items.push_back(ports::ImportItem{lead, created_entry(lead), {}});
+            }
+            return items;
+        };
+        add_lead(*repository, tenant, workspace, {.email = "first@example.com"});
+        const sqlite3_int64 before = sqlite3_memory_used();
+        constexpr sqlite3_int64 kDefaultCacheAndSlack = 4 << 20;
+        int failures = 0;
+        if (!repository->import(tenant, workspace, items_from(0, 6000)).ok()) failures |= 4;
+        std::fprintf(stderr, "SQLite memory: %lld before, %lld after an import\n", static_cast<long long>(before),
+                     static_cast<long long>(sqlite3_memory_used()));
+        if (sqlite3_memory_used() - before >= kDefaultCacheAndSlack) failures |= 8;
+        auto failing = items_from(6000, 6000);
+        failing.push_back(failing.front());
+        failing.back().merge = [](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> {
+            throw std::runtime_error("simulated failure at the end of an import");
+        };
+        if (repository->import(tenant, workspace, failing).ok()) failures |= 16;
+        std::fprintf(stderr, "SQLite memory: %lld after a failed import\n",
+                     static_cast<long long>(sqlite3_memory_used()));
+        if (sqlite3_memory_used() - before >= kDefaultCacheAndSlack) failures |= 32;
+        // The import did use the larger cache: the measure can tell.
+        if (before <= 0) failures |= 64;
+        _exit(failures);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    // 2: open failed; 4/16: an import's outcome; 8/32: the cache outlived the transaction.
+    CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace leads::tests::contract
