@@ -649,6 +649,32 @@ class Steps {
             q.st.execute(true);
             return;
         }
+        if (events->size() == 1) {
+            // One event (most changes): its columns bound as they are, no JSON to encode and
+            // parse again.
+            static const std::string one =
+                "WITH recorded AS (INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) "
+                "VALUES (:tenant, NULL, :id, :type, :ts, :event_workspace, :lead_id, :data)) " +
+                bump;
+            auto& q = prepare(lease_, one, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.tenant, "tenant"));
+                st.exchange(soci::use(b.event.id, "id"));
+                st.exchange(soci::use(b.event.type, "type"));
+                st.exchange(soci::use(b.event.ts, "ts"));
+                st.exchange(soci::use(b.event.workspace, "event_workspace"));
+                st.exchange(soci::use(b.event.lead_id, "lead_id"));
+                st.exchange(soci::use(b.event.data, "data"));
+                st.exchange(soci::use(b.tenant, "version_tenant"));
+                st.exchange(soci::use(b.workspace, "workspace"));
+                st.exchange(soci::use(b.shard, "shard"));
+            });
+            q.b.tenant = tenant;
+            fill_event_row(q.b.event, events->front());
+            q.b.workspace = workspace;
+            q.b.shard = writer_shard();
+            q.st.execute(true);
+            return;
+        }
         auto& q = prepare(lease_, "WITH recorded AS (" + dialect_.insert_events + ") " + bump, [](auto& st, auto& b) {
             st.exchange(soci::use(b.tenant, "tenant"));
             st.exchange(soci::use(b.rows, "rows"));
@@ -661,6 +687,15 @@ class Steps {
         q.b.workspace = workspace;
         q.b.shard = writer_shard();
         q.st.execute(true);
+    }
+
+    static void fill_event_row(EventRow& row, const ports::StoredEvent& event) {
+        row.id = event.id.value();
+        row.type = std::string(domain::to_string(event.type));
+        row.ts = millis(event.timestamp);
+        row.workspace = event.workspace.value();
+        row.lead_id = event.lead_id.value();
+        row.data = event.data;
     }
 
   public:
@@ -907,14 +942,8 @@ class Steps {
             st.exchange(soci::use(b.event.data, "data"));
         });
         q.b.tenant = tenant;
-        EventRow& row = q.b.event;
-        row.sequence = sequence;
-        row.id = event.id.value();
-        row.type = std::string(domain::to_string(event.type));
-        row.ts = millis(event.timestamp);
-        row.workspace = event.workspace.value();
-        row.lead_id = event.lead_id.value();
-        row.data = event.data;
+        q.b.event.sequence = sequence;
+        fill_event_row(q.b.event, event);
         q.st.execute(true);
     }
 
