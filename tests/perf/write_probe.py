@@ -113,8 +113,12 @@ def one_round(binary, plan, batches, ops, tag, db):
 
 
 def describe(m):
-    return (f"{m['wall_us']:.0f} µs wall, {m['cpu_us']:.0f} µs service CPU, {m['pg_us']:.0f} µs postgres CPU, "
-            f"{m['writes']:.1f} writes, {m['kib']:.1f} KiB")
+    text = f"{m['wall_us']:.0f} µs wall, {m['cpu_us']:.0f} µs service CPU"
+    if m["pg_us"] > 0:
+        text += f", {m['pg_us']:.0f} µs postgres CPU"
+    if m["writes"] > 0:  # file writes: SQLite's (a socket's send is not counted)
+        text += f", {m['writes']:.1f} write calls, {m['kib']:.1f} KiB"
+    return text
 
 
 def main():
