@@ -105,6 +105,16 @@ inline Prepared& prepare(Lease& lease, const std::string& sql, const Binder& bin
     return static_cast<Prepared&>(*found->second);
 }
 
+// An event's columns but its sequence (insert_event and the version bump that carries one).
+inline void bind_event_columns(soci::statement& st, Buffers& b) {
+    st.exchange(soci::use(b.event.id, "id"));
+    st.exchange(soci::use(b.event.type, "type"));
+    st.exchange(soci::use(b.event.ts, "ts"));
+    st.exchange(soci::use(b.event.workspace, "event_workspace"));
+    st.exchange(soci::use(b.event.lead_id, "lead_id"));
+    st.exchange(soci::use(b.event.data, "data"));
+}
+
 inline void bind_claim(soci::statement& st, Buffers& b) {
     auto& r = b.idempotency;
     st.exchange(soci::use(r.tenant, "tenant"));
@@ -658,12 +668,7 @@ class Steps {
                 bump;
             auto& q = prepare(lease_, one, [](auto& st, auto& b) {
                 st.exchange(soci::use(b.tenant, "tenant"));
-                st.exchange(soci::use(b.event.id, "id"));
-                st.exchange(soci::use(b.event.type, "type"));
-                st.exchange(soci::use(b.event.ts, "ts"));
-                st.exchange(soci::use(b.event.workspace, "event_workspace"));
-                st.exchange(soci::use(b.event.lead_id, "lead_id"));
-                st.exchange(soci::use(b.event.data, "data"));
+                bind_event_columns(st, b);
                 st.exchange(soci::use(b.tenant, "version_tenant"));
                 st.exchange(soci::use(b.workspace, "workspace"));
                 st.exchange(soci::use(b.shard, "shard"));
@@ -930,16 +935,11 @@ class Steps {
     void insert_event(const std::string& tenant, long long sequence, const ports::StoredEvent& event) {
         static const std::string sql =
             "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) VALUES (:tenant, "
-            ":sequence, :id, :type, :ts, :workspace, :lead_id, :data)";
+            ":sequence, :id, :type, :ts, :event_workspace, :lead_id, :data)";
         auto& q = prepare(lease_, sql, [](auto& st, auto& b) {
             st.exchange(soci::use(b.tenant, "tenant"));
             st.exchange(soci::use(b.event.sequence, "sequence"));
-            st.exchange(soci::use(b.event.id, "id"));
-            st.exchange(soci::use(b.event.type, "type"));
-            st.exchange(soci::use(b.event.ts, "ts"));
-            st.exchange(soci::use(b.event.workspace, "workspace"));
-            st.exchange(soci::use(b.event.lead_id, "lead_id"));
-            st.exchange(soci::use(b.event.data, "data"));
+            bind_event_columns(st, b);
         });
         q.b.tenant = tenant;
         q.b.event.sequence = sequence;
