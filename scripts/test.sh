@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds with sanitizers and warnings as errors, then runs every test: unit, contract
+# Builds with sanitizers and warnings as errors (and the release binary scripts/run.sh
+# makes, warnings as errors too), then runs every test: unit, contract
 # (memory, SQLite, and a throwaway PostgreSQL started here), HTTP, end-to-end, deploy
 # checks, the OpenAPI lint and a short fuzzing run.
 set -euo pipefail

@@ -772,9 +772,12 @@ Result<std::int64_t> InMemoryLeadRepository::fan_out(Timestamp now, std::int64_t
         if (!entry.webhook.enabled) continue;
         const auto log = store.events.find(key.first);
         if (log == store.events.end()) continue;
-        const std::int64_t upto = std::min(log->second.last, entry.position + limit);
-        for (const ports::StoredEvent& event : log->second.kept) {
-            if (event.sequence <= entry.position || event.sequence > upto) continue;
+        // Numbers retention dropped are skipped at once, not walked limit by limit.
+        const auto& kept = log->second.kept;
+        const std::int64_t from = kept.empty() ? log->second.last : std::max(entry.position, kept.front().sequence - 1);
+        const std::int64_t upto = std::min(log->second.last, from + limit);
+        for (const ports::StoredEvent& event : kept) {
+            if (event.sequence <= from || event.sequence > upto) continue;
             if (!ports::receives(entry.webhook, event.type)) continue;
             store.deliveries.try_emplace(DeliveryKey{key.first, key.second, event.sequence},
                                          DeliveryEntry{ports::WebhookDelivery{.webhook_id = entry.webhook.id,

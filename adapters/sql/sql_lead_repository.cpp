@@ -32,9 +32,10 @@ namespace {
 using domain::Error;
 using domain::Result;
 
-// Runs constant statements on the session when it goes out of scope, whether the
-// transaction committed, failed or threw. Their errors are ignored: they only undo a
-// setting, and a session that cannot run them is discarded by the pool anyway.
+// Runs constant statements on the session when it goes out of scope: after the commit, or
+// on an error or a throw before the transaction is rolled back (so only statements that
+// run inside a failed transaction belong here: SQLite's PRAGMA cache_size does). Their
+// errors are ignored: they only undo a setting.
 class RunOnExit {
   public:
     RunOnExit(SessionPool::Lease& lease, const std::vector<std::string>& statements)

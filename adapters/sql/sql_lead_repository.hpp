@@ -115,8 +115,8 @@ struct Dialect {
     std::chrono::milliseconds writer_wait{5000};
     // Run by an import right after it begins and right before it commits (SQLite: defers
     // the full-text index to one statement at the end, see its schema; a larger page
-    // cache for the transaction), and once its transaction has ended, however it ended
-    // (SQLite: the default cache again). Constant SQL.
+    // cache for the transaction), and when the import returns or throws (SQLite: the
+    // default cache again; on a failure this runs before the rollback). Constant SQL.
     std::vector<std::string> import_prologue;
     std::vector<std::string> import_epilogue;
     std::vector<std::string> import_finally = {};
@@ -195,7 +195,7 @@ class SqlLeadRepository final : public ports::Repository {
                                              const std::string& term);
     std::shared_ptr<TrigramRows> trigram_rows_for(const std::string& tenant);
     void reload_trigram_rows(SessionPool::Lease& lease, TrigramRows& counts, const std::string& tenant);
-    // The change's events, stamped now with fresh ids and rendered (Steps::record_events numbers them).
+    // The change's events, stamped now with fresh ids and rendered (Steps::record_changes stores them).
     std::vector<ports::StoredEvent> stamp(const std::vector<domain::ChangeEvent>& events);
     // Dialect::number_after_commit: numbers the tenant's committed events (Steps::number_events;
     // all: every one, not a batch).

@@ -325,7 +325,10 @@ Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int6
                 return std::int64_t{0};
             }
             const long long last = steps.last_event_sequence(tenant);
-            const long long upto = std::min(last, row->position + limit);
+            // Numbers retention dropped are skipped at once, not walked limit by limit.
+            const auto oldest = steps.oldest_events(tenant, 1);
+            const long long from = oldest.empty() ? last : std::max(row->position, oldest.front().first - 1);
+            const long long upto = std::min(last, from + limit);
             static const std::string sql =
                 "INSERT INTO webhook_deliveries (tenant_id, webhook_id, sequence, event_id, state, attempts, "
                 "next_attempt_at, claimed_until, created_at, updated_at) SELECT tenant_id, :id, sequence, id, "
@@ -345,7 +348,7 @@ Result<std::int64_t> SqlLeadRepository::fan_out(domain::Timestamp now, std::int6
             q.b.id = id;
             q.b.delivery.next_attempt_at = q.b.delivery.created_at = q.b.delivery.updated_at = millis(now);
             q.b.tenant = tenant;
-            q.b.offset = row->position;
+            q.b.offset = from;
             q.b.limit = upto;
             q.b.webhook.event_types = row->event_types;
             q.st.execute(true);

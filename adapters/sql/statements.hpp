@@ -105,6 +105,12 @@ inline Prepared& prepare(Lease& lease, const std::string& sql, const Binder& bin
     return static_cast<Prepared&>(*found->second);
 }
 
+// One event, unnumbered (Dialect::number_after_commit), its columns bound by
+// bind_event_columns.
+inline const std::string kInsertUnnumberedEvent =
+    "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) VALUES (:tenant, NULL, :id, "
+    ":type, :ts, :event_workspace, :lead_id, :data)";
+
 // An event's columns but its sequence (insert_event and the version bump that carries one).
 inline void bind_event_columns(soci::statement& st, Buffers& b) {
     st.exchange(soci::use(b.event.id, "id"));
@@ -662,10 +668,7 @@ class Steps {
         if (events->size() == 1) {
             // One event (most changes): its columns bound as they are, no JSON to encode and
             // parse again.
-            static const std::string one =
-                "WITH recorded AS (INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) "
-                "VALUES (:tenant, NULL, :id, :type, :ts, :event_workspace, :lead_id, :data)) " +
-                bump;
+            static const std::string one = "WITH recorded AS (" + kInsertUnnumberedEvent + ") " + bump;
             auto& q = prepare(lease_, one, [](auto& st, auto& b) {
                 st.exchange(soci::use(b.tenant, "tenant"));
                 bind_event_columns(st, b);
@@ -903,6 +906,17 @@ class Steps {
     // records it there). A change writes no shared row for its numbers (docs/events.md).
     void record_events(const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
         if (events.empty()) return;
+        if (dialect_.number_after_commit && events.size() == 1) {
+            // Unnumbered: number_events numbers it once committed (no shared row here).
+            auto& q = prepare(lease_, kInsertUnnumberedEvent, [](auto& st, auto& b) {
+                st.exchange(soci::use(b.tenant, "tenant"));
+                bind_event_columns(st, b);
+            });
+            q.b.tenant = tenant;
+            fill_event_row(q.b.event, events.front());
+            q.st.execute(true);
+            return;
+        }
         if (dialect_.number_after_commit) {
             // Unnumbered: number_events numbers them once committed (no shared row here).
             for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {

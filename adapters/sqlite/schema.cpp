@@ -229,9 +229,9 @@ const sql::Migration kShardedCounts{
 };
 
 // Change events (CONTRACT §8, docs/events.md): written by each change in its transaction,
-// numbered per tenant in commit order (event_sequences holds the last number given: the
-// feed knows what retention dropped even when nothing is kept); events_lead finds a lead's
-// events for erasure.
+// numbered per tenant in commit order (after the largest kept; event_sequences keeps the
+// last number retention dropped, so the feed knows it even when nothing is kept);
+// events_lead found a lead's events for erasure (dropped by migration 13).
 const sql::Migration kEvents{
     10,
     "change events",

@@ -233,8 +233,8 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
         .writer_wait = options.busy_timeout,
         // An import's transaction gets a 32 MiB page cache instead of SQLite's default 2 MiB:
         // 10,000 rows dirty more pages than 2 MiB holds, which were spilled to the WAL and
-        // read back (pread/pwrite were a third of an import's CPU); 1.05 s -> 0.6-0.85 s
-        // (docs/performance.md). Imports write one at a time, so at most one connection
+        // read back (pread/pwrite were a third of an import's CPU); 10,000 rows in 0.93-1.08 s
+        // -> 0.63-0.74 s (docs/performance.md). Imports write one at a time, so at most one connection
         // holds the larger cache; it is given back when the transaction ends.
         .import_prologue = {"PRAGMA cache_size = -32768",
                             "INSERT INTO leads_fts_deferred (from_pk) SELECT COALESCE(MAX(pk), 0) FROM leads"},
@@ -244,7 +244,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
                 "(SELECT MIN(from_pk) FROM leads_fts_deferred)",
                 "DELETE FROM leads_fts_deferred",
             },
-        .import_finally = {"PRAGMA cache_size = -2000"},  // SQLite's default
+        .import_finally = {"PRAGMA cache_size = -2000"},  // SQLite's compiled-in default, which configure() keeps
     };
     return std::shared_ptr<ports::Repository>(
         std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));

@@ -168,6 +168,32 @@ TEST_CASE("webhooks: an endpoint receives the events of its types committed afte
     CHECK(std::set<std::string>{deliveries[0].event_id.value(), deliveries[1].event_id.value()} == expected);
 }
 
+TEST_CASE("webhooks: an endpoint behind events retention dropped gets the next event in one round",
+          "[contract][webhooks][events]") {
+    auto repository = make_private_repository();
+    const auto tenant = random_tenant();
+    const auto webhook = webhook_for(tenant);
+    require_ok(repository->insert_webhook(webhook));
+    for (const char* address : {"a@example.com", "b@example.com", "c@example.com", "d@example.com"}) {
+        add_lead(*repository, tenant, slug("acme"), {.email = address});
+    }
+    // Retention drops all four before the endpoint was handed any of them.
+    const auto dropped = value_of(repository->events(ports::EventQuery{.tenant = tenant,
+                                                                       .after = std::nullopt,
+                                                                       .limit = 100,
+                                                                       .types = {},
+                                                                       .workspace = std::nullopt,
+                                                                       .drop_before = now() + std::chrono::hours(1)}));
+    REQUIRE(dropped.items.empty());
+    add_lead(*repository, tenant, slug("acme"), {.email = "e@example.com"});
+
+    // Two numbers per round: the dropped ones are skipped, not walked.
+    CHECK(value_of(repository->fan_out(now(), 2)) == 1);
+    const auto deliveries = deliveries_of(*repository, webhook);
+    REQUIRE(deliveries.size() == 1);
+    CHECK(deliveries[0].sequence == 5);
+}
+
 TEST_CASE("webhooks: a disabled endpoint gets nothing, and once enabled again only what follows",
           "[contract][webhooks]") {
     auto repository = make_repository();

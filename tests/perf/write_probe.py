@@ -2,8 +2,8 @@
 """What one create and one patch cost, measured without contention: a fresh leads-api, a
 few 10,000-row imports, then sequential creates and patches on one keep-alive connection.
 Prints per operation the wall time, the service's CPU, PostgreSQL's CPU (every `postgres`
-process), and the service's write system calls and bytes (/proc/PID/io: on SQLite its WAL
-frames, plus the response), so that two binaries can be compared with far less noise than
+process), and the service's file write system calls and bytes (/proc/PID/io: on SQLite its
+WAL frames and checkpoints; a socket's send is not counted), so that two binaries can be compared with far less noise than
 throughput under load (issue 13: what events add).
 
   python3 tests/perf/write_probe.py --binary A [--binary B ...] [--rounds 3] [--ops 2000]
