@@ -810,8 +810,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         const std::string& tenant_id = tenant.value();
         const std::string& slug = workspace.value();
 
-        static const std::vector<std::string> kNothing;
-        const RunOnExit undo_prologue(lease, items.empty() ? kNothing : dialect_.import_finally);
+        const RunOnExit undo_prologue(lease, dialect_.import_finally);
         lease.begin(dialect_.begin_write);
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_prologue) lease.session() << sql;

@@ -646,55 +646,63 @@ class Steps {
     }
 
     // Each writer thread raises its own shard of the version (writer_shard). With events
-    // (number_after_commit), the same statement inserts them unnumbered first.
+    // (number_after_commit, at most kEventBatchRows), the same statement inserts them
+    // unnumbered first.
     void bump_version(const std::string& tenant, const std::string& workspace,
                       const std::vector<ports::StoredEvent>* events) {
         static const std::string bump =
             "INSERT INTO workspace_versions (tenant_id, workspace, shard, version) VALUES (:version_tenant, "
             ":workspace, :shard, 1) ON CONFLICT (tenant_id, workspace, shard) DO UPDATE SET version = "
             "workspace_versions.version + 1";
-        if (events == nullptr) {
-            auto& q = prepare(lease_, bump, [](auto& st, auto& b) {
-                st.exchange(soci::use(b.tenant, "version_tenant"));
-                st.exchange(soci::use(b.workspace, "workspace"));
-                st.exchange(soci::use(b.shard, "shard"));
-            });
-            q.b.tenant = tenant;
-            q.b.workspace = workspace;
-            q.b.shard = writer_shard();
-            q.st.execute(true);
-            return;
-        }
-        if (events->size() == 1) {
-            // One event (most changes): its columns bound as they are, no JSON to encode and
-            // parse again.
-            static const std::string one = "WITH recorded AS (" + kInsertUnnumberedEvent + ") " + bump;
-            auto& q = prepare(lease_, one, [](auto& st, auto& b) {
-                st.exchange(soci::use(b.tenant, "tenant"));
-                bind_event_columns(st, b);
-                st.exchange(soci::use(b.tenant, "version_tenant"));
-                st.exchange(soci::use(b.workspace, "workspace"));
-                st.exchange(soci::use(b.shard, "shard"));
-            });
-            q.b.tenant = tenant;
-            fill_event_row(q.b.event, events->front());
-            q.b.workspace = workspace;
-            q.b.shard = writer_shard();
-            q.st.execute(true);
-            return;
-        }
-        auto& q = prepare(lease_, "WITH recorded AS (" + dialect_.insert_events + ") " + bump, [](auto& st, auto& b) {
-            st.exchange(soci::use(b.tenant, "tenant"));
-            st.exchange(soci::use(b.rows, "rows"));
+        const auto bind_bump = [](soci::statement& st, Buffers& b) {
             st.exchange(soci::use(b.tenant, "version_tenant"));
             st.exchange(soci::use(b.workspace, "workspace"));
             st.exchange(soci::use(b.shard, "shard"));
-        });
-        q.b.tenant = tenant;
-        q.b.rows = encode_event_rows(*events);
-        q.b.workspace = workspace;
-        q.b.shard = writer_shard();
-        q.st.execute(true);
+        };
+        Prepared* q = nullptr;
+        if (events == nullptr) {
+            q = &prepare(lease_, bump, bind_bump);
+        } else {
+            const Unnumbered insert = unnumbered(events->size());
+            q = &prepare(lease_, "WITH recorded AS (" + insert.sql + ") " + bump,
+                         [insert, bind_bump](soci::statement& st, Buffers& b) {
+                             insert.bind(st, b);
+                             bind_bump(st, b);
+                         });
+            fill_unnumbered(q->b, tenant, *events);
+        }
+        q->b.tenant = tenant;
+        q->b.workspace = workspace;
+        q->b.shard = writer_shard();
+        q->st.execute(true);
+    }
+
+    // The statement inserting events unnumbered (number_after_commit): one event with its
+    // columns bound as they are (most changes: no JSON encoded and parsed again), several
+    // as one JSON parameter (Dialect::insert_events).
+    struct Unnumbered {
+        const std::string& sql;
+        void (*bind)(soci::statement&, Buffers&);
+    };
+    Unnumbered unnumbered(std::size_t count) const {
+        if (count == 1) {
+            return {kInsertUnnumberedEvent, [](soci::statement& st, Buffers& b) {
+                        st.exchange(soci::use(b.tenant, "tenant"));
+                        bind_event_columns(st, b);
+                    }};
+        }
+        return {dialect_.insert_events, [](soci::statement& st, Buffers& b) {
+                    st.exchange(soci::use(b.tenant, "tenant"));
+                    st.exchange(soci::use(b.rows, "rows"));
+                }};
+    }
+    static void fill_unnumbered(Buffers& b, const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
+        b.tenant = tenant;
+        if (events.size() == 1) {
+            fill_event_row(b.event, events.front());
+        } else {
+            b.rows = encode_event_rows(events);
+        }
     }
 
     static void fill_event_row(EventRow& row, const ports::StoredEvent& event) {
@@ -906,29 +914,15 @@ class Steps {
     // records it there). A change writes no shared row for its numbers (docs/events.md).
     void record_events(const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
         if (events.empty()) return;
-        if (dialect_.number_after_commit && events.size() == 1) {
-            // Unnumbered: number_events numbers it once committed (no shared row here).
-            auto& q = prepare(lease_, kInsertUnnumberedEvent, [](auto& st, auto& b) {
-                st.exchange(soci::use(b.tenant, "tenant"));
-                bind_event_columns(st, b);
-            });
-            q.b.tenant = tenant;
-            fill_event_row(q.b.event, events.front());
-            q.st.execute(true);
-            return;
-        }
         if (dialect_.number_after_commit) {
             // Unnumbered: number_events numbers them once committed (no shared row here).
             for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
                 const std::size_t end = std::min(events.size(), start + kEventBatchRows);
                 const std::vector<ports::StoredEvent> batch(events.begin() + static_cast<std::ptrdiff_t>(start),
                                                             events.begin() + static_cast<std::ptrdiff_t>(end));
-                auto& q = prepare(lease_, dialect_.insert_events, [](auto& st, auto& b) {
-                    st.exchange(soci::use(b.tenant, "tenant"));
-                    st.exchange(soci::use(b.rows, "rows"));
-                });
-                q.b.tenant = tenant;
-                q.b.rows = encode_event_rows(batch);
+                const Unnumbered insert = unnumbered(batch.size());
+                auto& q = prepare(lease_, insert.sql, insert.bind);
+                fill_unnumbered(q.b, tenant, batch);
                 q.st.execute(true);
             }
             return;

@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -203,15 +202,16 @@ void DeliveryWorker::stop() {
         std::unique_lock lock(s.mutex);
         s.changed.wait(lock, [&s] { return s.busy == 0; });
     }
-    // Claimed deliveries not started are given back, for another replica (or this one,
-    // started again) to take at once instead of after their lease.
-    for (const Job& job : unstarted) s.release(job.delivery);
-    std::vector<ports::ClaimedDelivery> expired;
+    // Claimed deliveries not started (queued, or dropped past their start) are given back,
+    // for another replica (or this one, started again) to take at once instead of after
+    // their lease.
+    std::vector<ports::ClaimedDelivery> give_back;
     {
         std::lock_guard lock(s.mutex);
-        expired.swap(s.expired);
+        give_back.swap(s.expired);
     }
-    for (const auto& delivery : expired) s.release(delivery);
+    for (Job& job : unstarted) give_back.push_back(std::move(job.delivery));
+    for (const auto& delivery : give_back) s.release(delivery);
 }
 
 std::size_t DeliveryWorker::run_once() { return state_->round(); }

@@ -394,13 +394,17 @@ std::string expected_signature(const std::string& secret, const std::string& id,
     return "v1," + webhooks::base64(std::string(reinterpret_cast<const char*>(mac), length));
 }
 
-// Waits (a few seconds at most) until the repository holds count outcomes.
-bool wait_for_outcomes(const FakeRepository& repository, std::size_t count) {
+// Waits (10 s at most) until done() holds; whether it does.
+template <class Done>
+bool eventually(Done done) {
     const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (repository.outcomes().size() < count && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(10ms);
-    }
-    return repository.outcomes().size() >= count;
+    while (!done() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
+    return done();
+}
+
+// Waits (10 s at most) until the repository holds count outcomes.
+bool wait_for_outcomes(const FakeRepository& repository, std::size_t count) {
+    return eventually([&] { return repository.outcomes().size() >= count; });
 }
 
 }  // namespace
@@ -837,9 +841,7 @@ TEST_CASE("the started worker claims as attempts end: a slow endpoint holds up o
     options.idle_wait = 20ms;
     webhooks::DeliveryWorker worker(repository, clock, options);
     worker.start();
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (slow.requests().empty() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
-    REQUIRE_FALSE(slow.requests().empty());
+    REQUIRE(eventually([&] { return !slow.requests().empty(); }));
 
     // The fast endpoint's deliveries come while the slow one's first attempt is under way.
     for (int i = 5; i <= 14; ++i) repository.add_delivery(fast_hook, make_event(i));
@@ -848,7 +850,7 @@ TEST_CASE("the started worker claims as attempts end: a slow endpoint holds up o
         return std::count_if(outcomes.begin(), outcomes.end(),
                              [&](const ports::DeliveryOutcome& outcome) { return outcome.webhook_id == webhook.id; });
     };
-    while (outcomes_of(fast_hook) < 10 && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
+    eventually([&] { return outcomes_of(fast_hook) >= 10; });
     // All ten went out while the slow endpoint was still on its first two (four 600 ms
     // attempts, one at a time): nothing waited for it.
     CHECK(outcomes_of(fast_hook) == 10);
@@ -868,10 +870,7 @@ TEST_CASE("the started worker sweeps with its retention, every sweep_every", "[w
     webhooks::DeliveryWorker worker(repository, clock, options);
     worker.start();
     const auto wait_for_sweeps = [&repository](std::size_t count) {
-        const auto give_up = std::chrono::steady_clock::now() + 10s;
-        while (repository.sweeps().size() < count && std::chrono::steady_clock::now() < give_up) {
-            std::this_thread::sleep_for(5ms);
-        }
+        eventually([&] { return repository.sweeps().size() >= count; });
         return repository.sweeps().size();
     };
     REQUIRE(wait_for_sweeps(1) == 1);
@@ -899,9 +898,7 @@ TEST_CASE("stop gives back the claimed deliveries it did not start", "[webhooks]
     options.idle_wait = 10ms;
     webhooks::DeliveryWorker worker(repository, clock, options);
     worker.start();
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (slow.requests().empty() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(5ms);
-    REQUIRE_FALSE(slow.requests().empty());
+    REQUIRE(eventually([&] { return !slow.requests().empty(); }));
     worker.stop();
     // One attempt was under way (and finished); the other three were claimed, not started.
     CHECK(repository.outcomes().size() == 1);
@@ -923,10 +920,7 @@ TEST_CASE("the started worker gives back a queued delivery whose claim no longer
     options.idle_wait = 10ms;
     webhooks::DeliveryWorker worker(repository, clock, options);
     worker.start();
-    const auto give_up = std::chrono::steady_clock::now() + 10s;
-    while (repository.released() == 0 && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(5ms);
-    }
+    eventually([&] { return repository.released() > 0; });
     worker.stop();
     CHECK(repository.released() >= 1);  // given back, not left to its lease
     CHECK(repository.outcomes().empty());
