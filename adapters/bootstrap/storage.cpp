@@ -1,11 +1,14 @@
 #include "adapters/bootstrap/storage.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
 #include <utility>
 
 #include "adapters/bootstrap/storage_metrics.hpp"
+#include "adapters/logging/json_log.hpp"
 #include "adapters/memory/in_memory_lead_repository.hpp"
 #include "adapters/postgres/postgres_repository.hpp"
 #include "adapters/sql/pool_stats.hpp"
@@ -37,7 +40,12 @@ domain::Result<sqlite::SqliteOptions> sqlite_options(const StorageOptions& optio
 
 postgres::PostgresOptions postgres_options(const StorageOptions& options) {
     return postgres::PostgresOptions{
-        .url = options.database_url, .pool_size = pool_size(options), .acquire_timeout = options.acquire_timeout};
+        .url = options.database_url,
+        .pool_size = pool_size(options),
+        .acquire_timeout = options.acquire_timeout,
+        .on_merge_error = [](const std::string& message) {
+            spdlog::warn(logging::Fields("search index maintenance").add("error", message).str());
+        }};
 }
 
 template <class T>

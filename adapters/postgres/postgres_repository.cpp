@@ -4,9 +4,14 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <condition_variable>
+#include <exception>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "adapters/postgres/schema.hpp"
@@ -121,6 +126,78 @@ Result<std::vector<long long>> migrate(sql::SessionPool& pool) {
     }
 }
 
+// Merges the trigram index's pending list into the index every interval, on a pooled
+// connection. New rows go to that list (GIN "fast update"); whichever insert found it over
+// gin_pending_list_limit used to merge it inside its own transaction, holding its locks:
+// an import of 10,000 rows paid ~25 merges, creates a long one now and then. Migration 16
+// raises the limit so writes only append, and the merge happens here instead; a search
+// reads the list meanwhile, so it sees every committed row either way.
+class PendingListMerger {
+  public:
+    PendingListMerger(std::shared_ptr<sql::SessionPool> pool, std::chrono::milliseconds interval,
+                      std::function<void(const std::string&)> on_error)
+        : pool_(std::move(pool)), interval_(interval), on_error_(std::move(on_error)), thread_([this] { run(); }) {}
+
+    ~PendingListMerger() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+
+    PendingListMerger(const PendingListMerger&) = delete;
+    PendingListMerger& operator=(const PendingListMerger&) = delete;
+
+  private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+            lock.unlock();
+            const auto failure = merge();
+            // Told once when merges start failing, not every second while they do.
+            if (failure && !failing_ && on_error_) {
+                try {
+                    on_error_("merging the search index's pending list failed: " + *failure);
+                } catch (...) {
+                    // A failing log must not take the merges down.
+                }
+            }
+            failing_ = failure.has_value();
+            lock.lock();
+        }
+    }
+
+    std::optional<std::string> merge() {
+        auto lease = pool_->acquire();
+        if (!lease) return lease.error().message;
+        try {
+            // Another replica merging at the same time makes this one return at once.
+            lease->session() << "/* index maintenance, all tenants */ SELECT "
+                                "gin_clean_pending_list('leads_search_trgm'::regclass)";
+            return std::nullopt;
+        } catch (const std::exception& e) {
+            return lease->fail(e).message;
+        }
+    }
+
+    std::shared_ptr<sql::SessionPool> pool_;
+    std::chrono::milliseconds interval_;
+    std::function<void(const std::string&)> on_error_;
+    bool failing_ = false;  // the merge thread's own
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;  // last: started once the members it reads exist
+};
+
+// The repository and the merges that serve its index, stopped together.
+struct RepositoryWithMerges {
+    std::shared_ptr<ports::Repository> repository;
+    std::unique_ptr<PendingListMerger> merger;
+};
+
 }  // namespace
 
 Result<std::string> parse_postgres_url(std::string_view url) {
@@ -196,7 +273,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         // entries for the leads actually inserted. Foreign keys are checked at the end of
         // the statement, when both inserts are done.
         .insert_leads_batch =
-            "WITH rows AS (SELECT * FROM jsonb_to_recordset(CAST(:rows AS JSONB)) AS r(n BIGINT, id TEXT, email TEXT, "
+            "WITH rows AS (SELECT * FROM json_to_recordset(CAST(:rows AS JSON)) AS r(n BIGINT, id TEXT, email TEXT, "
             "first_name TEXT, last_name TEXT, company TEXT, status TEXT, attributes TEXT, search_text TEXT, email_hash "
             "TEXT, created_at BIGINT, updated_at BIGINT, version BIGINT, activity_id TEXT, type TEXT, ts BIGINT, "
             "campaign_id TEXT, data TEXT)), inserted AS (INSERT INTO leads (id, tenant_id, workspace, email, "
@@ -234,8 +311,14 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .import_prologue = {},
         .import_epilogue = {},
     };
-    return std::shared_ptr<ports::Repository>(
-        std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));
+    auto repository =
+        std::shared_ptr<ports::Repository>(std::make_shared<sql::SqlLeadRepository>(pool, std::move(dialect)));
+    if (options.merge_interval <= std::chrono::milliseconds::zero()) return repository;
+    auto both = std::make_shared<RepositoryWithMerges>();
+    both->repository = std::move(repository);
+    both->merger = std::make_unique<PendingListMerger>(std::move(pool), options.merge_interval, options.on_merge_error);
+    // Shares ownership of both: the merges stop when the last user lets the repository go.
+    return std::shared_ptr<ports::Repository>(both, both->repository.get());
 }
 
 Result<std::vector<long long>> migrate_postgres(const PostgresOptions& options) {

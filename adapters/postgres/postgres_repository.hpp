@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +19,11 @@ struct PostgresOptions {
     std::string url;  // postgresql://user:password@host:port/dbname?sslmode=...
     std::size_t pool_size = 8;
     std::chrono::milliseconds acquire_timeout{2000};
+    // How often the search index's pending list is merged into it, off the request path,
+    // on a pooled connection (docs/persistence.md); zero: never (autovacuum does).
+    std::chrono::milliseconds merge_interval{1000};
+    // Told when merges start failing (each next one retries), for the log.
+    std::function<void(const std::string&)> on_merge_error = {};
 };
 
 // Checks a postgresql:// or postgres:// URL with libpq's own parser and returns the
@@ -27,7 +33,8 @@ struct PostgresOptions {
 // (it may hold a password).
 domain::Result<std::string> parse_postgres_url(std::string_view url);
 
-// Connects, applies pending migrations, returns the repository. Validation for a bad URL;
+// Connects, applies pending migrations, returns the repository (and starts the merges of
+// the search index's pending list, which stop with it). Validation for a bad URL;
 // Unavailable when the server cannot be reached.
 domain::Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& options);
 

@@ -47,8 +47,11 @@ class PostgresBackend final : public SqlBackend {
 
     domain::Result<std::shared_ptr<ports::Repository>> open(const std::string& database, std::size_t pool_size,
                                                             std::chrono::milliseconds acquire_timeout) override {
+        // No merges of the search index: the suite's shared repository lives until exit,
+        // and a thread that made a connection then would outlive OpenSSL's exit handlers
+        // (pending_list_test.cpp opens its own with them).
         return adapters::postgres::open_postgres(
-            {.url = database, .pool_size = pool_size, .acquire_timeout = acquire_timeout});
+            {.url = database, .pool_size = pool_size, .acquire_timeout = acquire_timeout, .merge_interval = {}});
     }
 
     domain::Result<std::vector<long long>> migrate(const std::string& database) override {
