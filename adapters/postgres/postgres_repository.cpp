@@ -156,7 +156,7 @@ class PendingListMerger {
         while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
             lock.unlock();
             const auto failure = merge();
-            // Told once when merges start failing, not every second while they do.
+            // Told once when merges start failing, not at every retry while they fail.
             if (failure && !failing_ && on_error_) {
                 try {
                     on_error_("merging the search index's pending list failed: " + *failure);

@@ -21,7 +21,7 @@ struct PostgresOptions {
     std::chrono::milliseconds acquire_timeout{2000};
     // How often the search index's pending list is merged into it, off the request path,
     // on a pooled connection (docs/persistence.md); zero: never (autovacuum does).
-    std::chrono::milliseconds merge_interval{1000};
+    std::chrono::milliseconds merge_interval{250};
     // Told when merges start failing (each next one retries), for the log.
     std::function<void(const std::string&)> on_merge_error = {};
 };
