@@ -90,12 +90,15 @@ int main(int argc, char** argv) {
     if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
     // A closed stdout (log pipe) must not kill the process with SIGPIPE.
     std::signal(SIGPIPE, SIG_IGN);
+    int code = 1;
     try {
-        return run(argc, argv);
+        code = run(argc, argv);
     } catch (const std::exception& e) {
         std::cerr << "leads-api: fatal: " << e.what() << "\n";
     } catch (...) {
         std::cerr << "leads-api: fatal: unknown error\n";
     }
-    return 1;
+    // The log sink writes in batches: what is still gathered goes out now.
+    spdlog::default_logger_raw()->flush();
+    return code;
 }

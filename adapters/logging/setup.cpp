@@ -1,17 +1,17 @@
 #include "adapters/logging/setup.hpp"
 
 #include <poll.h>
-#include <pthread.h>
 #include <spdlog/details/null_mutex.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
-#include <shared_mutex>
-#include <system_error>
+#include <string>
+#include <thread>
 
 #include "adapters/logging/json_log.hpp"
 
@@ -19,73 +19,73 @@ namespace leads::adapters::logging {
 
 namespace {
 
-// A reader-writer lock that lets a waiting writer in before new readers: glibc's
-// std::shared_mutex prefers readers, so a writer can wait for as long as readers keep
-// overlapping. Not recursive: a thread holding it must not take it again. Meets
-// SharedMutex, for std::shared_lock and std::unique_lock.
-class WriterPreferringMutex {
-  public:
-    WriterPreferringMutex() {
-        pthread_rwlockattr_t attributes;
-        int error = ::pthread_rwlockattr_init(&attributes);
-        if (error == 0) {
-            error = ::pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-            if (error == 0) error = ::pthread_rwlock_init(&lock_, &attributes);
-            ::pthread_rwlockattr_destroy(&attributes);
-        }
-        if (error != 0) throw std::system_error(error, std::generic_category(), "pthread_rwlock_init");
-    }
-    ~WriterPreferringMutex() { ::pthread_rwlock_destroy(&lock_); }
-    WriterPreferringMutex(const WriterPreferringMutex&) = delete;
-    WriterPreferringMutex& operator=(const WriterPreferringMutex&) = delete;
-
-    void lock() { check(::pthread_rwlock_wrlock(&lock_), "pthread_rwlock_wrlock"); }
-    void unlock() { ::pthread_rwlock_unlock(&lock_); }
-    void lock_shared() {
-        int error = 0;
-        // EAGAIN: too many readers at once; one of them leaves soon (as libstdc++ does).
-        while ((error = ::pthread_rwlock_rdlock(&lock_)) == EAGAIN) {
-        }
-        check(error, "pthread_rwlock_rdlock");
-    }
-    void unlock_shared() { ::pthread_rwlock_unlock(&lock_); }
-
-  private:
-    static void check(int error, const char* what) {
-        if (error != 0) throw std::system_error(error, std::generic_category(), what);
-    }
-
-    pthread_rwlock_t lock_;
-};
-
-// Each line goes out as soon as it is formatted: nothing is buffered, so nothing is lost at
-// exit. Lines of at most PIPE_BUF bytes, which a pipe (a container's stdout) writes whole in
-// one write(2), share a lock (no waiting among themselves); a longer one, which a pipe may
-// split, takes it alone so that nothing lands in its middle, and is let in ahead of the
-// short lines that come after it. spdlog's stdout sink instead held one process-wide mutex
-// around fwrite and fflush for every line, which every request's access log queued on.
+// Lines are gathered in memory and written by whole batches: by the sink's own thread every
+// kFlushEvery, by the logging thread itself when the batch reaches kFlushBytes (so a stuck
+// stdout holds loggers back instead of growing memory), and on flush() — which
+// setup_logging asks for on every warning and error — and when the sink goes away. A write
+// per access-log line was ~4% of a get by id's CPU (docs/performance.md). Batches are
+// written one at a time, in order, each line whole: nothing lands in the middle of a line,
+// whatever its length. At most kFlushEvery of info lines is lost if the process dies.
 class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
   public:
-    explicit LineSink(int fd) : fd_(fd) {}
+    explicit LineSink(int fd) : fd_(fd), flusher_([this] { run(); }) {}
+
+    ~LineSink() override {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        flusher_.join();
+        write_pending();
+    }
+
+    LineSink(const LineSink&) = delete;
+    LineSink& operator=(const LineSink&) = delete;
 
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t line;
         formatter_->format(msg, line);
-        if (line.size() <= PIPE_BUF) {
-            std::shared_lock lock(writing_);
-            write_all(line.data(), line.size());
-            return;
+        bool full = false;
+        {
+            std::lock_guard lock(mutex_);
+            pending_.append(line.data(), line.size());
+            full = pending_.size() >= kFlushBytes;
         }
-        std::unique_lock lock(writing_);
-        write_all(line.data(), line.size());
+        if (full) write_pending();
     }
-    void flush_() override {}
+    void flush_() override { write_pending(); }
 
   private:
-    // The whole line, however many writes it takes. A non-blocking stdout that is full
+    static constexpr std::chrono::milliseconds kFlushEvery{10};
+    static constexpr std::size_t kFlushBytes = 64 * 1024;
+
+    void run() {
+        std::unique_lock lock(mutex_);
+        while (!wake_.wait_for(lock, kFlushEvery, [this] { return stopping_; })) {
+            if (pending_.empty()) continue;
+            lock.unlock();
+            write_pending();
+            lock.lock();
+        }
+    }
+
+    // Takes the batch and writes it; one writer at a time, so batches keep their order.
+    void write_pending() {
+        std::lock_guard writing(writing_);
+        {
+            std::lock_guard lock(mutex_);
+            if (pending_.empty()) return;
+            batch_.swap(pending_);
+        }
+        write_all(batch_.data(), batch_.size());
+        batch_.clear();  // keeps its capacity for the next swap
+    }
+
+    // The whole batch, however many writes it takes. A non-blocking stdout that is full
     // (EAGAIN) is waited on until it takes more, as a blocking one would be: a line is never
-    // cut short. (A pipe takes a line of at most PIPE_BUF bytes whole or not at all.)
+    // cut short.
     void write_all(const char* data, std::size_t size) const {
         while (size > 0) {
             const ssize_t written = ::write(fd_, data, size);
@@ -105,7 +105,13 @@ class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
     }
 
     int fd_;
-    WriterPreferringMutex writing_;
+    std::mutex writing_;  // held while a batch is written
+    std::string batch_;   // the batch being written (writing_)
+    std::mutex mutex_;    // pending_, stopping_
+    std::string pending_;
+    bool stopping_ = false;
+    std::condition_variable wake_;
+    std::thread flusher_;  // last: started once the members it uses exist
 };
 
 }  // namespace
@@ -119,6 +125,8 @@ std::shared_ptr<spdlog::sinks::sink> make_line_sink(int fd) {
 void setup_logging(std::string_view level) {
     auto logger = std::make_shared<spdlog::logger>("leads", make_line_sink(STDOUT_FILENO));
     logger->set_level(spdlog::level::from_str(std::string(level)));
+    // Warnings and errors go out at once, with every line before them.
+    logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));
 }
 

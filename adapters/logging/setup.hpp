@@ -10,13 +10,13 @@ class sink;
 namespace leads::adapters::logging {
 
 // The process logs one JSON object per line on stdout, at this level
-// (trace|debug|info|warn|error|off), each line written as soon as it is logged.
+// (trace|debug|info|warn|error|off): within 10 ms of being logged, a warning or an error
+// (with every line before it) at once.
 void setup_logging(std::string_view level);
 
 // The sink setup_logging uses, on any file descriptor: JSON lines (make_json_formatter),
-// each one written whole and alone: a line up to PIPE_BUF by one write(2) beside other
-// short lines; a longer one holds the sink to itself (writers are preferred, so it is not
-// starved) until every part is out, waiting on a full non-blocking descriptor (poll).
+// gathered and written in batches (every 10 ms, at 64 KiB, on flush() and when the sink is
+// destroyed), in order, each line whole, waiting on a full non-blocking descriptor (poll).
 std::shared_ptr<spdlog::sinks::sink> make_line_sink(int fd);
 
 }  // namespace leads::adapters::logging

@@ -1,10 +1,12 @@
 // The server's pure parts: listen addresses, request ids, metrics text, JSON log lines, routing.
 #include <fcntl.h>
+#include <poll.h>
 #include <spdlog/details/log_msg.h>
 #include <spdlog/formatter.h>
 #include <spdlog/logger.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -362,6 +364,63 @@ TEST_CASE("log lines on a non-blocking stdout that is often full still arrive wh
     }
     CHECK(seen.size() == kThreads * kLines);
     for (const auto& [key, count] : seen) CHECK(count == 1);
+}
+
+namespace {
+
+// What a non-blocking read of the pipe finds now, or after waiting up to `wait` for it.
+std::string read_available(int fd, std::chrono::milliseconds wait) {
+    pollfd readable{fd, POLLIN, 0};
+    std::string got;
+    if (::poll(&readable, 1, static_cast<int>(wait.count())) <= 0) return got;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0) break;
+        got.append(buffer, static_cast<std::size_t>(n));
+    }
+    return got;
+}
+
+}  // namespace
+
+TEST_CASE("log lines go out by themselves within moments, without a flush", "[units][log]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    REQUIRE(::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK) == 0);
+    {
+        spdlog::logger logger("lines", logging::make_line_sink(fds[1]));
+        logger.info("first");
+        logger.info("second");
+        std::string got;
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (got.find("second") == std::string::npos && std::chrono::steady_clock::now() < give_up) {
+            got += read_available(fds[0], std::chrono::milliseconds(100));
+        }
+        CHECK(got.find("first") < got.find("second"));
+        CHECK(got.find("second") != std::string::npos);
+    }
+    ::close(fds[1]);
+    ::close(fds[0]);
+}
+
+TEST_CASE("a warning is written at once, after every line logged before it", "[units][log]") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    REQUIRE(::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK) == 0);
+    {
+        spdlog::logger logger("lines", logging::make_line_sink(fds[1]));
+        logger.flush_on(spdlog::level::warn);  // as setup_logging sets it
+        for (int i = 0; i < 50; ++i) logger.info(logging::Fields("info").add("i", std::int64_t{i}).str());
+        logger.warn("careful");
+        // No waiting: the warning's flush wrote the batch before warn() returned.
+        const auto got = read_available(fds[0], std::chrono::milliseconds(0));
+        CHECK(std::count(got.begin(), got.end(), '\n') == 51);
+        CHECK(got.find("careful") != std::string::npos);
+        CHECK(got.find(R"("i":49)") < got.find("careful"));
+    }
+    ::close(fds[1]);
+    ::close(fds[0]);
 }
 
 TEST_CASE("a long log line is written while short ones keep coming, not after them", "[units][log]") {
