@@ -69,7 +69,8 @@ void cursor_pagination(Writer& w, std::optional<std::int64_t> total, std::int64_
 // {"success": true, "data": <body(w)>, ...tail(w)}
 template <class Data, class Tail>
 std::string envelope(Data&& data, Tail&& tail) {
-    rapidjson::StringBuffer buffer;
+    // A lead with its entries fits without growing (RapidJSON's default is 256 bytes).
+    rapidjson::StringBuffer buffer(nullptr, 4096);
     Writer w(buffer);
     w.StartObject();
     key(w, "success");
