@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/error.hpp>
@@ -82,6 +83,9 @@ Session::~Session() {
 void Session::run() {
     // Everything after this runs on the connection's strand.
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+        // A worker's write must never wait for the client: a full socket says would_block.
+        beast::error_code ignored;
+        self->stream_.socket().non_blocking(true, ignored);
         self->key_ = self->host_.attach(self);
         self->attached_ = true;
         if (self->host_.draining()) return self->abort();
@@ -92,6 +96,7 @@ void Session::run() {
 
 void Session::drain() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
+        const std::lock_guard lock(self->handoff_);
         self->draining_ = true;
         // Only a connection between requests is closed now; one mid-request finishes it.
         if (self->state_ == State::Waiting) beast::get_lowest_layer(self->stream_).cancel();
@@ -223,8 +228,8 @@ void Session::dispatch_request() {
 
     if (auto answer = host_.router().try_inline(request)) return send(std::move(*answer));
 
-    // Blocking work goes to a worker pool (expensive requests to their own); the response
-    // comes back to this strand.
+    // Blocking work goes to a worker pool (expensive requests to their own); the worker
+    // writes the response (respond_from_worker).
     const auto deadline = exchange_.started + host_.options().queue_timeout;
     const bool expensive = host_.router().expensive(request);
     auto& pool = expensive ? host_.expensive_workers() : host_.workers();
@@ -238,14 +243,44 @@ void Session::dispatch_request() {
             logging::RequestIdScope scope(request.request_id);
             response = self->host_.router().handle(request);
         }
-        auto executor = self->stream_.get_executor();
-        net::post(executor, [self = std::move(self), response = std::move(response)]() mutable {
-            self->send(std::move(response));
-        });
+        self->respond_from_worker(std::move(response));
     });
 }
 
 void Session::send(Response response) {
+    prepare(std::move(response));
+    write_async();
+}
+
+void Session::respond_from_worker(Response response) {
+    prepare(std::move(response));
+    serializer_.emplace(*response_);
+    beast::error_code ec;
+    bhttp::write(stream_.socket(), *serializer_, ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+        // The socket took part of it: the rest is written on the strand, with its timeout.
+        return net::post(stream_.get_executor(), [self = shared_from_this()] { self->write_async(); });
+    }
+    finish_exchange();
+    serializer_.reset();
+    response_.reset();
+    if (ec || close_after_response_) {
+        return net::post(stream_.get_executor(), [self = shared_from_this(), failed = bool(ec)] {
+            failed ? self->abort() : self->close_gracefully();
+        });
+    }
+    first_request_ = false;
+    const std::lock_guard lock(handoff_);
+    wait_for_request();
+}
+
+void Session::write_async() {
+    stream_.expires_after(host_.options().write_timeout);
+    if (!serializer_) serializer_.emplace(*response_);
+    bhttp::async_write(stream_, *serializer_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
+}
+
+void Session::prepare(Response response) {
     state_ = State::Writing;
     if (draining_ || !exchange_.keep_alive) close_after_response_ = true;
 
@@ -290,13 +325,11 @@ void Session::send(Response response) {
     exchange_.status = response.status;
     exchange_.route = std::move(response.route);
     exchange_.log_detail = std::move(response.log_detail);
-
-    stream_.expires_after(host_.options().write_timeout);
-    bhttp::async_write(stream_, *response_, beast::bind_front_handler(&Session::on_write, shared_from_this()));
 }
 
 void Session::on_write(beast::error_code ec, std::size_t) {
     finish_exchange();
+    serializer_.reset();
     response_.reset();
     if (ec) return abort();
     if (close_after_response_) return close_gracefully();

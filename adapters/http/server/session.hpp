@@ -4,15 +4,18 @@
 // session.cpp include it.
 
 #include <array>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -45,6 +48,10 @@ class SessionHost {
 // One connection, doing I/O only: wait → read header → read body → (worker pool) →
 // write → wait again. Requests are processed strictly one at a time, so pipelined
 // requests are answered in order and each sees the effects of the ones before it.
+// The connection's strand runs every step but one: the worker that ran a handler writes
+// its response itself when the socket takes it whole, and starts the wait for the next
+// request (no hop back to an I/O thread). Meanwhile nothing of the connection is pending
+// on the strand, but drain(), which handoff_ keeps apart from that last step.
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(boost::asio::ip::tcp::socket&& socket, SessionHost& host);
@@ -60,6 +67,7 @@ class Session : public std::enable_shared_from_this<Session> {
     enum class State { Waiting, Reading, Handling, Writing, Closing };
     using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
     using BeastResponse = boost::beast::http::response<boost::beast::http::string_body>;
+    using Serializer = boost::beast::http::response_serializer<boost::beast::http::string_body>;
 
     void wait_for_request();
     void on_first_bytes(boost::beast::error_code ec, std::size_t bytes);
@@ -73,6 +81,11 @@ class Session : public std::enable_shared_from_this<Session> {
     void on_read_error(boost::beast::error_code ec);
     void dispatch_request();
     void send(Response response);
+    // Builds response_ (and records the exchange's outcome) from a handler's response.
+    void prepare(Response response);
+    void write_async();
+    // On the worker that ran the handler: writes what the socket takes now, then carries on.
+    void respond_from_worker(Response response);
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     void finish_exchange();
     void reject(int status, std::string_view code, std::string_view message);
@@ -86,13 +99,15 @@ class Session : public std::enable_shared_from_this<Session> {
     std::uint64_t key_ = 0;
     bool attached_ = false;
 
-    State state_ = State::Waiting;
-    bool draining_ = false;
+    std::atomic<State> state_ = State::Waiting;
+    std::atomic<bool> draining_ = false;
+    std::mutex handoff_;  // drain() against a worker starting the wait for the next request
     bool first_request_ = true;
     bool close_after_response_ = false;
     std::chrono::steady_clock::time_point deadline_;
     std::optional<Parser> parser_;
     std::unique_ptr<BeastResponse> response_;
+    std::optional<Serializer> serializer_;  // response_'s, while it is written
     std::size_t lingered_ = 0;
     std::array<char, 4096> scratch_{};
 

@@ -31,6 +31,7 @@ namespace logging = leads::adapters::logging;
 //   POST /stub/items (body appended) → 201; GET /stub/items → the bodies joined by ","
 //   GET /stub/slow?ms=N → sleeps N ms; GET /stub/throw → throws; DELETE /stub/items → 204
 //   GET /stub/echo → what the server passed in; POST /api/v1/tenant/leads/import → body size
+//   GET /stub/big?kb=N → N KiB of text
 struct StubApi {
     std::mutex mutex;
     std::vector<std::string> items;
@@ -61,6 +62,10 @@ struct StubApi {
             // The CPU priority of the worker thread running this request.
             errno = 0;
             response.body = std::to_string(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())));
+            response.content_type = "text/plain";
+        } else if (request.path == "/stub/big") {
+            const auto kb = std::stoul(request.query.substr(request.query.find('=') + 1));
+            response.body = std::string(kb * 1024, 'b');
             response.content_type = "text/plain";
         } else if (request.path == "/stub/throw") {
             throw std::runtime_error("stub failure");

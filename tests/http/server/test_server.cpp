@@ -443,6 +443,32 @@ TEST_CASE("Handlers run off the I/O threads", "[server]") {
     CHECK(response->status == 200);
 }
 
+TEST_CASE("A response larger than the socket takes at once reaches a slow reader whole, and the worker moves on",
+          "[server]") {
+    auto options = test_options();
+    options.worker_threads = 1;
+    TestServer server(options);
+    RawConnection reader(server.port());
+    // 16 MiB: far more than the socket buffers hold while nobody reads.
+    reader.send(get("/stub/big?kb=16384") + get("/healthz"));
+    std::this_thread::sleep_for(300ms);
+    // The only worker wrote what fitted and left the rest to the connection's strand: it is
+    // free for another connection's request while the first one's client is not reading.
+    RawConnection other(server.port());
+    other.send(post("/stub/items", "while-full"));
+    const auto created = other.read_response(3s);
+    REQUIRE(created);
+    CHECK(created->status == 201);
+    const auto big = reader.read_response();
+    REQUIRE(big);
+    CHECK(big->status == 200);
+    CHECK(big->body == std::string(16384 * 1024, 'b'));
+    // The connection carries on with the pipelined request after it.
+    const auto health = reader.read_response();
+    REQUIRE(health);
+    CHECK(health->status == 200);
+}
+
 TEST_CASE("A request that waited too long for a worker is answered 503 without running", "[server][robustness]") {
     auto options = test_options();
     options.worker_threads = 1;
