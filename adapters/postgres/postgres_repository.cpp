@@ -8,7 +8,6 @@
 #include <exception>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -155,37 +154,51 @@ class PendingListMerger {
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
             lock.unlock();
-            const auto failure = merge();
-            // Told once when merges start failing, not at every retry while they fail.
-            if (failure && !failing_ && on_error_) {
-                try {
-                    on_error_("merging the search index's pending list failed: " + *failure);
-                } catch (...) {
-                    // A failing log must not take the merges down.
-                }
-            }
-            failing_ = failure.has_value();
+            report(merge());
             lock.lock();
         }
     }
 
-    std::optional<std::string> merge() {
-        auto lease = pool_->acquire();
-        if (!lease) return lease.error().message;
+    // Empty when the merge ran, or was skipped because every connection is serving requests
+    // or another replica is merging; otherwise why it failed.
+    std::string merge() {
+        // Only a connection that is free now: requests come first; the next turn retries.
+        auto lease = pool_->acquire(std::chrono::milliseconds::zero());
+        if (!lease) return {};
         try {
-            // Another replica merging at the same time makes this one return at once.
+            // One replica at a time (gin_clean_pending_list waits for a merge under way):
+            // the others skip their turn instead of holding a connection while they wait.
             lease->session() << "/* index maintenance, all tenants */ SELECT "
-                                "gin_clean_pending_list('leads_search_trgm'::regclass)";
-            return std::nullopt;
+                                "gin_clean_pending_list('leads_search_trgm'::regclass) WHERE "
+                                "pg_try_advisory_xact_lock(1281, 0)";
+            return {};
         } catch (const std::exception& e) {
-            return lease->fail(e).message;
+            static_cast<void>(lease->fail(e));
+            // No bound values in this statement: the server's message is safe to log, and
+            // says what to fix (the role must own the index).
+            return e.what();
         }
+    }
+
+    // Told when merges start failing or fail differently, and when they work again.
+    void report(const std::string& failure) {
+        if (failure == last_failure_ || !on_error_) {
+            last_failure_ = failure;
+            return;
+        }
+        try {
+            on_error_(failure.empty() ? "merging the search index's pending list works again"
+                                      : "merging the search index's pending list failed: " + failure);
+        } catch (...) {
+            // A failing log must not take the merges down.
+        }
+        last_failure_ = failure;
     }
 
     std::shared_ptr<sql::SessionPool> pool_;
     std::chrono::milliseconds interval_;
     std::function<void(const std::string&)> on_error_;
-    bool failing_ = false;  // the merge thread's own
+    std::string last_failure_;  // the merge thread's own
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

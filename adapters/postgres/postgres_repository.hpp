@@ -22,7 +22,8 @@ struct PostgresOptions {
     // How often the search index's pending list is merged into it, off the request path,
     // on a pooled connection (docs/persistence.md); zero: never (autovacuum does).
     std::chrono::milliseconds merge_interval{250};
-    // Told when merges start failing (each next one retries), for the log.
+    // Told when merges start failing, fail differently or work again (each turn retries),
+    // for the log.
     std::function<void(const std::string&)> on_merge_error = {};
 };
 

@@ -43,8 +43,10 @@ SessionPool::~SessionPool() {
     for (auto& slot : slots_) slot.statements.clear();
 }
 
-domain::Result<SessionPool::Lease> SessionPool::acquire() {
-    auto timeout = std::clamp<std::chrono::milliseconds::rep>(options_.acquire_timeout.count(), 0, INT_MAX);
+domain::Result<SessionPool::Lease> SessionPool::acquire() { return acquire(options_.acquire_timeout); }
+
+domain::Result<SessionPool::Lease> SessionPool::acquire(std::chrono::milliseconds wait) {
+    auto timeout = std::clamp<std::chrono::milliseconds::rep>(wait.count(), 0, INT_MAX);
     std::size_t index = 0;
     if (!pool_->try_lease(index, static_cast<int>(timeout))) {
         return domain::Error::unavailable(backend_.name + " connection pool exhausted");

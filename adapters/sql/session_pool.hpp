@@ -66,6 +66,8 @@ class SessionPool {
     // A session for one call. Unavailable when none frees up within the acquire timeout
     // or its connection cannot be (re)opened.
     domain::Result<Lease> acquire();
+    // The same, waiting at most `wait` for a session to free up (zero: only one free now).
+    domain::Result<Lease> acquire(std::chrono::milliseconds wait);
 
     const Backend& backend() const { return backend_; }
     std::size_t size() const { return slots_.size(); }

@@ -253,25 +253,33 @@ void Session::send(Response response) {
 }
 
 void Session::respond_from_worker(Response response) {
-    prepare(std::move(response));
-    serializer_.emplace(*response_);
-    beast::error_code ec;
-    bhttp::write(stream_.socket(), *serializer_, ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) {
-        // The socket took part of it: the rest is written on the strand, with its timeout.
-        return net::post(stream_.get_executor(), [self = shared_from_this()] { self->write_async(); });
+    try {
+        prepare(std::move(response));
+        serializer_.emplace(*response_);
+        beast::error_code ec;
+        bhttp::write(stream_.socket(), *serializer_, ec);
+        if (ec == net::error::would_block || ec == net::error::try_again) {
+            // The socket took part of it: the rest is written on the strand, with its timeout.
+            return net::post(stream_.get_executor(), [self = shared_from_this()] { self->write_async(); });
+        }
+        finish_exchange();
+        serializer_.reset();
+        response_.reset();
+        if (ec || close_after_response_) {
+            return net::post(stream_.get_executor(), [self = shared_from_this(), failed = bool(ec)] {
+                failed ? self->abort() : self->close_gracefully();
+            });
+        }
+        first_request_ = false;
+        const std::lock_guard lock(handoff_);
+        // (A worker paused between arming the read's deadline and starting the read for longer
+        // than the idle timeout would race the timeout's close; timeouts are seconds.)
+        wait_for_request();
+    } catch (const std::exception&) {
+        // Out of memory, most likely: a worker must not end the process (asio's thread pool
+        // would); the connection is given up on its strand.
+        net::post(stream_.get_executor(), [self = shared_from_this()] { self->abort(); });
     }
-    finish_exchange();
-    serializer_.reset();
-    response_.reset();
-    if (ec || close_after_response_) {
-        return net::post(stream_.get_executor(), [self = shared_from_this(), failed = bool(ec)] {
-            failed ? self->abort() : self->close_gracefully();
-        });
-    }
-    first_request_ = false;
-    const std::lock_guard lock(handoff_);
-    wait_for_request();
 }
 
 void Session::write_async() {

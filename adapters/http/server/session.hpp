@@ -50,8 +50,9 @@ class SessionHost {
 // requests are answered in order and each sees the effects of the ones before it.
 // The connection's strand runs every step but one: the worker that ran a handler writes
 // its response itself when the socket takes it whole, and starts the wait for the next
-// request (no hop back to an I/O thread). Meanwhile nothing of the connection is pending
-// on the strand, but drain(), which handoff_ keeps apart from that last step.
+// request (no hop back to an I/O thread). Meanwhile no operation of the connection is
+// pending (a finished one's timer completion may still run on the strand: it touches no
+// state), and drain() is kept apart from that last step by handoff_.
 class Session : public std::enable_shared_from_this<Session> {
   public:
     Session(boost::asio::ip::tcp::socket&& socket, SessionHost& host);
