@@ -45,7 +45,7 @@ SessionPool::~SessionPool() {
 
 domain::Result<SessionPool::Lease> SessionPool::acquire() { return acquire(options_.acquire_timeout); }
 
-domain::Result<SessionPool::Lease> SessionPool::acquire(std::chrono::milliseconds wait) {
+domain::Result<SessionPool::Lease> SessionPool::acquire(std::chrono::milliseconds wait, bool connect) {
     auto timeout = std::clamp<std::chrono::milliseconds::rep>(wait.count(), 0, INT_MAX);
     std::size_t index = 0;
     if (!pool_->try_lease(index, static_cast<int>(timeout))) {
@@ -54,6 +54,7 @@ domain::Result<SessionPool::Lease> SessionPool::acquire(std::chrono::millisecond
     in_use_.fetch_add(1, std::memory_order_relaxed);
     Lease lease(this, index);
     Slot& slot = slots_[index];
+    if (!slot.connected && !connect) return domain::Error::unavailable(backend_.name + " session not connected");
     if (!slot.connected) {
         try {
             soci::session& session = pool_->at(index);

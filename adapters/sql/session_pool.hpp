@@ -66,8 +66,9 @@ class SessionPool {
     // A session for one call. Unavailable when none frees up within the acquire timeout
     // or its connection cannot be (re)opened.
     domain::Result<Lease> acquire();
-    // The same, waiting at most `wait` for a session to free up (zero: only one free now).
-    domain::Result<Lease> acquire(std::chrono::milliseconds wait);
+    // The same, waiting at most `wait` for a session to free up (zero: only one free now);
+    // without `connect`, a session whose connection is closed is not opened (Unavailable).
+    domain::Result<Lease> acquire(std::chrono::milliseconds wait, bool connect = true);
 
     const Backend& backend() const { return backend_; }
     std::size_t size() const { return slots_.size(); }

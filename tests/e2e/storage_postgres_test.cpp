@@ -141,7 +141,9 @@ TEST_CASE("on PostgreSQL, an outage answers 503 and the service recovers by itse
     CHECK(listed->body.find(R"("total":2)") != std::string::npos);  // nothing written while down
 
     service.signal(SIGTERM);
-    CHECK(service.wait_exit() == 0);
+    const auto exit_code = service.wait_exit();
+    INFO("exit code " << exit_code.value_or(-1) << "; stderr: " << service.err());
+    CHECK(exit_code == std::optional<int>(0));
 }
 
 }  // namespace leads::tests::e2e
