@@ -22,6 +22,9 @@ struct PostgresOptions {
     // How often the search index's pending list is merged into it, off the request path,
     // on a pooled connection (docs/persistence.md); zero: never (autovacuum does).
     std::chrono::milliseconds merge_interval{250};
+    // With the merges: ANALYZE leads once imports created this many leads since the last
+    // one (at most every 30 s), so that plans see a bulk load at once; zero: never.
+    std::size_t analyze_after_rows = 5000;
     // Told when merges start failing, fail differently or work again (each turn retries),
     // for the log.
     std::function<void(const std::string&)> on_merge_error = {};

@@ -874,6 +874,10 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         LeaseReader reader(lease, steps);
         if (auto recorded = steps.complete(completion, outcomes, reader); !recorded) return recorded.error();
         lease.commit();
+        if (dialect_.imported) {
+            dialect_.imported(static_cast<std::size_t>(std::count_if(
+                outcomes.begin(), outcomes.end(), [](const Outcome& o) { return o.kind == Kind::Created; })));
+        }
         return outcomes;
     });
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -120,6 +121,9 @@ struct Dialect {
     std::vector<std::string> import_prologue;
     std::vector<std::string> import_epilogue;
     std::vector<std::string> import_finally = {};
+    // Told, after an import committed, how many leads it created (PostgreSQL: the
+    // statistics of leads are then refreshed off the request path). May be empty.
+    std::function<void(std::size_t)> imported = {};
 };
 
 class SqlLeadRepository final : public ports::Repository {

@@ -26,9 +26,13 @@ using namespace std::chrono_literals;
 constexpr int kRows = 1'500;
 constexpr int kNamed = 300;
 
-std::shared_ptr<ports::Repository> open(const std::string& database, std::chrono::milliseconds merge_interval) {
-    auto opened = adapters::postgres::open_postgres(
-        {.url = database, .pool_size = 2, .acquire_timeout = 10s, .merge_interval = merge_interval});
+std::shared_ptr<ports::Repository> open(const std::string& database, std::chrono::milliseconds merge_interval,
+                                        std::size_t analyze_after_rows = 0) {
+    auto opened = adapters::postgres::open_postgres({.url = database,
+                                                     .pool_size = 2,
+                                                     .acquire_timeout = 10s,
+                                                     .merge_interval = merge_interval,
+                                                     .analyze_after_rows = analyze_after_rows});
     REQUIRE(opened.ok());
     return opened.value();
 }
@@ -89,6 +93,31 @@ TEST_CASE("the repository merges the search index's pending list by itself", "[p
     }
     CHECK(pages == 0);
     CHECK(search(*repository, tenant, slug("acme"), "quillon").total == kNamed);
+}
+
+TEST_CASE("after a large import the repository refreshes the statistics of leads by itself", "[postgres][search]") {
+    const auto database = sql_backend().fresh_database();
+    auto session = admin(database);
+    auto repository = open(database, 100ms, kRows - 100);
+    const auto analyzed = [&] {
+        soci::indicator ind = soci::i_null;
+        long long at = 0;
+        *session << "SELECT CAST(EXTRACT(EPOCH FROM last_analyze) AS BIGINT) FROM pg_stat_user_tables WHERE "
+                    "relname = 'leads'",
+            soci::into(at, ind);
+        return ind == soci::i_ok;
+    };
+    std::this_thread::sleep_for(300ms);
+    CHECK_FALSE(analyzed());  // nothing imported yet
+
+    import_rows(*repository, random_tenant());
+
+    bool done = analyzed();
+    for (int i = 0; i < 100 && !done; ++i) {
+        std::this_thread::sleep_for(100ms);
+        done = analyzed();
+    }
+    CHECK(done);
 }
 
 TEST_CASE("the merges stop with the repository", "[postgres][search]") {
