@@ -43,7 +43,7 @@ postgres::PostgresOptions postgres_options(const StorageOptions& options) {
         .url = options.database_url,
         .pool_size = pool_size(options),
         .acquire_timeout = options.acquire_timeout,
-        .on_merge_error = [](const std::string& message) {
+        .on_maintenance_error = [](const std::string& message) {
             spdlog::warn(logging::Fields("search index maintenance").add("error", message).str());
         }};
 }

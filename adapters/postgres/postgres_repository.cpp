@@ -9,6 +9,7 @@
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -131,20 +132,19 @@ struct ImportedRows {
     std::atomic<std::size_t> since_analyze{0};
 };
 
-// Merges the trigram index's pending list into the index every interval, on a pooled
-// connection. New rows go to that list (GIN "fast update"); whichever insert found it over
-// gin_pending_list_limit used to merge it inside its own transaction, holding its locks:
-// an import of 10,000 rows paid ~25 merges, creates a long one now and then. Migration 16
-// raises the limit so writes only append, and the merge happens here instead; a search
-// reads the list meanwhile, so it sees every committed row either way.
+// Maintains the search index off the request path: merges the trigram index's pending list
+// into the index every interval, on a pooled connection. New rows go to that list (GIN "fast update"); whichever insert
+// found it over gin_pending_list_limit used to merge it inside its own transaction, holding its locks: an import of
+// 10,000 rows paid ~25 merges, creates a long one now and then. Migration 16 raises the limit so writes only append,
+// and the merge happens here instead; a search reads the list meanwhile, so it sees every committed row either way.
 // After large imports it also runs ANALYZE leads (at most every kAnalyzeEvery): until
 // autovacuum's next round sees 10% of the table changed, the planner walked a freshly
 // loaded workspace row by row for a selective search (93 ms against 1 ms through the index).
-class PendingListMerger {
+class IndexMaintenance {
   public:
-    PendingListMerger(std::shared_ptr<sql::SessionPool> pool, std::chrono::milliseconds interval,
-                      std::function<void(const std::string&)> on_error, std::shared_ptr<ImportedRows> imported,
-                      std::size_t analyze_after)
+    IndexMaintenance(std::shared_ptr<sql::SessionPool> pool, std::chrono::milliseconds interval,
+                     std::function<void(const std::string&)> on_error, std::shared_ptr<ImportedRows> imported,
+                     std::size_t analyze_after)
         : pool_(std::move(pool)),
           interval_(interval),
           on_error_(std::move(on_error)),
@@ -152,7 +152,7 @@ class PendingListMerger {
           analyze_after_(analyze_after),
           thread_([this] { run(); }) {}
 
-    ~PendingListMerger() {
+    ~IndexMaintenance() {
         {
             std::lock_guard lock(mutex_);
             stopping_ = true;
@@ -161,8 +161,8 @@ class PendingListMerger {
         thread_.join();
     }
 
-    PendingListMerger(const PendingListMerger&) = delete;
-    PendingListMerger& operator=(const PendingListMerger&) = delete;
+    IndexMaintenance(const IndexMaintenance&) = delete;
+    IndexMaintenance& operator=(const IndexMaintenance&) = delete;
 
   private:
     void run() {
@@ -178,48 +178,47 @@ class PendingListMerger {
 
     static constexpr std::chrono::seconds kAnalyzeEvery{30};
 
+    // Empty when the merge ran, or was skipped; otherwise why it failed. One replica at a
+    // time (gin_clean_pending_list waits for a merge under way): the others skip their turn
+    // instead of holding a connection while they wait.
+    std::string merge() {
+        return run_statement(
+                   "/* index maintenance, all tenants */ SELECT gin_clean_pending_list('leads_search_trgm'::regclass) "
+                   "WHERE pg_try_advisory_xact_lock(1281, 0)")
+            .value_or(std::string());
+    }
+
     // Empty when done or not due (or no connection free and open); otherwise why it failed.
     std::string analyze_if_due() {
         const std::size_t seen = imported_->since_analyze.load();
         const auto now = std::chrono::steady_clock::now();
         if (analyze_after_ == 0 || seen < analyze_after_ || now - last_analyze_ < kAnalyzeEvery) return {};
-        auto lease = pool_->acquire(std::chrono::milliseconds::zero(), false);
-        if (!lease) return {};
-        try {
-            lease->session() << "/* index maintenance, all tenants */ ANALYZE leads";
+        auto failure = run_statement("/* index maintenance, all tenants */ ANALYZE leads");
+        if (failure && failure->empty()) {
             imported_->since_analyze.fetch_sub(seen);  // imports since then count toward the next
             last_analyze_ = now;
-            return {};
-        } catch (const std::exception& e) {
-            static_cast<void>(lease->fail(e));
-            return e.what();  // constant SQL: the message quotes no value
         }
+        return failure.value_or(std::string());
     }
 
-    // Empty when the merge ran, or was skipped because every connection is serving requests
-    // or another replica is merging; otherwise why it failed.
-    std::string merge() {
-        // Only a connection that is free and open now: requests come first, and they
-        // reconnect after an outage. (Reconnecting every 250 ms while the server stopped
-        // made LeakSanitizer catch a PGconn lost inside SOCI 4.0's connect, 1 run in ~50.)
+    // Runs a constant statement on a connection that is free and open now: nullopt when
+    // there is none (requests come first, and they reconnect after an outage: reconnecting
+    // every 250 ms while the server stopped made LeakSanitizer catch a PGconn lost inside
+    // SOCI 4.0's connect, 1 run in ~60); else empty, or why it failed — the server's message,
+    // which quotes no value here and says what to fix (e.g. the role must own the index).
+    std::optional<std::string> run_statement(const char* sql) {
         auto lease = pool_->acquire(std::chrono::milliseconds::zero(), false);
-        if (!lease) return {};
+        if (!lease) return std::nullopt;
         try {
-            // One replica at a time (gin_clean_pending_list waits for a merge under way):
-            // the others skip their turn instead of holding a connection while they wait.
-            lease->session() << "/* index maintenance, all tenants */ SELECT "
-                                "gin_clean_pending_list('leads_search_trgm'::regclass) WHERE "
-                                "pg_try_advisory_xact_lock(1281, 0)";
-            return {};
+            lease->session() << sql;
+            return std::string();
         } catch (const std::exception& e) {
             static_cast<void>(lease->fail(e));
-            // No bound values in this statement: the server's message is safe to log, and
-            // says what to fix (the role must own the index).
-            return e.what();
+            return std::string(e.what());
         }
     }
 
-    // Told when merges start failing or fail differently, and when they work again.
+    // Told when maintenance starts failing or fails differently, and when it works again.
     void report(const std::string& failure) {
         if (failure == last_failure_ || !on_error_) {
             last_failure_ = failure;
@@ -247,10 +246,10 @@ class PendingListMerger {
     std::thread thread_;  // last: started once the members it reads exist
 };
 
-// The repository and the merges that serve its index, stopped together.
-struct RepositoryWithMerges {
+// The repository and the maintenance of its search index, stopped together.
+struct RepositoryWithMaintenance {
     std::shared_ptr<ports::Repository> repository;
-    std::unique_ptr<PendingListMerger> merger;
+    std::unique_ptr<IndexMaintenance> maintenance;
 };
 
 }  // namespace
@@ -372,10 +371,11 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
     auto repository =
         std::shared_ptr<ports::Repository>(std::make_shared<sql::SqlLeadRepository>(pool, std::move(dialect)));
     if (!merges) return repository;
-    auto both = std::make_shared<RepositoryWithMerges>();
+    auto both = std::make_shared<RepositoryWithMaintenance>();
     both->repository = std::move(repository);
-    both->merger = std::make_unique<PendingListMerger>(std::move(pool), options.merge_interval, options.on_merge_error,
-                                                       std::move(imported), options.analyze_after_rows);
+    both->maintenance =
+        std::make_unique<IndexMaintenance>(std::move(pool), options.merge_interval, options.on_maintenance_error,
+                                           std::move(imported), options.analyze_after_rows);
     // Shares ownership of both: the merges stop when the last user lets the repository go.
     return std::shared_ptr<ports::Repository>(both, both->repository.get());
 }

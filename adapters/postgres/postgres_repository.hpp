@@ -25,9 +25,9 @@ struct PostgresOptions {
     // With the merges: ANALYZE leads once imports created this many leads since the last
     // one (at most every 30 s), so that plans see a bulk load at once; zero: never.
     std::size_t analyze_after_rows = 5000;
-    // Told when merges start failing, fail differently or work again (each turn retries),
-    // for the log.
-    std::function<void(const std::string&)> on_merge_error = {};
+    // Told when that maintenance (merges, ANALYZE) starts failing, fails differently or
+    // works again (each turn retries), for the log.
+    std::function<void(const std::string&)> on_maintenance_error = {};
 };
 
 // Checks a postgresql:// or postgres:// URL with libpq's own parser and returns the

@@ -262,19 +262,9 @@ void Session::respond_from_worker(Response response) {
             // The socket took part of it: the rest is written on the strand, with its timeout.
             return net::post(stream_.get_executor(), [self = shared_from_this()] { self->write_async(); });
         }
-        finish_exchange();
-        serializer_.reset();
-        response_.reset();
-        if (ec || close_after_response_) {
-            return net::post(stream_.get_executor(), [self = shared_from_this(), failed = bool(ec)] {
-                failed ? self->abort() : self->close_gracefully();
-            });
-        }
-        first_request_ = false;
-        const std::lock_guard lock(handoff_);
         // (A worker paused between arming the read's deadline and starting the read for longer
         // than the idle timeout would race the timeout's close; timeouts are seconds.)
-        wait_for_request();
+        on_write(ec, 0);
     } catch (const std::exception&) {
         // Out of memory, most likely: a worker must not end the process (asio's thread pool
         // would); the connection is given up on its strand.
@@ -339,6 +329,8 @@ void Session::on_write(beast::error_code ec, std::size_t) {
     finish_exchange();
     serializer_.reset();
     response_.reset();
+    // On a worker (respond_from_worker), drain() may run on the strand meanwhile.
+    const std::lock_guard lock(handoff_);
     if (ec) return abort();
     if (close_after_response_) return close_gracefully();
     first_request_ = false;

@@ -87,6 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
     void write_async();
     // On the worker that ran the handler: writes what the socket takes now, then carries on.
     void respond_from_worker(Response response);
+    // After the response went out (or failed): on the strand, or on the worker that wrote it.
     void on_write(boost::beast::error_code ec, std::size_t bytes);
     void finish_exchange();
     void reject(int status, std::string_view code, std::string_view message);
