@@ -215,7 +215,7 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
 // first occurrence. Decided rows (created; suppressed) are taken off one_by_one, the
 // rest (email taken, or repeated) are left to the one-by-one path.
 Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>& items,
-                              const std::vector<std::size_t>& order, bool check_suppressed,
+                              const std::vector<std::size_t>& order, const std::unordered_set<std::string>& listed,
                               std::vector<ports::ImportOutcome>& outcomes, std::vector<char>& one_by_one,
                               CountDeltas& deltas) {
     using Kind = ports::ImportOutcomeKind;
@@ -251,7 +251,7 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         if (!row) return std::move(row).error();
         auto created = to_row(item.created, item.lead.id);
         if (!created) return std::move(created).error();
-        if (check_suppressed && steps.suppressed(tenant, row->email_hash)) {
+        if (!listed.empty() && listed.contains(row->email_hash)) {
             outcomes[index] = ports::ImportOutcome{Kind::Failed, Error::suppressed(), std::nullopt};
             one_by_one[index] = 0;
             continue;
@@ -816,12 +816,19 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
             for (const auto& sql : dialect_.import_prologue) lease.session() << sql;
         }
         if (!items.empty()) steps.lock_suppressions(tenant_id, false);
-        const bool check_suppressed = !items.empty() && steps.has_suppressions(tenant_id);
+        // The import's listed emails, read once (the shared lock keeps the list as read).
+        std::unordered_set<std::string> listed;
+        if (!items.empty() && steps.has_suppressions(tenant_id)) {
+            std::vector<std::string> hashes;
+            hashes.reserve(items.size());
+            for (const auto& item : items) hashes.push_back(crypto::email_hash(item.lead.email));
+            listed = steps.suppressed_among(tenant_id, hashes);
+        }
         // Rows left for the one-by-one path below: all of them, unless the dialect inserts
         // many at once; then only those whose email was taken (or repeats an earlier row's).
         std::vector<char> one_by_one(items.size(), 1);
         if (!dialect_.insert_leads_batch.empty() && !items.empty()) {
-            auto inserted = insert_new_leads(steps, items, order, check_suppressed, outcomes, one_by_one, deltas);
+            auto inserted = insert_new_leads(steps, items, order, listed, outcomes, one_by_one, deltas);
             if (!inserted) return std::move(inserted).error();
         }
         for (const std::size_t index : order) {
@@ -836,7 +843,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
             if (!row) return std::move(row).error();
             auto created = to_row(item.created, item.lead.id);
             if (!created) return std::move(created).error();
-            if (check_suppressed && steps.suppressed(tenant_id, row->email_hash)) {
+            if (!listed.empty() && listed.contains(row->email_hash)) {
                 outcome = Outcome{Kind::Failed, Error::suppressed(), std::nullopt};
                 continue;
             }

@@ -2,7 +2,8 @@
 """Times the 10,000-row imports of the 1M dataset's first batches into a fresh leads-api
 (issue 13's "an import of 10,000 leads with events stays <= 1 s on SQLite"; issue 14's
 0.6 s on PostgreSQL). Prints each batch's seconds and the service's CPU for it, then the
-median.
+median. --suppressions N lists N other emails for the tenant first (a tenant with an
+unsubscribe or a bounce, as every real one has).
 
   python3 tests/perf/import_probe.py --binary build/release/adapters/bootstrap/leads-api \
       --db sqlite [--batches 5]
@@ -31,6 +32,8 @@ def main():
     parser.add_argument("--db", choices=["sqlite", "postgres"], required=True)
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--data", default=os.path.join("build", "bench", "data-1m"))
+    parser.add_argument("--suppressions", type=int, default=0,
+                        help="emails each batch's tenant lists first (none of them imported)")
     args = parser.parse_args()
 
     plan = lb.prepare_bodies(args.data, lb.SEED, 1_000_000)
@@ -48,6 +51,11 @@ def main():
         seconds = []
         for n, batch in enumerate(plan["main"][: args.batches]):
             client = lb.Client(port, lb.make_token(lb.JWT_SECRET, batch["tenant"]))
+            for k in range(args.suppressions if n == 0 else 0):
+                status, _ = client.call("POST", "/api/v1/tenant/suppressions",
+                                        {"email": f"listed-{k}@probe.invalid", "reason": "unsubscribed"})
+                if status not in (200, 201):
+                    sys.exit(f"suppression {k}: HTTP {status}")
             with open(batch["file"], "rb") as f:
                 body = f.read()
             cpu, started = service_cpu(server.proc.pid), time.perf_counter()
