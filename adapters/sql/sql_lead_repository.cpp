@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <future>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -210,58 +211,76 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
     return ports::ImportOutcome{Kind::Updated, std::nullopt, lead};
 }
 
+// One statement's worth of an import's new leads and their entries, as
+// Dialect::insert_leads_batch's JSON. Reads only the items: runs beside the database.
+Result<std::string> encode_import_batch(const std::vector<ports::ImportItem>& items,
+                                        const std::vector<std::size_t>& batch) {
+    std::vector<LeadRow> leads;
+    std::vector<ActivityRow> entries;
+    leads.reserve(batch.size());
+    entries.reserve(batch.size());
+    for (const std::size_t index : batch) {
+        auto row = to_row(items[index].lead);
+        if (!row) return std::move(row).error();
+        auto created = to_row(items[index].created, items[index].lead.id);
+        if (!created) return std::move(created).error();
+        leads.push_back(std::move(row).value());
+        entries.push_back(std::move(created).value());
+    }
+    std::vector<std::pair<const LeadRow*, const ActivityRow*>> rows;
+    rows.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) rows.emplace_back(&leads[i], &entries[i]);
+    return encode_import_rows(rows);
+}
+
 // An import's rows whose email is free inserted kImportBatchRows at a time
 // (Dialect::insert_leads_batch), in email order; each row's email is tried once, by its
 // first occurrence. Decided rows (created; suppressed) are taken off one_by_one, the
-// rest (email taken, or repeated) are left to the one-by-one path.
+// rest (email taken, or repeated) are left to the one-by-one path. The next statement's
+// rows are encoded on another thread while the database inserts the current ones: on
+// PostgreSQL the two overlap instead of taking turns.
 Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>& items,
-                              const std::vector<std::size_t>& order, const std::unordered_set<std::string>& listed,
+                              const std::vector<std::size_t>& order, const std::vector<char>& suppressed,
                               std::vector<ports::ImportOutcome>& outcomes, std::vector<char>& one_by_one,
                               CountDeltas& deltas) {
     using Kind = ports::ImportOutcomeKind;
     const std::string& tenant = items.front().lead.tenant.value();
     const std::string& workspace = items.front().lead.workspace.value();
-    std::vector<std::size_t> batch;
-    std::vector<LeadRow> leads;
-    std::vector<ActivityRow> entries;
-    const auto flush = [&]() {
-        std::vector<std::pair<const LeadRow*, const ActivityRow*>> rows;
-        rows.reserve(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) rows.emplace_back(&leads[i], &entries[i]);
-        const auto inserted = steps.insert_leads_batch(tenant, workspace, encode_import_rows(rows));
-        const std::unordered_set<std::string> created(inserted.begin(), inserted.end());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            if (!created.contains(leads[i].id)) continue;
-            outcomes[batch[i]] = ports::ImportOutcome{Kind::Created, std::nullopt, items[batch[i]].lead};
-            one_by_one[batch[i]] = 0;
-            deltas[{workspace, leads[i].status}].leads += 1;
-        }
-        batch.clear();
-        leads.clear();
-        entries.clear();
-    };
+    std::vector<std::vector<std::size_t>> batches;
     const std::string* previous = nullptr;
     for (const std::size_t index : order) {
-        const ports::ImportItem& item = items[index];
-        const std::string& email = item.lead.email.value();
+        const std::string& email = items[index].lead.email.value();
         const bool repeated = previous != nullptr && *previous == email;
         previous = &email;
         if (repeated) continue;
-        auto row = to_row(item.lead);
-        if (!row) return std::move(row).error();
-        auto created = to_row(item.created, item.lead.id);
-        if (!created) return std::move(created).error();
-        if (!listed.empty() && listed.contains(row->email_hash)) {
+        if (suppressed[index]) {
             outcomes[index] = ports::ImportOutcome{Kind::Failed, Error::suppressed(), std::nullopt};
             one_by_one[index] = 0;
             continue;
         }
-        batch.push_back(index);
-        leads.push_back(std::move(row).value());
-        entries.push_back(std::move(created).value());
-        if (batch.size() == kImportBatchRows) flush();
+        if (batches.empty() || batches.back().size() == kImportBatchRows) batches.emplace_back();
+        batches.back().push_back(index);
     }
-    if (!batch.empty()) flush();
+    const auto encode = [&items, &batches](std::size_t n) {
+        return std::async(std::launch::async,
+                          [&items, &batch = batches[n]] { return encode_import_batch(items, batch); });
+    };
+    std::future<Result<std::string>> next;
+    if (!batches.empty()) next = encode(0);
+    for (std::size_t n = 0; n < batches.size(); ++n) {
+        auto rows = next.get();
+        if (!rows) return std::move(rows).error();
+        if (n + 1 < batches.size()) next = encode(n + 1);
+        const auto inserted = steps.insert_leads_batch(tenant, workspace, rows.value());
+        const std::unordered_set<std::string> created(inserted.begin(), inserted.end());
+        for (const std::size_t index : batches[n]) {
+            const domain::Lead& lead = items[index].lead;
+            if (!created.contains(lead.id.value())) continue;
+            outcomes[index] = ports::ImportOutcome{Kind::Created, std::nullopt, lead};
+            one_by_one[index] = 0;
+            deltas[{workspace, std::string(domain::to_string(lead.status))}].leads += 1;
+        }
+    }
     return {};
 }
 
@@ -802,6 +821,18 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         return items[a].lead.email.value() < items[b].lead.email.value();
     });
+    // Most rows are created: their lead.created is rendered on another thread while the
+    // database inserts them, and used below for the rows that were.
+    std::shared_future<std::vector<std::vector<ports::StoredEvent>>> creations;
+    if (!items.empty()) {
+        creations = std::async(std::launch::async, [&items] {
+                        std::vector<std::vector<ports::StoredEvent>> rendered(items.size());
+                        for (std::size_t i = 0; i < items.size(); ++i) {
+                            rendered[i] = wire::rendered_events(domain::change_events(nullptr, &items[i].lead, {}));
+                        }
+                        return rendered;
+                    }).share();
+    }
     return run<std::vector<Outcome>>(Access::Write, [&](Lease& lease) -> Result<std::vector<Outcome>> {
         Steps steps(lease, dialect_);
         std::vector<Outcome> outcomes(items.size());
@@ -816,19 +847,20 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
             for (const auto& sql : dialect_.import_prologue) lease.session() << sql;
         }
         if (!items.empty()) steps.lock_suppressions(tenant_id, false);
-        // The import's listed emails, read once (the shared lock keeps the list as read).
-        std::unordered_set<std::string> listed;
+        // Which rows' emails are listed, read once (the shared lock keeps the list as read).
+        std::vector<char> suppressed(items.size(), 0);
         if (!items.empty() && steps.has_suppressions(tenant_id)) {
             std::vector<std::string> hashes;
             hashes.reserve(items.size());
             for (const auto& item : items) hashes.push_back(crypto::email_hash(item.lead.email));
-            listed = steps.suppressed_among(tenant_id, hashes);
+            const auto listed = steps.suppressed_among(tenant_id, hashes);
+            for (std::size_t i = 0; i < items.size(); ++i) suppressed[i] = listed.contains(hashes[i]) ? 1 : 0;
         }
         // Rows left for the one-by-one path below: all of them, unless the dialect inserts
         // many at once; then only those whose email was taken (or repeats an earlier row's).
         std::vector<char> one_by_one(items.size(), 1);
         if (!dialect_.insert_leads_batch.empty() && !items.empty()) {
-            auto inserted = insert_new_leads(steps, items, order, listed, outcomes, one_by_one, deltas);
+            auto inserted = insert_new_leads(steps, items, order, suppressed, outcomes, one_by_one, deltas);
             if (!inserted) return std::move(inserted).error();
         }
         for (const std::size_t index : order) {
@@ -843,7 +875,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
             if (!row) return std::move(row).error();
             auto created = to_row(item.created, item.lead.id);
             if (!created) return std::move(created).error();
-            if (!listed.empty() && listed.contains(row->email_hash)) {
+            if (suppressed[index]) {
                 outcome = Outcome{Kind::Failed, Error::suppressed(), std::nullopt};
                 continue;
             }
@@ -865,19 +897,21 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         }
         // Each row's events in request order: lead.created for the rows created (by either
         // path), the merge's for the rows updated.
-        std::vector<domain::ChangeEvent> changes;
+        std::vector<ports::StoredEvent> changes;
         for (std::size_t index = 0; index < items.size(); ++index) {
             if (outcomes[index].kind == Kind::Created) {
-                auto created = domain::change_events(nullptr, &items[index].lead, {});
-                std::move(created.begin(), created.end(), std::back_inserter(changes));
+                const auto& created = creations.get()[index];
+                changes.insert(changes.end(), created.begin(), created.end());
             } else {
-                std::move(events[index].begin(), events[index].end(), std::back_inserter(changes));
+                auto updated = wire::rendered_events(events[index]);
+                std::move(updated.begin(), updated.end(), std::back_inserter(changes));
             }
         }
+        wire::stamp_events(changes, clock_.now(), ids_);
         if (!items.empty()) {
             for (const auto& sql : dialect_.import_epilogue) lease.session() << sql;
         }
-        steps.record_changes(tenant_id, deltas, stamp(changes));
+        steps.record_changes(tenant_id, deltas, changes);
         LeaseReader reader(lease, steps);
         if (auto recorded = steps.complete(completion, outcomes, reader); !recorded) return recorded.error();
         lease.commit();

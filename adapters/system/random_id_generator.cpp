@@ -2,8 +2,11 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <system_error>
 
 namespace leads::adapters::system {
@@ -23,7 +26,7 @@ bool add_to(domain::Entropy& entropy, std::uint64_t step) {
 }
 
 // Fills the buffer from the kernel's CSPRNG; throws std::system_error if it cannot.
-void fill_random(std::uint8_t* data, std::size_t size) {
+void draw_random(std::uint8_t* data, std::size_t size) {
     std::size_t filled = 0;
     while (filled < size) {
         const ssize_t got = ::getrandom(data + filled, size - filled, 0);
@@ -33,6 +36,24 @@ void fill_random(std::uint8_t* data, std::size_t size) {
         }
         filled += static_cast<std::size_t>(got);
     }
+}
+
+// The same bytes, drawn 256 at a time per thread: one system call per 25 ids instead of
+// one per id (an import of 10,000 rows makes 30,000 ids). Each byte is handed out once.
+void fill_random(std::uint8_t* data, std::size_t size) {
+    struct Pool {
+        std::array<std::uint8_t, 256> bytes{};
+        std::size_t used = 256;
+    };
+    thread_local Pool pool;
+    if (size > pool.bytes.size()) return draw_random(data, size);
+    if (pool.bytes.size() - pool.used < size) {
+        draw_random(pool.bytes.data(), pool.bytes.size());
+        pool.used = 0;
+    }
+    std::copy_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.used), size, data);
+    std::fill_n(pool.bytes.begin() + static_cast<std::ptrdiff_t>(pool.used), size, std::uint8_t{0});
+    pool.used += size;
 }
 
 }  // namespace

@@ -137,19 +137,34 @@ std::string event_json(const ports::StoredEvent& event) {
     return {buffer.GetString(), buffer.GetSize()};
 }
 
+std::vector<ports::StoredEvent> rendered_events(const std::vector<domain::ChangeEvent>& events) {
+    // The zero id and time until stamp_events.
+    static const domain::EventId unstamped = domain::EventId::generate(domain::Timestamp{}, domain::Entropy{});
+    std::vector<ports::StoredEvent> rendered;
+    rendered.reserve(events.size());
+    for (const domain::ChangeEvent& event : events) {
+        rendered.push_back(ports::StoredEvent{.id = unstamped,
+                                              .sequence = 0,
+                                              .type = event.type,
+                                              .timestamp = domain::Timestamp{},
+                                              .workspace = event.workspace,
+                                              .lead_id = event.lead_id,
+                                              .data = event_data(event)});
+    }
+    return rendered;
+}
+
+void stamp_events(std::vector<ports::StoredEvent>& events, domain::Timestamp at, ports::IdGenerator& ids) {
+    for (ports::StoredEvent& event : events) {
+        event.id = ids.new_event_id();
+        event.timestamp = at;
+    }
+}
+
 std::vector<ports::StoredEvent> stored_events(const std::vector<domain::ChangeEvent>& events, domain::Timestamp at,
                                               ports::IdGenerator& ids) {
-    std::vector<ports::StoredEvent> stored;
-    stored.reserve(events.size());
-    for (const domain::ChangeEvent& event : events) {
-        stored.push_back(ports::StoredEvent{.id = ids.new_event_id(),
-                                            .sequence = 0,
-                                            .type = event.type,
-                                            .timestamp = at,
-                                            .workspace = event.workspace,
-                                            .lead_id = event.lead_id,
-                                            .data = event_data(event)});
-    }
+    auto stored = rendered_events(events);
+    stamp_events(stored, at, ids);
     return stored;
 }
 

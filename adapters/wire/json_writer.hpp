@@ -37,6 +37,12 @@ std::string event_data(const domain::ChangeEvent& event);
 void event_object(Writer& w, const ports::StoredEvent& event);
 std::string event_json(const ports::StoredEvent& event);
 
+// A change's events with their data rendered, not yet stamped (no id, no timestamp): an
+// import renders its rows' lead.created beside the database's work.
+std::vector<ports::StoredEvent> rendered_events(const std::vector<domain::ChangeEvent>& events);
+// Stamps rendered events in their order: at, and a fresh (increasing) id each.
+void stamp_events(std::vector<ports::StoredEvent>& events, domain::Timestamp at, ports::IdGenerator& ids);
+
 // A change's events stamped (at, a fresh id each) and their data rendered, for storage to
 // number (sequence 0 until then) and record in the change's transaction.
 std::vector<ports::StoredEvent> stored_events(const std::vector<domain::ChangeEvent>& events, domain::Timestamp at,
