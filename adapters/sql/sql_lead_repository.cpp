@@ -517,7 +517,7 @@ Result<void> SqlLeadRepository::remove(const ports::LeadKey& key,
         auto row = steps.lead_by_id(key.tenant.value(), key.id.value(), true);
         if (!row || !visible(*row, key)) return Error::not_found();
         if (suppress) steps.lock_suppressions(row->tenant, true);
-        // Activities go with it (ON DELETE CASCADE), and on SQLite its search index entry
+        // Activities go with it (Steps::delete_lead), and on SQLite its search index entry
         // (trigger).
         steps.delete_lead(row->tenant, row->id);
         CountDeltas deltas{{{row->workspace, row->status}, {-1, row->do_not_contact != 0 ? -1 : 0}}};

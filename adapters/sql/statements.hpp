@@ -235,6 +235,7 @@ inline void bind_update_lead(soci::statement& st, Buffers& b) {
 }
 
 inline const std::string kDeleteLead = "DELETE FROM leads WHERE tenant_id = :tenant AND id = :id";
+inline const std::string kDeleteLeadActivities = "DELETE FROM activities WHERE tenant_id = :tenant AND lead_id = :id";
 
 inline const std::string kInsertActivity =
     "INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
@@ -585,11 +586,17 @@ class Steps {
         return q.st.get_affected_rows() == 1;
     }
 
+    // The lead, then its entries (PostgreSQL has no foreign key to cascade, migration 17;
+    // SQLite's cascade leaves this nothing). The caller holds the lead's row lock, and
+    // every entry is written under it, so the second statement (a fresh snapshot on
+    // PostgreSQL) sees each entry committed before the lock was won.
     void delete_lead(const std::string& tenant, const std::string& id) {
-        auto& q = prepare(lease_, kDeleteLead, bind_tenant_id);
-        q.b.tenant = tenant;
-        q.b.id = id;
-        q.st.execute(true);
+        for (const std::string* sql : {&kDeleteLead, &kDeleteLeadActivities}) {
+            auto& q = prepare(lease_, *sql, bind_tenant_id);
+            q.b.tenant = tenant;
+            q.b.id = id;
+            q.st.execute(true);
+        }
     }
 
     Result<void> insert_activities(const domain::Lead& lead, const std::vector<domain::Activity>& entries) {

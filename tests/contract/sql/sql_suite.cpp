@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -393,6 +394,51 @@ TEST_CASE("erasure: a deleted lead's events read erased at once, and the next sw
     CHECK(b.count(database, "SELECT COUNT(*) FROM events" + of_tenant + " AND data LIKE '%john@example.com%'") == 1);
     CHECK(value_of(repository.sweep(at(-86'400'000), at(-86'400'000))).erased == 0);
     (void)john;
+}
+
+TEST_CASE("a deleted lead leaves none of its activity rows behind, even with entries added while it is deleted",
+          "[activities]") {
+    auto& b = sql_backend();
+    const auto database = b.fresh_database();
+    REQUIRE(b.migrate(database).ok());
+    auto opened = b.open(database, 4);
+    REQUIRE(opened.ok());
+    auto& repository = **opened;
+    const auto tenant = random_tenant();
+    constexpr int kLeads = 30;
+    std::vector<domain::Lead> leads;
+    for (int i = 0; i < kLeads; ++i) {
+        leads.push_back(
+            add_lead(repository, tenant, slug("acme"), {.email = "gone" + std::to_string(i) + "@example.com"}));
+    }
+    // Entries keep arriving for every lead (NotFound once it is gone) while the leads are
+    // deleted one by one.
+    std::atomic<bool> deleted{false};
+    std::atomic<int> appended{0};
+    std::thread writer([&] {
+        while (!deleted) {
+            for (const auto& lead : leads) {
+                const auto added = repository.update(key_of(lead), [](domain::Lead& l) {
+                    return domain::Result<std::vector<domain::Activity>>(
+                        std::vector<domain::Activity>{entry(l, domain::ActivityType::EmailSent, now())});
+                });
+                if (added.ok()) ++appended;
+            }
+        }
+    });
+    int removed = 0;
+    for (const auto& lead : leads) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (repository.remove(key_of(lead), std::nullopt).ok()) ++removed;
+    }
+    deleted = true;
+    writer.join();
+
+    CHECK(removed == kLeads);
+    CHECK(appended > 0);
+    const std::string of_tenant = " WHERE tenant_id = '" + tenant.value() + "'";
+    CHECK(b.count(database, "SELECT COUNT(*) FROM leads" + of_tenant) == 0);
+    CHECK(b.count(database, "SELECT COUNT(*) FROM activities" + of_tenant) == 0);
 }
 
 }  // namespace leads::tests::contract
