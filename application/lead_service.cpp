@@ -27,6 +27,14 @@ namespace {
 
 constexpr std::size_t kMaxSearchLength = 200;
 
+// The lead an import row left stored: its item's own when created, the merged one when
+// updated; none otherwise.
+const Lead* stored_lead(const ports::ImportOutcome& outcome, const ports::ImportItem& item) {
+    if (outcome.kind == ports::ImportOutcomeKind::Created) return &item.lead;
+    if (outcome.kind == ports::ImportOutcomeKind::Updated && outcome.lead) return &*outcome.lead;
+    return nullptr;
+}
+
 struct Paging {
     std::int64_t limit = kDefaultLimit;
     std::int64_t offset = 0;
@@ -242,10 +250,12 @@ Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& 
         idempotency,
         [&](const std::vector<ports::ImportOutcome>& outcomes,
             ports::TransactionReader& reads) -> Result<std::optional<ports::UpsertedLead>> {
-            if (outcomes.size() != 1 || !outcomes.front().lead) return std::optional<ports::UpsertedLead>{};
+            if (outcomes.size() != 1) return std::optional<ports::UpsertedLead>{};
+            const Lead* stored = stored_lead(outcomes.front(), items.front());
+            if (stored == nullptr) return std::optional<ports::UpsertedLead>{};
             const ports::ImportOutcome& outcome = outcomes.front();
-            const ports::LeadKey key{.tenant = command.tenant, .id = outcome.lead->id, .workspace = std::nullopt};
-            auto details = LeadService::details(key, *outcome.lead, reads);
+            const ports::LeadKey key{.tenant = command.tenant, .id = stored->id, .workspace = std::nullopt};
+            auto details = LeadService::details(key, *stored, reads);
             if (!details) return std::move(details).error();
             return std::optional<ports::UpsertedLead>{ports::UpsertedLead{
                 .details = std::move(details).value(), .created = outcome.kind == ports::ImportOutcomeKind::Created}};
@@ -259,9 +269,10 @@ Result<ports::UpsertedLead> LeadService::upsert(const ports::CreateLeadCommand& 
     if (outcome.kind == ports::ImportOutcomeKind::Failed) {
         return outcome.error.value_or(Error::internal("the upsert could not be merged"));
     }
-    if (!outcome.lead) return Error::internal("the repository did not return the upserted lead");
-    const ports::LeadKey key{.tenant = command.tenant, .id = outcome.lead->id, .workspace = std::nullopt};
-    auto details = this->details(key, std::move(*outcome.lead));
+    const Lead* stored = stored_lead(outcome, items.front());
+    if (stored == nullptr) return Error::internal("the repository did not return the upserted lead");
+    const ports::LeadKey key{.tenant = command.tenant, .id = stored->id, .workspace = std::nullopt};
+    auto details = this->details(key, *stored);
     if (!details) return std::move(details).error();
     return ports::UpsertedLead{.details = std::move(details).value(),
                                .created = outcome.kind == ports::ImportOutcomeKind::Created};

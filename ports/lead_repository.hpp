@@ -114,7 +114,9 @@ enum class ImportOutcomeKind { Created, Updated, Skipped, Failed };
 struct ImportOutcome {
     ImportOutcomeKind kind = ImportOutcomeKind::Skipped;
     std::optional<domain::Error> error;  // set for Failed (the merge refused the row, or the email is suppressed)
-    std::optional<domain::Lead> lead;    // set for Created and Updated: the lead as stored
+    // Set for Updated: the lead as stored. A Created row was stored as its item's lead,
+    // which the caller holds (not copied: an import creates up to 10,000).
+    std::optional<domain::Lead> lead;
 };
 
 // The driven port every storage backend implements. Every call is scoped to the tenant

@@ -508,7 +508,7 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
             if (staging.lead(item.lead.id.value()) != nullptr) return Error::internal("lead id already in use");
             staging.put(item.lead, nullptr);
             staging.append(item.lead.id, {item.created});
-            outcomes.push_back({ports::ImportOutcomeKind::Created, std::nullopt, item.lead});
+            outcomes.push_back({ports::ImportOutcomeKind::Created, std::nullopt, std::nullopt});
             auto created = domain::change_events(nullptr, &item.lead, {});
             events.insert(events.end(), std::make_move_iterator(created.begin()),
                           std::make_move_iterator(created.end()));

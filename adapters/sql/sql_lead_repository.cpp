@@ -272,13 +272,19 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         if (!rows) return std::move(rows).error();
         if (n + 1 < batches.size()) next = encode(n + 1);
         const auto inserted = steps.insert_leads_batch(tenant, workspace, rows.value());
-        const std::unordered_set<std::string> created(inserted.begin(), inserted.end());
+        // Between two statements: kept cheap (no copies), the database waits meanwhile.
+        const std::unordered_set<std::string_view> created(inserted.begin(), inserted.end());
+        std::array<long long, std::size(domain::kLeadStatuses)> per_status{};
         for (const std::size_t index : batches[n]) {
             const domain::Lead& lead = items[index].lead;
             if (!created.contains(lead.id.value())) continue;
-            outcomes[index] = ports::ImportOutcome{Kind::Created, std::nullopt, lead};
+            outcomes[index].kind = Kind::Created;
             one_by_one[index] = 0;
-            deltas[{workspace, std::string(domain::to_string(lead.status))}].leads += 1;
+            ++per_status[static_cast<std::size_t>(lead.status)];
+        }
+        for (std::size_t s = 0; s < per_status.size(); ++s) {
+            if (per_status[s] == 0) continue;
+            deltas[{workspace, std::string(domain::to_string(domain::kLeadStatuses[s]))}].leads += per_status[s];
         }
     }
     return {};
@@ -881,7 +887,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
             }
             if (steps.insert_lead_if_new(*row, *created)) {
                 deltas[{slug, row->status}].leads += 1;
-                outcome = Outcome{Kind::Created, std::nullopt, item.lead};
+                outcome = Outcome{Kind::Created, std::nullopt, std::nullopt};
                 continue;
             }
             auto existing = steps.lead_by_email(tenant_id, slug, email, true);
