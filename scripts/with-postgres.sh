@@ -70,6 +70,8 @@ for _ in $(seq 1 20); do
     # Every statement the service runs is recorded, for the test that checks each one
     # names its tenant (contract_postgres_statements).
     opts+=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.max=10000"
+    # Further server settings for a benchmark, e.g. LEADS_PG_SERVER_OPTIONS="-c shared_buffers=1GB".
+    opts+=" ${LEADS_PG_SERVER_OPTIONS:-}"
     if "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$data" -o "$opts" -l "$log" -w -t 60 start >/dev/null 2>&1; then
         port="$candidate"
         started=1
