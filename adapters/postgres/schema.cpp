@@ -333,7 +333,7 @@ const sql::Migration kErasedLeads{
     },
 };
 
-// The trigram index's pending list is merged by the service's own merges every 250 ms
+// The trigram index's pending list is merged by the service's own merges every second
 // (IndexMaintenance, docs/persistence.md), no longer by whichever insert overflows it:
 // 32 MB is only a backstop if those stop (three 10,000-row imports in a row).
 const sql::Migration kPendingListMerged{
