@@ -324,8 +324,8 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted",
         // An import's new leads from one JSON parameter, inserted in its order (email order:
         // row locks in the same order as any other import's), a taken email skipped; their
-        // entries for the leads actually inserted. Foreign keys are checked at the end of
-        // the statement, when both inserts are done.
+        // entries for the leads actually inserted (each beside its lead, in the same
+        // statement: no foreign key checks them, migration 17).
         .insert_leads_batch =
             "WITH rows AS (SELECT * FROM json_to_recordset(CAST(:rows AS JSON)) AS r(n BIGINT, id TEXT, email TEXT, "
             "first_name TEXT, last_name TEXT, company TEXT, status TEXT, attributes TEXT, search_text TEXT, email_hash "

@@ -348,11 +348,21 @@ const sql::Migration kPendingListMerged{
 // lead"): its check (a locking look-up of the lead, WAL-logged, per entry) was a tenth of a
 // 10,000-row import's time in the database. Every entry is written by a statement that
 // inserts or has locked its lead, and a delete removes the lead's entries itself, after
-// the lead, under its lock (Steps::delete_lead).
+// the lead, under its lock (Steps::delete_lead). The trigger keeps the cascade for pods of
+// earlier releases, which still serve during a rollout (and after a rollback) and delete a
+// lead alone; it costs nothing on inserts. A later release may drop it (docs/scaling.md:
+// before distributing on Citus).
 const sql::Migration kActivitiesWithoutForeignKey{
     17,
-    "activities kept by the repository, without a foreign key",
+    "activities kept by the repository, without a foreign key; the erasure cascade as a trigger",
     {
+        R"(CREATE FUNCTION leads_erase_activities() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM activities WHERE tenant_id = OLD.tenant_id AND lead_id = OLD.id;
+            RETURN NULL;
+        END $$)",
+        "CREATE TRIGGER leads_erase_activities AFTER DELETE ON leads FOR EACH ROW EXECUTE FUNCTION "
+        "leads_erase_activities()",
         "ALTER TABLE activities DROP CONSTRAINT activities_lead_fkey",
     },
 };

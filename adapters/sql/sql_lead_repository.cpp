@@ -262,7 +262,8 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         batches.back().push_back(index);
     }
     const auto encode = [&items, &batches](std::size_t n) {
-        return std::async(std::launch::async,
+        // Deferred (run by get()) only when no thread can be started.
+        return std::async(std::launch::async | std::launch::deferred,
                           [&items, &batch = batches[n]] { return encode_import_batch(items, batch); });
     };
     std::future<Result<std::string>> next;
@@ -271,7 +272,7 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         auto rows = next.get();
         if (!rows) return std::move(rows).error();
         if (n + 1 < batches.size()) next = encode(n + 1);
-        const auto inserted = steps.insert_leads_batch(tenant, workspace, rows.value());
+        const auto inserted = steps.insert_leads_batch(tenant, workspace, std::move(rows).value());
         // Between two statements: kept cheap (no copies), the database waits meanwhile.
         const std::unordered_set<std::string_view> created(inserted.begin(), inserted.end());
         std::array<long long, std::size(domain::kLeadStatuses)> per_status{};
@@ -831,7 +832,7 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
     // database inserts them, and used below for the rows that were.
     std::shared_future<std::vector<std::vector<ports::StoredEvent>>> creations;
     if (!items.empty()) {
-        creations = std::async(std::launch::async, [&items] {
+        creations = std::async(std::launch::async | std::launch::deferred, [&items] {
                         std::vector<std::vector<ports::StoredEvent>> rendered(items.size());
                         for (std::size_t i = 0; i < items.size(); ++i) {
                             rendered[i] = wire::rendered_events(domain::change_events(nullptr, &items[i].lead, {}));

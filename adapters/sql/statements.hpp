@@ -744,6 +744,7 @@ class Steps {
         q.b.tenant = tenant;
         q.b.rows = encode_strings(hashes);
         auto listed = fetch_all(q, q.b.hash);
+        q.b.rows.clear();  // not kept with the connection's statement
         return {std::make_move_iterator(listed.begin()), std::make_move_iterator(listed.end())};
     }
 

@@ -1,9 +1,11 @@
 #include "adapters/system/random_id_generator.hpp"
 
+#include <pthread.h>
 #include <sys/random.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstddef>
@@ -38,15 +40,27 @@ void draw_random(std::uint8_t* data, std::size_t size) {
     }
 }
 
+// Raised in a child process after fork(): a pool copied from the parent is not used.
+std::atomic<unsigned> fork_generation{0};
+
 // The same bytes, drawn 256 at a time per thread: one system call per 25 ids instead of
-// one per id (an import of 10,000 rows makes 30,000 ids). Each byte is handed out once.
+// one per id (an import of 10,000 rows makes 30,000 ids). Each byte is handed out once,
+// in one process.
 void fill_random(std::uint8_t* data, std::size_t size) {
+    static const bool watching_forks =
+        ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); }) == 0;
     struct Pool {
         std::array<std::uint8_t, 256> bytes{};
         std::size_t used = 256;
+        unsigned generation = 0;
     };
     thread_local Pool pool;
-    if (size > pool.bytes.size()) return draw_random(data, size);
+    if (size > pool.bytes.size() || !watching_forks) return draw_random(data, size);
+    const unsigned generation = fork_generation.load(std::memory_order_relaxed);
+    if (pool.generation != generation) {
+        pool.generation = generation;
+        pool.used = pool.bytes.size();
+    }
     if (pool.bytes.size() - pool.used < size) {
         draw_random(pool.bytes.data(), pool.bytes.size());
         pool.used = 0;

@@ -1,3 +1,6 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -92,6 +95,32 @@ TEST_CASE("ids from many threads never repeat", "[system]") {
         all.insert(list.begin(), list.end());
     }
     CHECK(all.size() == static_cast<std::size_t>(kThreads * kEach));
+}
+
+TEST_CASE("a child process after fork() draws its own randomness, not its parent's", "[system]") {
+    adapters::system::RandomIdGenerator parent_ids;
+    (void)parent_ids.new_lead_id();  // the parent's thread now holds drawn bytes
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        adapters::system::RandomIdGenerator child_ids;
+        const std::string id = child_ids.new_activity_id().value();
+        const bool written = ::write(pipe_fds[1], id.data(), id.size()) == static_cast<ssize_t>(id.size());
+        ::_exit(written ? 0 : 1);
+    }
+    ::close(pipe_fds[1]);
+    adapters::system::RandomIdGenerator ids;
+    const std::string mine = ids.new_activity_id().value();
+    std::string theirs(mine.size(), '\0');
+    const ssize_t got = ::read(pipe_fds[0], theirs.data(), theirs.size());
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    REQUIRE(got == static_cast<ssize_t>(mine.size()));
+    // The 16 characters after the time (80 random bits) differ.
+    CHECK(theirs.substr(theirs.size() - 16) != mine.substr(mine.size() - 16));
 }
 
 }  // namespace
