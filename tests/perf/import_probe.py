@@ -14,7 +14,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,13 +36,7 @@ def main():
     args = parser.parse_args()
 
     plan = lb.prepare_bodies(args.data, lb.SEED, 1_000_000)
-    work = tempfile.mkdtemp(prefix="import-probe-")
-    if args.db == "sqlite":
-        url = "sqlite:" + os.path.join(work, "leads.db")
-    else:
-        url = os.environ.get("LEADS_TEST_POSTGRES_URL")
-        if not url:
-            sys.exit("--db postgres needs LEADS_TEST_POSTGRES_URL (run under scripts/with-postgres.sh)")
+    url = lb.probe_database_url(args.db, "import-probe-")
     port = lb.free_port()
     server = lb.Server(args.binary, url, port, {"LEADS_LOG_LEVEL": "warn"})
     try:

@@ -31,6 +31,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -148,6 +149,17 @@ class Client:
         except ValueError:
             document = None
         return response.status, document
+
+
+def probe_database_url(db, prefix):
+    """A probe's database: a new SQLite file, or the throwaway PostgreSQL of
+    scripts/with-postgres.sh (exits when there is none)."""
+    if db == "sqlite":
+        return "sqlite:" + os.path.join(tempfile.mkdtemp(prefix=prefix), "leads.db")
+    url = os.environ.get("LEADS_TEST_POSTGRES_URL")
+    if not url:
+        sys.exit("--db postgres needs LEADS_TEST_POSTGRES_URL (run under scripts/with-postgres.sh)")
+    return url
 
 
 def free_port():

@@ -13,7 +13,6 @@ import concurrent.futures
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 
@@ -32,13 +31,7 @@ def main():
 
     plan = lb.prepare_bodies(args.data, lb.SEED, 1_000_000)
     batches = plan["main"][: args.batches]
-    work = tempfile.mkdtemp(prefix="parallel-load-")
-    if args.db == "sqlite":
-        url = "sqlite:" + os.path.join(work, "leads.db")
-    else:
-        url = os.environ.get("LEADS_TEST_POSTGRES_URL")
-        if not url:
-            sys.exit("--db postgres needs LEADS_TEST_POSTGRES_URL (run under scripts/with-postgres.sh)")
+    url = lb.probe_database_url(args.db, "parallel-load-")
     port = lb.free_port()
     server = lb.Server(args.binary, url, port, {"LEADS_LOG_LEVEL": "warn"})
     local = threading.local()

@@ -11,11 +11,9 @@ namespace leads::tests::contract {
 TEST_CASE("a lead deleted alone, as releases before migration 17 delete it, still takes its activities",
           "[postgres][activities]") {
     auto& b = sql_backend();
-    const auto database = b.fresh_database();
-    REQUIRE(b.migrate(database).ok());
-    auto opened = b.open(database, 2);
-    REQUIRE(opened.ok());
-    auto& repository = **opened;
+    const auto fresh = fresh_repository(2);
+    const std::string& database = fresh.database;
+    auto& repository = *fresh.repository;
     const auto tenant = random_tenant();
     const auto jane = add_lead(repository, tenant, slug("acme"), {.email = "jane@example.com"});
     const auto john = add_lead(repository, tenant, slug("acme"), {.email = "john@example.com"});

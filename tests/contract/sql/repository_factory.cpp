@@ -9,15 +9,21 @@
 
 namespace leads::tests {
 
+namespace contract {
+
+FreshRepository fresh_repository(std::size_t pool_size) {
+    auto& backend = sql_backend();
+    std::string database = backend.fresh_database();
+    if (auto migrated = backend.migrate(database); !migrated) throw std::runtime_error(migrated.error().message);
+    auto opened = backend.open(database, pool_size);
+    if (!opened) throw std::runtime_error(opened.error().message);
+    return FreshRepository{std::move(database), std::move(opened).value()};
+}
+
+}  // namespace contract
+
 std::shared_ptr<ports::Repository> make_repository() { return contract::sql_backend().repository(); }
 
-std::shared_ptr<ports::Repository> make_private_repository() {
-    auto& backend = contract::sql_backend();
-    const std::string database = backend.fresh_database();
-    if (auto migrated = backend.migrate(database); !migrated) throw std::runtime_error(migrated.error().message);
-    auto opened = backend.open(database, 4);
-    if (!opened) throw std::runtime_error(opened.error().message);
-    return std::move(opened).value();
-}
+std::shared_ptr<ports::Repository> make_private_repository() { return contract::fresh_repository(4).repository; }
 
 }  // namespace leads::tests

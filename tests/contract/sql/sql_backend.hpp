@@ -37,4 +37,12 @@ class SqlBackend {
 // not configured.
 SqlBackend& sql_backend();
 
+// A new, migrated database of sql_backend() and a repository over it with pool_size
+// connections; throws if either fails.
+struct FreshRepository {
+    std::string database;
+    std::shared_ptr<ports::Repository> repository;
+};
+FreshRepository fresh_repository(std::size_t pool_size);
+
 }  // namespace leads::tests::contract

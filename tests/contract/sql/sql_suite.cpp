@@ -351,11 +351,9 @@ namespace leads::tests::contract {
 TEST_CASE("erasure: a deleted lead's events read erased at once, and the next sweep rewrites the rows themselves",
           "[sweep]") {
     auto& b = sql_backend();
-    const auto database = b.fresh_database();
-    REQUIRE(b.migrate(database).ok());
-    auto opened = b.open(database, 2);
-    REQUIRE(opened.ok());
-    auto& repository = **opened;
+    const auto fresh = fresh_repository(2);
+    const std::string& database = fresh.database;
+    auto& repository = *fresh.repository;
     const auto tenant = random_tenant();
     const auto jane = add_lead(repository, tenant, slug("acme"), {.email = "jane@example.com"});
     const auto john = add_lead(repository, tenant, slug("acme"), {.email = "john@example.com"});
@@ -399,11 +397,9 @@ TEST_CASE("erasure: a deleted lead's events read erased at once, and the next sw
 TEST_CASE("a deleted lead leaves none of its activity rows behind, even with entries added while it is deleted",
           "[activities]") {
     auto& b = sql_backend();
-    const auto database = b.fresh_database();
-    REQUIRE(b.migrate(database).ok());
-    auto opened = b.open(database, 4);
-    REQUIRE(opened.ok());
-    auto& repository = **opened;
+    const auto fresh = fresh_repository(4);
+    const std::string& database = fresh.database;
+    auto& repository = *fresh.repository;
     const auto tenant = random_tenant();
     constexpr int kLeads = 30;
     std::vector<domain::Lead> leads;
