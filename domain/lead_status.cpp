@@ -17,7 +17,7 @@ std::string_view to_string(LeadStatus status) {
 }
 
 std::optional<LeadStatus> parse_lead_status(std::string_view text) {
-    for (auto status : {LeadStatus::New, LeadStatus::Contacted, LeadStatus::Replied, LeadStatus::Converted}) {
+    for (const LeadStatus status : kLeadStatuses) {
         if (to_string(status) == text) return status;
     }
     return std::nullopt;

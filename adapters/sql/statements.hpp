@@ -586,10 +586,13 @@ class Steps {
         return q.st.get_affected_rows() == 1;
     }
 
-    // The lead, then its entries (PostgreSQL has no foreign key to cascade, migration 17;
-    // SQLite's cascade leaves this nothing). The caller holds the lead's row lock, and
-    // every entry is written under it, so the second statement (a fresh snapshot on
-    // PostgreSQL) sees each entry committed before the lock was won.
+    // The lead, then its entries: the service's own erasure, on any engine (Citus too,
+    // docs/scaling.md). For now the database also cascades (SQLite's foreign key;
+    // PostgreSQL's trigger, kept by migration 17 for pods of earlier releases), which leaves
+    // the second statement nothing, one index probe, until a later release drops the
+    // trigger. The caller holds the lead's row lock and every entry is written under it, so
+    // the second statement (a fresh snapshot on PostgreSQL) sees each entry committed
+    // before the lock was won.
     void delete_lead(const std::string& tenant, const std::string& id) {
         for (const std::string* sql : {&kDeleteLead, &kDeleteLeadActivities}) {
             auto& q = prepare(lease_, *sql, bind_tenant_id);
