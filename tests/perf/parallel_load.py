@@ -27,6 +27,8 @@ def main():
     parser.add_argument("--in-flight", type=int, default=2)
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--data", default=os.path.join("build", "bench", "data-1m"))
+    parser.add_argument("--each", action="store_true",
+                        help="also print each import's seconds, in order (where the load slows down)")
     args = parser.parse_args()
 
     plan = lb.prepare_bodies(args.data, lb.SEED, 1_000_000)
@@ -55,6 +57,8 @@ def main():
             seconds = list(pool.map(post, batches))
         whole = time.perf_counter() - started
         rows = sum(batch["rows"] for batch in batches)
+        if args.each:
+            print(" ".join(f"{s:.2f}" for s in seconds))
         print(f"{rows:,} leads in {len(batches)} imports, {args.in_flight} in flight: {whole:.1f} s "
               f"({rows / whole:,.0f} leads/s); each import median {statistics.median(seconds):.2f} s, "
               f"max {max(seconds):.2f} s")
