@@ -175,7 +175,7 @@ std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const
     return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-std::string encode_event_rows(const std::vector<ports::StoredEvent>& events) {
+std::string encode_event_rows(std::span<const ports::StoredEvent> events) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     const auto text = [&writer](const char* key, std::string_view value) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,7 +33,7 @@ std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const
 
 // A transaction's events as one JSON array of objects, for Dialect::insert_events: "n"
 // their position, id, type, ts, workspace, lead_id, data (the event's data, as text).
-std::string encode_event_rows(const std::vector<ports::StoredEvent>& events);
+std::string encode_event_rows(std::span<const ports::StoredEvent> events);
 
 // A JSON array of strings (Dialect::claim_due's :skip).
 std::string encode_strings(const std::vector<std::string>& values);

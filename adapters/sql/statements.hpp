@@ -6,8 +6,10 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -702,11 +704,13 @@ class Steps {
                         bind_event_columns(st, b);
                     }};
         }
-        return {dialect_.insert_events, [](soci::statement& st, Buffers& b) {
-                    st.exchange(soci::use(b.tenant, "tenant"));
-                    st.exchange(soci::use(b.rows, "rows"));
-                }};
+        return {dialect_.insert_events, bind_unnumbered_rows};
     }
+    static void bind_unnumbered_rows(soci::statement& st, Buffers& b) {
+        st.exchange(soci::use(b.tenant, "tenant"));
+        st.exchange(soci::use(b.rows, "rows"));
+    }
+
     static void fill_unnumbered(Buffers& b, const std::string& tenant, const std::vector<ports::StoredEvent>& events) {
         b.tenant = tenant;
         if (events.size() == 1) {
@@ -947,14 +951,31 @@ class Steps {
         if (events.empty()) return;
         if (dialect_.number_after_commit) {
             // Unnumbered: number_events numbers them once committed (no shared row here).
-            for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
-                const std::size_t end = std::min(events.size(), start + kEventBatchRows);
-                const std::vector<ports::StoredEvent> batch(events.begin() + static_cast<std::ptrdiff_t>(start),
-                                                            events.begin() + static_cast<std::ptrdiff_t>(end));
-                const Unnumbered insert = unnumbered(batch.size());
+            if (events.size() == 1) {
+                const Unnumbered insert = unnumbered(1);
                 auto& q = prepare(lease_, insert.sql, insert.bind);
-                fill_unnumbered(q.b, tenant, batch);
+                fill_unnumbered(q.b, tenant, events);
                 q.st.execute(true);
+                return;
+            }
+            // kEventBatchRows per statement (an import's: ten of them), the next one's JSON
+            // encoded on another thread while the database inserts the current one.
+            const std::span<const ports::StoredEvent> all(events);
+            const auto encode = [all](std::size_t start) {
+                // Deferred (run by get()) only when no thread can be started.
+                return std::async(std::launch::async | std::launch::deferred, [all, start] {
+                    return encode_event_rows(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
+                });
+            };
+            std::future<std::string> next = encode(0);
+            for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
+                std::string rows = next.get();
+                if (start + kEventBatchRows < events.size()) next = encode(start + kEventBatchRows);
+                auto& q = prepare(lease_, dialect_.insert_events, bind_unnumbered_rows);
+                q.b.tenant = tenant;
+                q.b.rows = std::move(rows);
+                q.st.execute(true);
+                q.b.rows.clear();
             }
             return;
         }
