@@ -15,6 +15,7 @@
 #include <thread>
 #include <utility>
 
+#include "adapters/postgres/pipeline.hpp"
 #include "adapters/postgres/schema.hpp"
 #include "adapters/sql/migrations.hpp"
 #include "adapters/sql/session_pool.hpp"
@@ -364,6 +365,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .writer_wait = std::chrono::milliseconds{5000},
         .import_prologue = {},
         .import_epilogue = {},
+        .pipelined = run_pipelined,
     };
     const bool merges = options.merge_interval > std::chrono::milliseconds::zero();
     auto imported = std::make_shared<ImportedRows>();

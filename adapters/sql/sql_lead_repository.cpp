@@ -237,8 +237,9 @@ Result<std::string> encode_import_batch(const std::vector<ports::ImportItem>& it
 // (Dialect::insert_leads_batch), in email order; each row's email is tried once, by its
 // first occurrence. Decided rows (created; suppressed) are taken off one_by_one, the
 // rest (email taken, or repeated) are left to the one-by-one path. The next statement's
-// rows are encoded on another thread while the database inserts the current ones: on
-// PostgreSQL the two overlap instead of taking turns.
+// rows are encoded on another thread while the database inserts the current ones, and
+// sent before their answer is back (Dialect::pipelined): on PostgreSQL the service's work
+// and the round trips overlap the database's instead of taking turns with it.
 Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>& items,
                               const std::vector<std::size_t>& order, const std::vector<char>& suppressed,
                               std::vector<ports::ImportOutcome>& outcomes, std::vector<char>& one_by_one,
@@ -266,17 +267,26 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         return std::async(std::launch::async | std::launch::deferred,
                           [&items, &batch = batches[n]] { return encode_import_batch(items, batch); });
     };
-    std::future<Result<std::string>> next;
-    if (!batches.empty()) next = encode(0);
-    for (std::size_t n = 0; n < batches.size(); ++n) {
-        auto rows = next.get();
-        if (!rows) return std::move(rows).error();
-        if (n + 1 < batches.size()) next = encode(n + 1);
-        const auto inserted = steps.insert_leads_batch(tenant, workspace, std::move(rows).value());
-        // Between two statements: kept cheap (no copies), the database waits meanwhile.
-        const std::unordered_set<std::string_view> created(inserted.begin(), inserted.end());
+    std::future<Result<std::string>> encoded;
+    if (!batches.empty()) encoded = encode(0);
+    std::size_t sent = 0;
+    std::optional<Error> failed;  // an encoding's: stops the statements, returned below
+    const auto next = [&]() -> std::optional<std::string> {
+        if (sent == batches.size() || failed) return std::nullopt;
+        auto rows = encoded.get();
+        if (!rows) {
+            failed = std::move(rows).error();
+            return std::nullopt;
+        }
+        if (++sent < batches.size()) encoded = encode(sent);
+        return std::move(rows).value();
+    };
+    std::size_t answered = 0;
+    const auto inserted = [&](std::vector<std::string> ids) {
+        // While the database runs the next statement: kept cheap (no copies).
+        const std::unordered_set<std::string_view> created(ids.begin(), ids.end());
         std::array<long long, std::size(domain::kLeadStatuses)> per_status{};
-        for (const std::size_t index : batches[n]) {
+        for (const std::size_t index : batches[answered++]) {
             const domain::Lead& lead = items[index].lead;
             if (!created.contains(lead.id.value())) continue;
             outcomes[index].kind = Kind::Created;
@@ -287,7 +297,9 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
             if (per_status[s] == 0) continue;
             deltas[{workspace, std::string(domain::to_string(domain::kLeadStatuses[s]))}].leads += per_status[s];
         }
-    }
+    };
+    steps.insert_leads_batches(tenant, workspace, next, inserted);
+    if (failed) return std::move(*failed);
     return {};
 }
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +21,14 @@
 // The LeadRepository both SQL backends share: same tables, same statements; what differs
 // is named in Dialect.
 namespace leads::adapters::sql {
+
+// One statement run many times, with the parameter lists next() gives (in the order of
+// the statement's names; none: no more), each run's first column handed to done in order.
+using PipelineNext = std::function<std::optional<std::vector<std::string>>()>;
+using PipelineDone = std::function<void(std::vector<std::string>)>;
+using Pipelined =
+    std::function<void(SessionPool::Lease& lease, const std::string& sql, const std::vector<std::string>& names,
+                       const PipelineNext& next, const PipelineDone& done)>;
 
 struct Dialect {
     // Starts a transaction that will write. SQLite: BEGIN IMMEDIATE takes the write lock
@@ -84,8 +93,9 @@ struct Dialect {
     std::string insert_lead_and_activity;
     // One statement inserting many of an import's new leads (those whose email is free) and
     // their lead_created entries, returning the ids it inserted; binds :rows (the JSON of
-    // encode_import_rows), :tenant and :workspace. Empty: insert_lead_and_activity per row.
-    // PostgreSQL: one round trip per kImportBatchRows rows instead of one per row.
+    // encode_import_rows), :tenant and :workspace; run through pipelined. Empty:
+    // insert_lead_and_activity per row. PostgreSQL: kImportBatchRows rows per statement
+    // instead of one, and no round trip waited for between two statements.
     std::string insert_leads_batch = {};
     // GET /leads/{id}'s reads as one statement: the lead's columns (kLeadColumns) and its
     // entries' total on every row, then one entry per row (id NULL when there is none):
@@ -121,6 +131,11 @@ struct Dialect {
     std::vector<std::string> import_prologue;
     std::vector<std::string> import_epilogue;
     std::vector<std::string> import_finally = {};
+    // Runs a statement many times in one transaction, each run sent before the previous
+    // one's answer is back (PostgreSQL: libpq's pipeline mode), so the database goes from
+    // one to the next without waiting a round trip. Needed by insert_leads_batch and by
+    // number_after_commit (an import's events).
+    Pipelined pipelined = {};
     // Told, after an import committed, how many leads it created (PostgreSQL: the
     // statistics of leads are then refreshed off the request path). May be empty.
     std::function<void(std::size_t)> imported = {};

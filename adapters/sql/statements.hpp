@@ -43,7 +43,7 @@ struct IdempotencyRow {
 // these, and each execution reads the values they hold at that moment.
 struct Buffers {
     std::string tenant, workspace, id, email, status, pattern, match, trigram_a, trigram_b, hash, term;
-    std::string rows;                           // Dialect::insert_leads_batch's JSON
+    std::string rows;                           // Dialect::insert_events' JSON (one statement's)
     soci::indicator activity_ind = soci::i_ok;  // Dialect::lead_with_activity: a row without an entry
     long long limit = 0, offset = 0, expected_version = 0, delta = 0, listed = 0, count = 0, at = 0, version = 0,
               shard = 0;
@@ -554,23 +554,19 @@ class Steps {
         return lead;
     }
 
-    // Dialect::insert_leads_batch: the ids of the leads it inserted.
-    std::vector<std::string> insert_leads_batch(const std::string& tenant, const std::string& workspace,
-                                                std::string rows) {
-        auto& q = prepare(lease_, dialect_.insert_leads_batch, [](auto& st, auto& b) {
-            st.exchange(soci::into(b.id));
-            st.exchange(soci::use(b.rows, "rows"));
-            st.exchange(soci::use(b.tenant, "tenant"));
-            st.exchange(soci::use(b.workspace, "workspace"));
-        });
-        q.b.rows = std::move(rows);
-        q.b.tenant = tenant;
-        q.b.workspace = workspace;
-        std::vector<std::string> inserted;
-        q.st.execute();
-        while (q.st.fetch()) inserted.push_back(q.b.id);
-        q.b.rows.clear();
-        return inserted;
+    // Dialect::insert_leads_batch once per JSON rows next() gives (none: no more), through
+    // Dialect::pipelined; the ids each statement inserted, to done, in order.
+    void insert_leads_batches(const std::string& tenant, const std::string& workspace,
+                              const std::function<std::optional<std::string>()>& next, const PipelineDone& done) {
+        static const std::vector<std::string> names{"rows", "tenant", "workspace"};
+        dialect_.pipelined(
+            lease_, dialect_.insert_leads_batch, names,
+            [&]() -> std::optional<std::vector<std::string>> {
+                auto rows = next();
+                if (!rows) return std::nullopt;
+                return std::vector<std::string>{std::move(*rows), tenant, workspace};
+            },
+            done);
     }
 
     void insert_activity(const std::string& tenant, const ActivityRow& row) {
@@ -958,8 +954,9 @@ class Steps {
                 q.st.execute(true);
                 return;
             }
-            // kEventBatchRows per statement (an import's: ten of them), the next one's JSON
-            // encoded on another thread while the database inserts the current one.
+            // kEventBatchRows per statement (an import's: ten of them) through
+            // Dialect::pipelined, the next one's JSON encoded on another thread while the
+            // database inserts the current one.
             const std::span<const ports::StoredEvent> all(events);
             const auto encode = [all](std::size_t start) {
                 // Deferred (run by get()) only when no thread can be started.
@@ -967,16 +964,19 @@ class Steps {
                     return encode_event_rows(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
                 });
             };
-            std::future<std::string> next = encode(0);
-            for (std::size_t start = 0; start < events.size(); start += kEventBatchRows) {
-                std::string rows = next.get();
-                if (start + kEventBatchRows < events.size()) next = encode(start + kEventBatchRows);
-                auto& q = prepare(lease_, dialect_.insert_events, bind_unnumbered_rows);
-                q.b.tenant = tenant;
-                q.b.rows = std::move(rows);
-                q.st.execute(true);
-                q.b.rows.clear();
-            }
+            static const std::vector<std::string> names{"tenant", "rows"};
+            std::future<std::string> encoded = encode(0);
+            std::size_t start = 0;
+            dialect_.pipelined(
+                lease_, dialect_.insert_events, names,
+                [&]() -> std::optional<std::vector<std::string>> {
+                    if (start >= events.size()) return std::nullopt;
+                    std::string rows = encoded.get();
+                    start += kEventBatchRows;
+                    if (start < events.size()) encoded = encode(start);
+                    return std::vector<std::string>{tenant, std::move(rows)};
+                },
+                [](std::vector<std::string>) {});
             return;
         }
         // The tenant's row exists (the worker's sweep lists tenants by it); once it does,
