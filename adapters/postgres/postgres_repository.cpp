@@ -304,6 +304,7 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
         .alnum_trigrams = true,
         .like_search_text = "(search_text || '')",
         .walk_ids_first = true,
+        .walk_pattern = "(SELECT CAST(:pattern AS TEXT))",
         .no_index = "",
         // A number is compared as its text when the filter's text is one a number prints as
         // (jsonb keeps the scale: 10.0 stays "10.0"), else as the number an exponent form

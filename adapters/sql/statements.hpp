@@ -389,7 +389,11 @@ inline std::string lead_filter(const FilterShape& shape, const Dialect& dialect)
     // The trigram index narrows the rows down; LIKE then decides exactly.
     if (shape.mode == SearchMode::Trigram) sql += dialect.trigram_filter;
     if (shape.mode != SearchMode::None) sql += " AND " + dialect.like_search_text;
-    if (shape.mode != SearchMode::None) sql += " LIKE :pattern ESCAPE '\\'";
+    if (shape.mode != SearchMode::None) {
+        sql.append(" LIKE ")
+            .append(shape.mode == SearchMode::Walk ? dialect.walk_pattern : std::string(":pattern"))
+            .append(" ESCAPE '\\'");
+    }
     if (shape.do_not_contact == true) {
         sql += " AND email_hash IN (SELECT email_hash FROM suppressions WHERE tenant_id = :suppressions_tenant)";
     } else if (shape.do_not_contact == false) {
