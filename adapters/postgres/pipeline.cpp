@@ -137,21 +137,17 @@ void run_pipelined(sql::SessionPool::Lease& lease, const std::string& sql, const
             return;
         }
         const ExecStatusType status = PQresultStatus(result.get());
-        if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-            std::vector<std::string> column;
-            if (PQnfields(result.get()) > 0) {
-                const int rows = PQntuples(result.get());
-                column.reserve(static_cast<std::size_t>(rows));
-                for (int row = 0; row < rows; ++row) column.emplace_back(PQgetvalue(result.get(), row, 0));
-            }
-            while (next_result(conn) != nullptr) {
-            }
-            if (!failed) done(std::move(column));
-            return;
+        const bool ok = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+        std::vector<std::string> column;
+        if (ok && PQnfields(result.get()) > 0) {
+            const int rows = PQntuples(result.get());
+            column.reserve(static_cast<std::size_t>(rows));
+            for (int row = 0; row < rows; ++row) column.emplace_back(PQgetvalue(result.get(), row, 0));
         }
-        if (!failed) failed = failure_of(conn, result.get());
+        if (!ok && !failed) failed = failure_of(conn, result.get());
         while (next_result(conn) != nullptr) {
         }
+        if (ok && !failed) done(std::move(column));
     };
     // Leaves pipeline mode with nothing pending, whatever happened: a Sync, its answer read.
     const auto finish = [&]() {

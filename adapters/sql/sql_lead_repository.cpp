@@ -262,24 +262,18 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         if (batches.empty() || batches.back().size() == kImportBatchRows) batches.emplace_back();
         batches.back().push_back(index);
     }
-    const auto encode = [&items, &batches](std::size_t n) {
-        // Deferred (run by get()) only when no thread can be started.
-        return std::async(std::launch::async | std::launch::deferred,
-                          [&items, &batch = batches[n]] { return encode_import_batch(items, batch); });
-    };
-    std::future<Result<std::string>> encoded;
-    if (!batches.empty()) encoded = encode(0);
-    std::size_t sent = 0;
+    MadeAhead<Result<std::string>> encoded(
+        batches.size(), [&items, &batches](std::size_t n) { return encode_import_batch(items, batches[n]); });
     std::optional<Error> failed;  // an encoding's: stops the statements, returned below
     const auto next = [&]() -> std::optional<std::string> {
-        if (sent == batches.size() || failed) return std::nullopt;
-        auto rows = encoded.get();
-        if (!rows) {
-            failed = std::move(rows).error();
+        if (failed) return std::nullopt;
+        auto rows = encoded.next();
+        if (!rows) return std::nullopt;
+        if (!*rows) {
+            failed = std::move(*rows).error();
             return std::nullopt;
         }
-        if (++sent < batches.size()) encoded = encode(sent);
-        return std::move(rows).value();
+        return std::move(*rows).value();
     };
     std::size_t answered = 0;
     const auto inserted = [&](std::vector<std::string> ids) {

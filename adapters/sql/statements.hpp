@@ -91,6 +91,37 @@ std::vector<Row> fetch_all(Prepared& q, const Row& buffer) {
 // Events inserted per statement (Dialect::insert_events).
 inline constexpr std::size_t kEventBatchRows = 1000;
 
+// count values, make(0), make(1), …, handed out in order by next() (none once all were),
+// each one made on another thread while the caller uses the one before: a statement's
+// parameters are encoded while the database runs the previous statement.
+template <class T>
+class MadeAhead {
+  public:
+    MadeAhead(std::size_t count, std::function<T(std::size_t)> make) : count_(count), make_(std::move(make)) {
+        if (count_ > 0) start();
+    }
+    MadeAhead(const MadeAhead&) = delete;
+    MadeAhead& operator=(const MadeAhead&) = delete;
+
+    std::optional<T> next() {
+        if (next_ == count_) return std::nullopt;
+        T value = ahead_.get();
+        if (++next_ < count_) start();
+        return value;
+    }
+
+  private:
+    // Deferred (made by get()) only when no thread can be started.
+    void start() {
+        ahead_ = std::async(std::launch::async | std::launch::deferred, [this, k = next_] { return make_(k); });
+    }
+
+    std::size_t count_;
+    std::size_t next_ = 0;
+    std::function<T(std::size_t)> make_;
+    std::future<T> ahead_;  // last: waited for before make_ goes
+};
+
 // The statement for this SQL on this connection, prepared (server-side on PostgreSQL) the
 // first time and reused afterwards. The SQL text is the cache key; it is always built
 // from constant fragments, never from values.
@@ -959,26 +990,19 @@ class Steps {
                 return;
             }
             // kEventBatchRows per statement (an import's: ten of them) through
-            // Dialect::pipelined, the next one's JSON encoded on another thread while the
-            // database inserts the current one.
+            // Dialect::pipelined, each one's JSON encoded ahead.
             const std::span<const ports::StoredEvent> all(events);
-            const auto encode = [all](std::size_t start) {
-                // Deferred (run by get()) only when no thread can be started.
-                return std::async(std::launch::async | std::launch::deferred, [all, start] {
-                    return encode_event_rows(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
-                });
-            };
+            MadeAhead<std::string> encoded((all.size() + kEventBatchRows - 1) / kEventBatchRows, [all](std::size_t k) {
+                const std::size_t start = k * kEventBatchRows;
+                return encode_event_rows(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
+            });
             static const std::vector<std::string> names{"tenant", "rows"};
-            std::future<std::string> encoded = encode(0);
-            std::size_t start = 0;
             dialect_.pipelined(
                 lease_, dialect_.insert_events, names,
                 [&]() -> std::optional<std::vector<std::string>> {
-                    if (start >= events.size()) return std::nullopt;
-                    std::string rows = encoded.get();
-                    start += kEventBatchRows;
-                    if (start < events.size()) encoded = encode(start);
-                    return std::vector<std::string>{tenant, std::move(rows)};
+                    auto rows = encoded.next();
+                    if (!rows) return std::nullopt;
+                    return std::vector<std::string>{tenant, std::move(*rows)};
                 },
                 [](std::vector<std::string>) {});
             return;

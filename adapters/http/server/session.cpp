@@ -280,9 +280,9 @@ void Session::write_async() {
 
 void Session::prepare(Response response) {
     state_ = State::Writing;
-    // The server's flag too: shutdown() sets it at once, this session's own only when its
-    // posted drain() runs, which a busy machine can delay past this response.
-    if (draining_ || host_.draining() || !exchange_.keep_alive) close_after_response_ = true;
+    // The server's flag, not this session's: shutdown() sets it at once, the session's
+    // only when its posted drain() runs, which a busy machine can delay past this response.
+    if (host_.draining() || !exchange_.keep_alive) close_after_response_ = true;
 
     try {
         response_ = std::make_unique<BeastResponse>();

@@ -11,12 +11,8 @@ namespace leads::tests::contract {
 TEST_CASE("a lead deleted alone, as releases before migration 17 delete it, still takes its activities",
           "[postgres][activities]") {
     auto& b = sql_backend();
-    const auto fresh = fresh_repository(2);
+    const auto [fresh, tenant, jane, john] = jane_and_john();
     const std::string& database = fresh.database;
-    auto& repository = *fresh.repository;
-    const auto tenant = random_tenant();
-    const auto jane = add_lead(repository, tenant, slug("acme"), {.email = "jane@example.com"});
-    const auto john = add_lead(repository, tenant, slug("acme"), {.email = "john@example.com"});
     const std::string of_tenant = " WHERE tenant_id = '" + tenant.value() + "'";
     REQUIRE(b.count(database, "SELECT COUNT(*) FROM activities" + of_tenant) == 2);
 

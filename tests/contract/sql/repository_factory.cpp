@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "tests/contract/sql/sql_backend.hpp"
+#include "tests/contract/support.hpp"
 
 namespace leads::tests {
 
@@ -18,6 +19,14 @@ FreshRepository fresh_repository(std::size_t pool_size) {
     auto opened = backend.open(database, pool_size);
     if (!opened) throw std::runtime_error(opened.error().message);
     return FreshRepository{std::move(database), std::move(opened).value()};
+}
+
+JaneAndJohn jane_and_john() {
+    auto fresh = fresh_repository(2);
+    const auto tenant = random_tenant();
+    auto jane = add_lead(*fresh.repository, tenant, slug("acme"), {.email = "jane@example.com"});
+    auto john = add_lead(*fresh.repository, tenant, slug("acme"), {.email = "john@example.com"});
+    return JaneAndJohn{std::move(fresh), tenant, std::move(jane), std::move(john)};
 }
 
 }  // namespace contract

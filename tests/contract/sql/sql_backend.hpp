@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/lead.hpp"
 #include "domain/result.hpp"
 #include "ports/repository.hpp"
 
@@ -44,5 +45,14 @@ struct FreshRepository {
     std::shared_ptr<ports::Repository> repository;
 };
 FreshRepository fresh_repository(std::size_t pool_size);
+
+// A fresh repository (two connections) holding jane@example.com and john@example.com in
+// one new tenant's workspace "acme": for tests that then read or change its tables directly.
+struct JaneAndJohn {
+    FreshRepository fresh;
+    domain::TenantId tenant;
+    domain::Lead jane, john;
+};
+JaneAndJohn jane_and_john();
 
 }  // namespace leads::tests::contract

@@ -351,12 +351,9 @@ namespace leads::tests::contract {
 TEST_CASE("erasure: a deleted lead's events read erased at once, and the next sweep rewrites the rows themselves",
           "[sweep]") {
     auto& b = sql_backend();
-    const auto fresh = fresh_repository(2);
+    const auto [fresh, tenant, jane, john] = jane_and_john();
     const std::string& database = fresh.database;
     auto& repository = *fresh.repository;
-    const auto tenant = random_tenant();
-    const auto jane = add_lead(repository, tenant, slug("acme"), {.email = "jane@example.com"});
-    const auto john = add_lead(repository, tenant, slug("acme"), {.email = "john@example.com"});
     require_ok(repository.remove(key_of(jane), std::nullopt));
 
     const auto feed = [&] {
