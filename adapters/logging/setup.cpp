@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -26,18 +27,23 @@ namespace {
 // per access-log line was ~4% of a get by id's CPU (docs/performance.md). Batches are
 // written one at a time, in order, each line whole: nothing lands in the middle of a line,
 // whatever its length. At most kFlushEvery of info lines is lost if the process dies.
+//
+// A thread that must see its line out waits for the bytes before it, not for a lock: with a
+// lock, a thread that logs all the time could take it again and again ahead of one that
+// waits (a long line once waited 3 s behind short ones). Counting bytes bounds the wait to
+// the batch being written and the one holding the line.
 class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
   public:
     explicit LineSink(int fd) : fd_(fd), flusher_([this] { run(); }) {}
 
     ~LineSink() override {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
+        std::unique_lock lock(mutex_);
+        stopping_ = true;
+        lock.unlock();
         wake_.notify_all();
         flusher_.join();
-        write_pending();
+        lock.lock();
+        write_through(lock, appended_);
     }
 
     LineSink(const LineSink&) = delete;
@@ -47,15 +53,15 @@ class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t line;
         formatter_->format(msg, line);
-        bool full = false;
-        {
-            std::lock_guard lock(mutex_);
-            pending_.append(line.data(), line.size());
-            full = pending_.size() >= kFlushBytes;
-        }
-        if (full) write_pending();
+        std::unique_lock lock(mutex_);
+        pending_.append(line.data(), line.size());
+        appended_ += line.size();
+        if (pending_.size() >= kFlushBytes) write_through(lock, appended_);
     }
-    void flush_() override { write_pending(); }
+    void flush_() override {
+        std::unique_lock lock(mutex_);
+        write_through(lock, appended_);
+    }
 
   private:
     static constexpr std::chrono::milliseconds kFlushEvery{10};
@@ -64,23 +70,31 @@ class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
     void run() {
         std::unique_lock lock(mutex_);
         while (!wake_.wait_for(lock, kFlushEvery, [this] { return stopping_; })) {
-            if (pending_.empty()) continue;
-            lock.unlock();
-            write_pending();
-            lock.lock();
+            // A batch being written is followed by whoever waits for the next one.
+            if (!pending_.empty() && !writing_) write_through(lock, appended_);
         }
     }
 
-    // Takes the batch and writes it; one writer at a time, so batches keep their order.
-    void write_pending() {
-        std::lock_guard writing(writing_);
-        {
-            std::lock_guard lock(mutex_);
-            if (pending_.empty()) return;
+    // Returns once the first `upto` bytes ever logged are written. Whoever finds no batch
+    // being written writes all that is pending; the others wait for it. One batch at a time,
+    // so batches keep their order.
+    void write_through(std::unique_lock<std::mutex>& lock, std::uint64_t upto) {
+        while (written_ < upto) {
+            if (writing_) {
+                written_cv_.wait(lock);
+                continue;
+            }
+            writing_ = true;
             batch_.swap(pending_);
+            const std::uint64_t end = appended_;
+            lock.unlock();
+            write_all(batch_.data(), batch_.size());
+            batch_.clear();  // keeps its capacity for the next swap
+            lock.lock();
+            writing_ = false;
+            written_ = end;  // also when stdout is gone: those lines are lost either way
+            written_cv_.notify_all();
         }
-        write_all(batch_.data(), batch_.size());
-        batch_.clear();  // keeps its capacity for the next swap
     }
 
     // The whole batch, however many writes it takes. A non-blocking stdout that is full
@@ -105,10 +119,13 @@ class LineSink final : public spdlog::sinks::base_sink<spdlog::details::null_mut
     }
 
     int fd_;
-    std::mutex writing_;  // held while a batch is written
-    std::string batch_;   // the batch being written (writing_)
-    std::mutex mutex_;    // pending_, stopping_
+    std::mutex mutex_;  // everything below but batch_, which only the writing thread touches
     std::string pending_;
+    std::uint64_t appended_ = 0;  // bytes ever logged
+    std::uint64_t written_ = 0;   // bytes ever written, a prefix of them
+    bool writing_ = false;        // a batch is being written, outside the lock
+    std::string batch_;
+    std::condition_variable written_cv_;  // a batch was written
     bool stopping_ = false;
     std::condition_variable wake_;
     std::thread flusher_;  // last: started once the members it uses exist
