@@ -382,6 +382,22 @@ const sql::Migration kEmailHashIndex{
     },
 };
 
+// Activities keyed in their lead's history order (docs/persistence.md): the history page
+// reads the key backwards, so the separate history index goes. Every entry of an import
+// was two B-tree inserts, now one (the 1M load: ~3%, and 87 bytes less per entry). An
+// entry's id stays unique as the service makes it (a ULID); no statement looks one up by
+// its id alone. Rebuilt inside the migration's transaction: writes to activities wait for
+// it (seconds per million entries).
+const sql::Migration kActivitiesKeyedByLead{
+    19,
+    "activities keyed by (tenant_id, lead_id, ts, id); activities_by_lead dropped",
+    {
+        "ALTER TABLE activities DROP CONSTRAINT activities_pkey, ADD CONSTRAINT activities_pkey PRIMARY KEY "
+        "(tenant_id, lead_id, ts, id)",
+        "DROP INDEX activities_by_lead",
+    },
+};
+
 const sql::Migration kAll[] = {kInitial,
                                kLeadForeignKey,
                                kSuppressions,
@@ -399,7 +415,8 @@ const sql::Migration kAll[] = {kInitial,
                                kErasedLeads,
                                kPendingListMerged,
                                kActivitiesWithoutForeignKey,
-                               kEmailHashIndex};
+                               kEmailHashIndex,
+                               kActivitiesKeyedByLead};
 
 }  // namespace
 
