@@ -114,13 +114,21 @@ void run_pipelined(sql::SessionPool::Lease& lease, const std::string& sql, const
             more = false;
             return false;
         }
+        // Every value in binary: the bytes of a TEXT (or JSON) value as they are, an array
+        // in array_recv's format (BinaryArray).
         std::vector<const char*> pointers;
+        std::vector<int> lengths;
+        const std::vector<int> binary(values->size(), 1);
         pointers.reserve(values->size());
-        for (const std::string& value : *values) pointers.push_back(value.c_str());
+        lengths.reserve(values->size());
+        for (const std::string& value : *values) {
+            pointers.push_back(value.data());
+            lengths.push_back(static_cast<int>(value.size()));
+        }
         // The flush request makes the server send this run's answer at once (without a
         // Sync it would keep it buffered); PQflush sends what libpq holds.
-        if (PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(pointers.size()), pointers.data(), nullptr,
-                                nullptr, 0) != 1 ||
+        if (PQsendQueryPrepared(conn, name.c_str(), static_cast<int>(pointers.size()), pointers.data(), lengths.data(),
+                                binary.data(), 0) != 1 ||
             PQsendFlushRequest(conn) != 1 || PQflush(conn) != 0) {
             failed = failure_of(conn, nullptr);
             return false;

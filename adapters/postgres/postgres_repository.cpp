@@ -17,6 +17,7 @@
 
 #include "adapters/postgres/pipeline.hpp"
 #include "adapters/postgres/schema.hpp"
+#include "adapters/sql/column_arrays.hpp"
 #include "adapters/sql/migrations.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
@@ -324,15 +325,13 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             " RETURNING id, tenant_id) INSERT INTO activities (id, tenant_id, lead_id, type, ts, campaign_id, data) "
             "SELECT CAST(:activity_id AS TEXT), tenant_id, id, CAST(:type AS TEXT), CAST(:ts AS BIGINT), "
             "CAST(:campaign_id AS TEXT), CAST(:data AS TEXT) FROM inserted",
-        // An import's new leads from one JSON parameter, inserted in its order (email order:
+        // An import's new leads from one array per column, inserted in their order (email order:
         // row locks in the same order as any other import's), a taken email skipped; their
         // entries for the leads actually inserted (each beside its lead, in the same
         // statement: no foreign key checks them, migration 17).
         .insert_leads_batch =
-            "WITH rows AS (SELECT * FROM json_to_recordset(CAST(:rows AS JSON)) AS r(n BIGINT, id TEXT, email TEXT, "
-            "first_name TEXT, last_name TEXT, company TEXT, status TEXT, attributes TEXT, search_text TEXT, email_hash "
-            "TEXT, created_at BIGINT, updated_at BIGINT, version BIGINT, activity_id TEXT, type TEXT, ts BIGINT, "
-            "campaign_id TEXT, data TEXT)), inserted AS (INSERT INTO leads (id, tenant_id, workspace, email, "
+            "WITH rows AS (SELECT * FROM " + sql::unnest_columns(sql::kImportArrayColumns) +
+            "), inserted AS (INSERT INTO leads (id, tenant_id, workspace, email, "
             "first_name, last_name, company, status, attributes, search_text, email_hash, created_at, updated_at, "
             "version) SELECT id, CAST(:tenant AS TEXT), CAST(:workspace AS TEXT), email, first_name, last_name, "
             "company, status, attributes, search_text, email_hash, created_at, updated_at, version FROM rows ORDER BY "
@@ -354,6 +353,10 @@ Result<std::shared_ptr<ports::Repository>> open_postgres(const PostgresOptions& 
             "TEXT), NULL, r.id, r.type, r.ts, r.workspace, r.lead_id, r.data FROM json_to_recordset(CAST(:rows AS "
             "JSON)) AS r(n BIGINT, id TEXT, type TEXT, ts BIGINT, workspace TEXT, lead_id TEXT, data TEXT) ORDER BY "
             "r.n",
+        .insert_event_columns =
+            "INSERT INTO events (tenant_id, sequence, id, type, ts, workspace, lead_id, data) SELECT CAST(:tenant AS "
+            "TEXT), NULL, r.id, r.type, r.ts, r.workspace, r.lead_id, r.data FROM " +
+            sql::unnest_columns(sql::kEventArrayColumns) + " ORDER BY r.n",
         .number_after_commit = true,
         .json_strings = "SELECT json_array_elements_text(CAST(:ids AS JSON))",
         .claim_due =

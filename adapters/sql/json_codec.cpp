@@ -132,49 +132,6 @@ domain::Result<domain::Attributes> decode_attributes(std::string_view json) {
     return std::move(handler.attributes);
 }
 
-std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const ActivityRow*>>& rows) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    const auto text = [&writer](const char* key, const std::string& value, bool present = true) {
-        writer.Key(key);
-        if (present) {
-            writer.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-        } else {
-            writer.Null();
-        }
-    };
-    const auto number = [&writer](const char* key, long long value) {
-        writer.Key(key);
-        writer.Int64(value);
-    };
-    writer.StartArray();
-    long long n = 0;
-    for (const auto& [lead, created] : rows) {
-        writer.StartObject();
-        number("n", n++);
-        text("id", lead->id);
-        text("email", lead->email);
-        text("first_name", lead->first_name, lead->first_name_ind == soci::i_ok);
-        text("last_name", lead->last_name, lead->last_name_ind == soci::i_ok);
-        text("company", lead->company, lead->company_ind == soci::i_ok);
-        text("status", lead->status);
-        text("attributes", lead->attributes);
-        text("search_text", lead->search_text);
-        text("email_hash", lead->email_hash);
-        number("created_at", lead->created_at);
-        number("updated_at", lead->updated_at);
-        number("version", lead->version);
-        text("activity_id", created->id);
-        text("type", created->type);
-        number("ts", created->ts);
-        text("campaign_id", created->campaign_id, created->campaign_id_ind == soci::i_ok);
-        text("data", created->data);
-        writer.EndObject();
-    }
-    writer.EndArray();
-    return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 std::string encode_event_rows(std::span<const ports::StoredEvent> events) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);

@@ -25,12 +25,6 @@ domain::Result<std::string> encode_attributes(const domain::Attributes& attribut
 // strings, numbers and booleans (the database was edited by hand, or is corrupt).
 domain::Result<domain::Attributes> decode_attributes(std::string_view json);
 
-// New leads and their lead_created entries as one JSON array of objects, for a statement
-// that inserts them all (PostgreSQL: jsonb_to_recordset): the lead's columns but tenant and
-// workspace (bound once), "n" its position, and the entry's as activity_id, type, ts,
-// campaign_id, data. Absent optional fields are null.
-std::string encode_import_rows(const std::vector<std::pair<const LeadRow*, const ActivityRow*>>& rows);
-
 // A transaction's events as one JSON array of objects, for Dialect::insert_events: "n"
 // their position, id, type, ts, workspace, lead_id, data (the event's data, as text).
 std::string encode_event_rows(std::span<const ports::StoredEvent> events);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "adapters/crypto/email_hash.hpp"
+#include "adapters/sql/column_arrays.hpp"
 #include "adapters/sql/json_codec.hpp"
 #include "adapters/sql/pool_stats.hpp"
 #include "adapters/sql/repository_run.hpp"
@@ -212,9 +213,10 @@ Result<ports::ImportOutcome> merge_into(Steps& steps, const LeadRow& existing, c
 }
 
 // One statement's worth of an import's new leads and their entries, as
-// Dialect::insert_leads_batch's JSON. Reads only the items: runs beside the database.
-Result<std::string> encode_import_batch(const std::vector<ports::ImportItem>& items,
-                                        const std::vector<std::size_t>& batch) {
+// Dialect::insert_leads_batch's column arrays. Reads only the items: runs beside the
+// database.
+Result<std::vector<std::string>> encode_import_batch(const std::vector<ports::ImportItem>& items,
+                                                     const std::vector<std::size_t>& batch) {
     std::vector<LeadRow> leads;
     std::vector<ActivityRow> entries;
     leads.reserve(batch.size());
@@ -230,7 +232,7 @@ Result<std::string> encode_import_batch(const std::vector<ports::ImportItem>& it
     std::vector<std::pair<const LeadRow*, const ActivityRow*>> rows;
     rows.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) rows.emplace_back(&leads[i], &entries[i]);
-    return encode_import_rows(rows);
+    return import_columns(rows);
 }
 
 // An import's rows whose email is free inserted kImportBatchRows at a time
@@ -262,10 +264,10 @@ Result<void> insert_new_leads(Steps& steps, const std::vector<ports::ImportItem>
         if (batches.empty() || batches.back().size() == kImportBatchRows) batches.emplace_back();
         batches.back().push_back(index);
     }
-    MadeAhead<Result<std::string>> encoded(
+    MadeAhead<Result<std::vector<std::string>>> encoded(
         batches.size(), [&items, &batches](std::size_t n) { return encode_import_batch(items, batches[n]); });
     std::optional<Error> failed;  // an encoding's: stops the statements, returned below
-    const auto next = [&]() -> std::optional<std::string> {
+    const auto next = [&]() -> std::optional<std::vector<std::string>> {
         if (failed) return std::nullopt;
         auto rows = encoded.next();
         if (!rows) return std::nullopt;

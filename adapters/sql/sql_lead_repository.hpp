@@ -100,8 +100,9 @@ struct Dialect {
     // statements. PostgreSQL: INSERT inside WITH, one round trip per new row.
     std::string insert_lead_and_activity;
     // One statement inserting many of an import's new leads (those whose email is free) and
-    // their lead_created entries, returning the ids it inserted; binds :rows (the JSON of
-    // encode_import_rows), :tenant and :workspace; run through pipelined. Empty:
+    // their lead_created entries, returning the ids it inserted; binds one array per
+    // column (import_columns, named as kImportArrayColumns), :tenant and :workspace; run
+    // through pipelined, its parameters in binary. Empty:
     // insert_lead_and_activity per row. PostgreSQL: kImportBatchRows rows per statement
     // instead of one, and no round trip waited for between two statements.
     std::string insert_leads_batch = {};
@@ -114,6 +115,9 @@ struct Dialect {
     // Inserts a change's events unnumbered (number_after_commit), many per statement: binds
     // :tenant and :rows (encode_event_rows). Empty: a prepared INSERT each (SQLite).
     std::string insert_events = {};
+    // The same for more than one statement's worth (an import's), through pipelined: binds
+    // :tenant and the event_columns arrays (kEventArrayColumns). Needed by number_after_commit.
+    std::string insert_event_columns = {};
     // Events are numbered after their change commits (PostgreSQL): a change inserts them
     // with sequence NULL, touching no shared row, and number_events gives the committed
     // ones of a tenant the next numbers. Otherwise (SQLite, one writer at a time) a change

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "adapters/sql/column_arrays.hpp"
 #include "adapters/sql/json_codec.hpp"
 #include "adapters/sql/rows.hpp"
 #include "adapters/sql/session_pool.hpp"
@@ -589,17 +590,26 @@ class Steps {
         return lead;
     }
 
-    // Dialect::insert_leads_batch once per JSON rows next() gives (none: no more), through
-    // Dialect::pipelined; the ids each statement inserted, to done, in order.
+    // Dialect::insert_leads_batch once per set of column arrays next() gives (import_columns;
+    // none: no more), through Dialect::pipelined; the ids each statement inserted, to done,
+    // in order.
     void insert_leads_batches(const std::string& tenant, const std::string& workspace,
-                              const std::function<std::optional<std::string>()>& next, const PipelineDone& done) {
-        static const std::vector<std::string> names{"rows", "tenant", "workspace"};
+                              const std::function<std::optional<std::vector<std::string>>()>& next,
+                              const PipelineDone& done) {
+        static const std::vector<std::string> names = [] {
+            auto all = column_names(kImportArrayColumns);
+            all.emplace_back("tenant");
+            all.emplace_back("workspace");
+            return all;
+        }();
         dialect_.pipelined(
             lease_, dialect_.insert_leads_batch, names,
             [&]() -> std::optional<std::vector<std::string>> {
-                auto rows = next();
-                if (!rows) return std::nullopt;
-                return std::vector<std::string>{std::move(*rows), tenant, workspace};
+                auto columns = next();
+                if (!columns) return std::nullopt;
+                columns->push_back(tenant);
+                columns->push_back(workspace);
+                return columns;
             },
             done);
     }
@@ -990,19 +1000,25 @@ class Steps {
                 return;
             }
             // kEventBatchRows per statement (an import's: ten of them) through
-            // Dialect::pipelined, each one's JSON encoded ahead.
+            // Dialect::pipelined, each one's arrays encoded ahead.
             const std::span<const ports::StoredEvent> all(events);
-            MadeAhead<std::string> encoded((all.size() + kEventBatchRows - 1) / kEventBatchRows, [all](std::size_t k) {
-                const std::size_t start = k * kEventBatchRows;
-                return encode_event_rows(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
-            });
-            static const std::vector<std::string> names{"tenant", "rows"};
+            MadeAhead<std::vector<std::string>> encoded(
+                (all.size() + kEventBatchRows - 1) / kEventBatchRows, [all](std::size_t k) {
+                    const std::size_t start = k * kEventBatchRows;
+                    return event_columns(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
+                });
+            static const std::vector<std::string> names = [] {
+                auto all_names = column_names(kEventArrayColumns);
+                all_names.emplace_back("tenant");
+                return all_names;
+            }();
             dialect_.pipelined(
-                lease_, dialect_.insert_events, names,
+                lease_, dialect_.insert_event_columns, names,
                 [&]() -> std::optional<std::vector<std::string>> {
-                    auto rows = encoded.next();
-                    if (!rows) return std::nullopt;
-                    return std::vector<std::string>{tenant, std::move(*rows)};
+                    auto columns = encoded.next();
+                    if (!columns) return std::nullopt;
+                    columns->push_back(tenant);
+                    return columns;
                 },
                 [](std::vector<std::string>) {});
             return;
