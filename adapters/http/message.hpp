@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ struct Response {
     std::string route = "unmatched";
     // For the access log only, never sent: why a 500 happened.
     std::string log_detail;
+    // What the answer was made from, let go only once the response is written: a
+    // 10,000-row import's parsed rows take milliseconds to free, which the client need not
+    // wait for.
+    std::shared_ptr<const void> keep_until_sent;
 };
 
 }  // namespace leads::adapters::http

@@ -837,16 +837,18 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         return items[a].lead.email.value() < items[b].lead.email.value();
     });
     // Most rows are created: their lead.created is rendered on another thread while the
-    // database inserts them, and used below for the rows that were.
-    std::shared_future<std::vector<std::vector<ports::StoredEvent>>> creations;
+    // database inserts them, and moved below into the events of the rows that were (a
+    // retry, should the first attempt have taken them, renders its own).
+    const auto render_created = [&items](std::size_t i) {
+        return wire::rendered_events(domain::change_events(nullptr, &items[i].lead, {}));
+    };
+    std::future<std::vector<std::vector<ports::StoredEvent>>> creations;
     if (!items.empty()) {
-        creations = std::async(std::launch::async | std::launch::deferred, [&items] {
-                        std::vector<std::vector<ports::StoredEvent>> rendered(items.size());
-                        for (std::size_t i = 0; i < items.size(); ++i) {
-                            rendered[i] = wire::rendered_events(domain::change_events(nullptr, &items[i].lead, {}));
-                        }
-                        return rendered;
-                    }).share();
+        creations = std::async(std::launch::async | std::launch::deferred, [&items, &render_created] {
+            std::vector<std::vector<ports::StoredEvent>> rendered(items.size());
+            for (std::size_t i = 0; i < items.size(); ++i) rendered[i] = render_created(i);
+            return rendered;
+        });
     }
     return run<std::vector<Outcome>>(Access::Write, [&](Lease& lease) -> Result<std::vector<Outcome>> {
         Steps steps(lease, dialect_);
@@ -912,11 +914,14 @@ Result<std::vector<ports::ImportOutcome>> SqlLeadRepository::import(
         }
         // Each row's events in request order: lead.created for the rows created (by either
         // path), the merge's for the rows updated.
+        std::vector<std::vector<ports::StoredEvent>> rendered;
+        if (creations.valid()) rendered = creations.get();
         std::vector<ports::StoredEvent> changes;
+        changes.reserve(items.size());
         for (std::size_t index = 0; index < items.size(); ++index) {
             if (outcomes[index].kind == Kind::Created) {
-                const auto& created = creations.get()[index];
-                changes.insert(changes.end(), created.begin(), created.end());
+                auto created = rendered.empty() ? render_created(index) : std::move(rendered[index]);
+                std::move(created.begin(), created.end(), std::back_inserter(changes));
             } else {
                 auto updated = wire::rendered_events(events[index]);
                 std::move(updated.begin(), updated.end(), std::back_inserter(changes));

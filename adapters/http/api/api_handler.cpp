@@ -419,16 +419,25 @@ Response record_activity(const Call& call) {
 Response import_leads(const Call& call) {
     auto query = QueryParameters::parse(call.request.query, {});
     if (!query.issues().empty()) return validation_failed(query.issues());
-    auto body = decode::parse_object(call.request.body, decode::import_limits());
-    if (!body.object) return invalid_json(body.error);
-    ports::ImportCommand command{call.tenant, {}, std::nullopt, {}};
-    if (auto issues = decode::import_leads(*body.object, command); !issues.empty()) {
+    // Up to 10,000 rows, parsed twice over (the document, the command): freed once the
+    // response is written (Response::keep_until_sent).
+    struct Parsed {
+        decode::ObjectBody body;
+        ports::ImportCommand command;
+    };
+    auto parsed = std::make_shared<Parsed>(Parsed{decode::parse_object(call.request.body, decode::import_limits()),
+                                                  ports::ImportCommand{call.tenant, {}, std::nullopt, {}}});
+    if (!parsed->body.object) return invalid_json(parsed->body.error);
+    ports::ImportCommand& command = parsed->command;
+    if (auto issues = decode::import_leads(*parsed->body.object, command); !issues.empty()) {
         return validation_failed(std::move(issues));
     }
 
     const auto render = [](const ports::ImportSummary& summary) { return ok(200, encode::import_summary(summary)); };
-    return call.write<ports::ImportSummary>(
+    Response response = call.write<ports::ImportSummary>(
         render, [&](const auto* idempotency) { return call.use_cases.import_leads(command, idempotency); });
+    response.keep_until_sent = std::move(parsed);
+    return response;
 }
 
 // POST /suppressions: 201 with the new entry, or 200 with the one already listed.

@@ -325,9 +325,12 @@ void Session::prepare(Response response) {
     exchange_.status = response.status;
     exchange_.route = std::move(response.route);
     exchange_.log_detail = std::move(response.log_detail);
+    kept_ = std::move(response.keep_until_sent);
 }
 
 void Session::on_write(beast::error_code ec, std::size_t) {
+    // Freed last, when this returns: the client has its answer and the next read is armed.
+    const auto kept = std::move(kept_);
     finish_exchange();
     serializer_.reset();
     response_.reset();

@@ -109,6 +109,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::chrono::steady_clock::time_point deadline_;
     std::optional<Parser> parser_;
     std::unique_ptr<BeastResponse> response_;
+    std::shared_ptr<const void> kept_;      // the response's keep_until_sent, until it is written
     std::optional<Serializer> serializer_;  // response_'s, while it is written
     std::size_t lingered_ = 0;
     std::array<char, 4096> scratch_{};

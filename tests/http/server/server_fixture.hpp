@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -32,10 +33,22 @@ namespace logging = leads::adapters::logging;
 //   GET /stub/slow?ms=N → sleeps N ms; GET /stub/throw → throws; DELETE /stub/items → 204
 //   GET /stub/echo → what the server passed in; POST /api/v1/tenant/leads/import → body size
 //   GET /stub/big?kb=N → N KiB of text
+//   GET /stub/kept → its keep_until_sent, once let go, waits for release_kept() (10 s at most)
 struct StubApi {
     std::mutex mutex;
     std::vector<std::string> items;
     std::atomic<bool> ready{true};
+    std::condition_variable kept_cv;
+    bool kept_may_go = false;            // mutex
+    std::atomic<bool> kept_gone{false};  // the kept object was let go (and released)
+
+    void release_kept() {
+        {
+            std::lock_guard lock(mutex);
+            kept_may_go = true;
+        }
+        kept_cv.notify_all();
+    }
 
     http::Response handle(const http::Request& request) {
         http::Response response;
@@ -67,6 +80,15 @@ struct StubApi {
             const auto kb = std::stoul(request.query.substr(request.query.find('=') + 1));
             response.body = std::string(kb * 1024, 'b');
             response.content_type = "text/plain";
+        } else if (request.path == "/stub/kept") {
+            response.body = "kept";
+            response.content_type = "text/plain";
+            response.keep_until_sent = std::shared_ptr<const int>(new int(0), [this](const int* kept) {
+                std::unique_lock lock(mutex);
+                kept_cv.wait_for(lock, std::chrono::seconds(10), [this] { return kept_may_go; });
+                delete kept;
+                kept_gone = true;
+            });
         } else if (request.path == "/stub/throw") {
             throw std::runtime_error("stub failure");
         } else if (request.path == "/stub/echo") {

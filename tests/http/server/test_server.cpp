@@ -575,6 +575,23 @@ TEST_CASE("The access log has one JSON line per request with the route template"
     CHECK(text.find("secret-token") == std::string::npos);
 }
 
+TEST_CASE("What a response was made from is let go after the client has the response, not before",
+          "[server][workers]") {
+    // The kept object's release blocks until the test allows it: released before the
+    // write, it would hold the response back and the read below would time out.
+    TestServer server;
+    RawConnection connection(server.port());
+    connection.send(get("/stub/kept"));
+    const auto response = connection.read_response(5s);
+    const bool gone_before = server.stub->kept_gone;
+    server.stub->release_kept();
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->body == "kept");
+    CHECK_FALSE(gone_before);
+    CHECK(eventually([&] { return server.stub->kept_gone.load(); }));
+}
+
 TEST_CASE("Expensive requests run on their own workers: a cheap request never queues behind them",
           "[server][workers]") {
     auto options = test_options();
