@@ -430,8 +430,9 @@ TEST_CASE("a logger that must wait for stdout waits its turn, not for whoever el
     // A slow stdout makes loggers write the batch themselves (the sink holds at most 64 KiB);
     // six threads keep logging short lines the whole time. A line too long for one batch
     // waits, at most, for the batch being written and then its own: the bytes that pass
-    // while it waits are counted, not timed, so a slow machine cannot fail the test. A
-    // first-come lock would instead let the short lines' writers go ahead again and again.
+    // while it waits are counted, not timed (a batch takes ~130 ms to drain). A first-come
+    // lock would instead let the short lines' writers go ahead again and again (0.25-1 MB
+    // passed in five runs of the earlier sink).
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     ::fcntl(fds[1], F_SETPIPE_SZ, 4096);
@@ -452,8 +453,9 @@ TEST_CASE("a logger that must wait for stdout waits its turn, not for whoever el
         }
         // Until the short lines alone have filled the sink more than once over.
         while (bytes_read < 256 * 1024) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const std::string line = logging::Fields("long").add("tail", long_tail).str();
         const std::size_t before = bytes_read;
-        logger.info(logging::Fields("long").add("tail", long_tail).str());
+        logger.info(line);
         passed = bytes_read - before;
         stop = true;
         for (auto& writer : writers) writer.join();
@@ -462,9 +464,12 @@ TEST_CASE("a logger that must wait for stdout waits its turn, not for whoever el
     reader.join();
     ::close(fds[0]);
     // The batch in flight (64 KiB and a line from each writer) and its own (as much, and
-    // itself); the reader may lag behind by the pipe (4 KiB) and its chunk.
+    // itself), and one more batch should the one in flight end between reading the count
+    // and the line's arrival in the sink; the reader may lag by the pipe (4 KiB) and its
+    // chunk.
+    constexpr std::size_t batch = 64 * 1024 + 6 * 256;
     constexpr std::size_t lag = 12 * 1024;
     CHECK(passed + lag >= long_tail.size());
-    CHECK(passed < 2 * (64 * 1024 + 6 * 256) + long_tail.size() + lag);
+    CHECK(passed < 3 * batch + long_tail.size() + lag);
     CHECK(received.find(long_tail) != std::string::npos);
 }
