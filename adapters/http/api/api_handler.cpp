@@ -692,7 +692,9 @@ Response dispatch_once(Call call, ports::IdempotencyUseCases& idempotency, const
     const bool success = response.status >= 200 && response.status < 300;
     if (success && recorded) {
         // The answer committed with the effect is the one a replay will send: send it now.
-        return response_of(*recorded);
+        Response answer = response_of(*recorded);
+        answer.keep_until_sent = std::move(response.keep_until_sent);
+        return answer;
     }
     // A success that recorded nothing (no write has one; were one added without a
     // completion) is still kept rather than released, so a retry cannot run it twice.

@@ -78,6 +78,7 @@ Session::Session(net::ip::tcp::socket&& socket, SessionHost& host) : stream_(std
 Session::~Session() {
     if (exchange_.in_flight) host_.metrics().request_finished();
     if (attached_) host_.detach(key_);
+    // kept_ (a response never written) goes here: the worker pools may be gone already.
 }
 
 void Session::run() {
@@ -329,8 +330,7 @@ void Session::prepare(Response response) {
 }
 
 void Session::on_write(beast::error_code ec, std::size_t) {
-    // Freed last, when this returns: the client has its answer and the next read is armed.
-    const auto kept = std::move(kept_);
+    release_kept();
     finish_exchange();
     serializer_.reset();
     response_.reset();
@@ -389,6 +389,12 @@ void Session::on_linger(beast::error_code ec, std::size_t bytes) {
     lingered_ += bytes;
     if (ec || lingered_ > kLingerBytes) return abort();
     stream_.async_read_some(net::buffer(scratch_), beast::bind_front_handler(&Session::on_linger, shared_from_this()));
+}
+
+void Session::release_kept() {
+    // By a worker: this may be an I/O thread (a response the socket did not take at once),
+    // which other connections wait on. A pool already stopped frees it when it goes.
+    if (kept_) net::post(host_.workers(), [kept = std::move(kept_)]() mutable { kept.reset(); });
 }
 
 void Session::abort() {

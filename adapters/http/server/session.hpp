@@ -93,6 +93,8 @@ class Session : public std::enable_shared_from_this<Session> {
     void reject(int status, std::string_view code, std::string_view message);
     void close_gracefully();
     void on_linger(boost::beast::error_code ec, std::size_t bytes);
+    // Lets the written response's keep_until_sent go, on a worker.
+    void release_kept();
     void abort();
 
     boost::beast::tcp_stream stream_;

@@ -109,6 +109,7 @@ TEST_CASE("an import's column arrays carry every value as it was: quotes, backsl
                                                                               .workspace = std::nullopt,
                                                                               .drop_before = at(-86'400'000)}));
         for (const auto& event : page.items) {
+            REQUIRE(events < items.size());
             const auto& lead = items[events].lead;  // the import's order
             CHECK(event.lead_id == lead.id);
             CHECK(event.data.find(lead.email.value()) != std::string::npos);
