@@ -19,6 +19,7 @@
 #include "adapters/postgres/schema.hpp"
 #include "adapters/sql/column_arrays.hpp"
 #include "adapters/sql/migrations.hpp"
+#include "adapters/sql/periodic.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
 #include "adapters/sql/statements.hpp"
@@ -148,36 +149,25 @@ class IndexMaintenance {
                      std::function<void(const std::string&)> on_error, std::shared_ptr<ImportedRows> imported,
                      std::size_t analyze_after)
         : pool_(std::move(pool)),
-          interval_(interval),
-          on_error_(std::move(on_error)),
           imported_(std::move(imported)),
           analyze_after_(analyze_after),
-          thread_([this] { run(); }) {}
-
-    ~IndexMaintenance() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        wake_.notify_all();
-        thread_.join();
-    }
+          runs_(
+              interval,
+              [this] {
+                  std::string failure = merge();
+                  if (failure.empty()) failure = analyze_if_due();
+                  return failure;
+              },
+              [on_error = std::move(on_error)](const std::string& failure) {
+                  if (!on_error) return;
+                  on_error(failure.empty() ? "search index maintenance works again"
+                                           : "search index maintenance failed: " + failure);
+              }) {}
 
     IndexMaintenance(const IndexMaintenance&) = delete;
     IndexMaintenance& operator=(const IndexMaintenance&) = delete;
 
   private:
-    void run() {
-        std::unique_lock lock(mutex_);
-        while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-            lock.unlock();
-            std::string failure = merge();
-            if (failure.empty()) failure = analyze_if_due();
-            report(failure);
-            lock.lock();
-        }
-    }
-
     static constexpr std::chrono::seconds kAnalyzeEvery{30};
 
     // Empty when the merge ran, or was skipped; otherwise why it failed. One replica at a
@@ -220,32 +210,11 @@ class IndexMaintenance {
         }
     }
 
-    // Told when maintenance starts failing or fails differently, and when it works again.
-    void report(const std::string& failure) {
-        if (failure == last_failure_ || !on_error_) {
-            last_failure_ = failure;
-            return;
-        }
-        try {
-            on_error_(failure.empty() ? "search index maintenance works again"
-                                      : "search index maintenance failed: " + failure);
-        } catch (...) {
-            // A failing log must not take the merges down.
-        }
-        last_failure_ = failure;
-    }
-
     std::shared_ptr<sql::SessionPool> pool_;
-    std::chrono::milliseconds interval_;
-    std::function<void(const std::string&)> on_error_;
     std::shared_ptr<ImportedRows> imported_;
     std::size_t analyze_after_;
-    std::string last_failure_;                            // the merge thread's own
-    std::chrono::steady_clock::time_point last_analyze_;  // likewise
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    bool stopping_ = false;
-    std::thread thread_;  // last: started once the members it reads exist
+    std::chrono::steady_clock::time_point last_analyze_;  // the runs' own
+    sql::Periodic runs_;  // last: runs once the members it uses exist, stops before they go
 };
 
 // The repository and the maintenance of its search index, stopped together.
