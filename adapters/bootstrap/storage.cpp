@@ -35,17 +35,7 @@ domain::Result<sqlite::SqliteOptions> sqlite_options(const StorageOptions& optio
     auto path = sqlite::parse_sqlite_url(options.database_url);
     if (!path) return configuration_error(std::move(path).error());
     return sqlite::SqliteOptions{
-        .path = std::move(path).value(),
-        .pool_size = pool_size(options),
-        .acquire_timeout = options.acquire_timeout,
-        .checkpoint_interval = std::chrono::milliseconds(250),
-        .on_checkpoint_error = [](const std::string& failure) {
-            if (failure.empty()) {
-                spdlog::info(logging::Fields("write-ahead log checkpoints work again").str());
-            } else {
-                spdlog::warn(logging::Fields("write-ahead log checkpoint failed").add("error", failure).str());
-            }
-        }};
+        .path = std::move(path).value(), .pool_size = pool_size(options), .acquire_timeout = options.acquire_timeout};
 }
 
 postgres::PostgresOptions postgres_options(const StorageOptions& options) {

@@ -12,8 +12,8 @@ namespace leads::adapters::sql {
 // Runs task every interval on a thread of its own, until destroyed (which waits for a run
 // under way). The task returns why it failed, or an empty string; on_change hears when
 // the runs start failing, fail differently, or work again (never for every run).
-// Maintenance that must stay off the request path: the search index's merges
-// (PostgreSQL), the write-ahead log's checkpoints (SQLite).
+// Maintenance that must stay off the request path: the search index's merges and
+// statistics (PostgreSQL).
 class Periodic {
   public:
     Periodic(std::chrono::milliseconds interval, std::function<std::string()> task,

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -15,7 +14,6 @@
 
 #include "adapters/crypto/email_hash.hpp"
 #include "adapters/sql/migrations.hpp"
-#include "adapters/sql/periodic.hpp"
 #include "adapters/sql/session_pool.hpp"
 #include "adapters/sql/sql_lead_repository.hpp"
 #include "adapters/sqlite/schema.hpp"
@@ -103,14 +101,6 @@ void configure(soci::session& session, std::chrono::milliseconds busy_timeout) {
     session << "PRAGMA temp_store = MEMORY";
 }
 
-// The writes themselves checkpoint only past this many WAL pages (256 MiB): with the
-// repository's own checkpoints (SqliteOptions::checkpoint_interval) a backstop should they
-// fall behind. A write that checkpoints copies every page of the log into the database and
-// fsyncs it while it still holds the write lock: SQLite's default, every 1,000 pages,
-// cost creates a fifth of their throughput and a 10,000-row import ~80 ms
-// (docs/performance.md).
-constexpr int kBackstopCheckpointPages = 65'536;
-
 // SOCI 4.0's SQLite errors report no get_error_category() (always "unknown"): the
 // result code SQLite returned is what tells them apart.
 sql::Failure classify(const std::exception& error) {
@@ -148,15 +138,11 @@ std::shared_ptr<sql::SessionPool> make_pool(const SqliteOptions& options) {
     sql::Backend backend{
         .name = "sqlite",
         .connect =
-            [file = options.path, path = connect_string(options.path), busy = options.busy_timeout,
-             own_checkpoints = options.checkpoint_interval.count() > 0](soci::session& session) {
+            [file = options.path, path = connect_string(options.path),
+             busy = options.busy_timeout](soci::session& session) {
                 create_private_file(file);
                 session.open(soci::sqlite3, path);
                 configure(session, busy);
-                if (own_checkpoints) {
-                    auto* sqlite = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
-                    sqlite_api::sqlite3_wal_autocheckpoint(sqlite->conn_, kBackstopCheckpointPages);
-                }
             },
         .is_broken = [](soci::session&) { return false; },  // a file does not disconnect
         .in_transaction =
@@ -209,29 +195,6 @@ Result<std::string> parse_sqlite_url(std::string_view url) {
     return std::string(path);
 }
 
-namespace {
-
-// Folds what the write-ahead log holds into the database, waiting for no reader or writer
-// (PASSIVE: a writer may append meanwhile; what a reader still needs stays for next time),
-// on a connection free now (none: the next turn). Empty, or why it failed.
-std::string checkpoint(sql::SessionPool& pool) {
-    auto lease = pool.acquire(std::chrono::milliseconds::zero(), false);
-    if (!lease) return {};
-    auto* backend = static_cast<soci::sqlite3_session_backend*>(lease->session().get_backend());
-    const int rc =
-        sqlite_api::sqlite3_wal_checkpoint_v2(backend->conn_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return {};
-    return sqlite_api::sqlite3_errstr(rc);
-}
-
-// The repository and its checkpoints, stopped together.
-struct RepositoryWithCheckpoints {
-    std::shared_ptr<ports::Repository> repository;
-    std::unique_ptr<sql::Periodic> checkpoints;
-};
-
-}  // namespace
-
 Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& options) {
     auto pool = make_pool(options);
     auto applied = migrate(*pool);
@@ -283,15 +246,8 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
             },
         .import_finally = {"PRAGMA cache_size = -2000"},  // SQLite's compiled-in default, which configure() keeps
     };
-    auto repository =
-        std::shared_ptr<ports::Repository>(std::make_shared<sql::SqlLeadRepository>(pool, std::move(dialect)));
-    if (options.checkpoint_interval.count() <= 0) return repository;
-    auto both = std::make_shared<RepositoryWithCheckpoints>();
-    both->repository = std::move(repository);
-    both->checkpoints = std::make_unique<sql::Periodic>(
-        options.checkpoint_interval, [pool] { return checkpoint(*pool); }, options.on_checkpoint_error);
-    // Shares ownership of both: the checkpoints stop when the last user lets the repository go.
-    return std::shared_ptr<ports::Repository>(both, both->repository.get());
+    return std::shared_ptr<ports::Repository>(
+        std::make_shared<sql::SqlLeadRepository>(std::move(pool), std::move(dialect)));
 }
 
 Result<std::vector<long long>> migrate_sqlite(const SqliteOptions& options) {

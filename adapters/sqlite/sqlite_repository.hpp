@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -22,12 +21,6 @@ struct SqliteOptions {
     // How long a writer waits for the write lock (other writers, other processes) before
     // the call fails with Unavailable.
     std::chrono::milliseconds busy_timeout{5000};
-    // The write-ahead log is folded into the database this often, on a thread of the
-    // repository's, so that no write waits for a checkpoint's copying and fsync. Zero: by
-    // the writes themselves, as SQLite does by default (migrate, tests).
-    std::chrono::milliseconds checkpoint_interval{0};
-    // Told when those checkpoints start failing (the reason), and when they work again (empty).
-    std::function<void(const std::string&)> on_checkpoint_error = {};
 };
 
 // "sqlite:PATH" (or "sqlite://PATH") to PATH. Validation naming LEADS_DATABASE_URL for

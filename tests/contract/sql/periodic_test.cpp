@@ -1,6 +1,6 @@
-// The thread that runs the SQL backends' maintenance (PostgreSQL's index merges, SQLite's
-// checkpoints): it runs, says when it starts failing and when it works again (not every
-// run), and stops with its owner.
+// The thread that runs the SQL backends' maintenance (PostgreSQL's index merges): it runs,
+// says when it starts failing and when it works again (not every run), and stops with its
+// owner.
 #include "adapters/sql/periodic.hpp"
 
 #include <atomic>

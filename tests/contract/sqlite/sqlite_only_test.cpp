@@ -1,7 +1,6 @@
 // What only the SQLite backend must guarantee: replicas and `migrate` runs opening one new
 // database file at the same moment all succeed (switching it to WAL races for a lock); an
-// import's larger page cache does not outlive its transaction; the write-ahead log is
-// folded into the database by the repository's own checkpoints, not by the writes.
+// import's larger page cache does not outlive its transaction.
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,13 +9,11 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "adapters/sqlite/sqlite_repository.hpp"
 #include "tests/contract/sql/sql_backend.hpp"
 #include "tests/contract/support.hpp"
 
@@ -132,47 +129,6 @@ TEST_CASE("an import's larger page cache is given back when its transaction ends
     // 2: open failed; 4/16: an import's outcome; 8/32: the cache outlived the transaction;
     // 64: the import never held more than the default cache.
     CHECK(WEXITSTATUS(status) == 0);
-}
-
-namespace {
-
-// Writes a few leads (far fewer WAL pages than SQLite's own checkpoints wait for) and
-// reports whether the database file grew within two seconds: only a checkpoint writes it.
-bool file_grows_after_writes(const std::string& database, std::chrono::milliseconds checkpoint_interval) {
-    auto opened =
-        adapters::sqlite::open_sqlite({.path = database, .pool_size = 2, .checkpoint_interval = checkpoint_interval});
-    REQUIRE(opened.ok());
-    auto repository = *opened;
-    {
-        // Everything so far (the migrations) folded in: the file's size is where it starts.
-        sqlite3* db = nullptr;
-        REQUIRE(sqlite3_open(database.c_str(), &db) == SQLITE_OK);
-        REQUIRE(sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK);
-        sqlite3_close(db);
-    }
-    const auto before = std::filesystem::file_size(database);
-    const auto tenant = random_tenant();
-    for (int i = 0; i < 40; ++i) {
-        add_lead(*repository, tenant, slug("acme"),
-                 {.email = "wal" + std::to_string(i) + "@example.com", .company = std::string(150, 'c')});
-    }
-    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (std::filesystem::file_size(database) == before) {
-        if (std::chrono::steady_clock::now() > give_up) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return true;
-}
-
-}  // namespace
-
-TEST_CASE("the write-ahead log is folded into the database by the repository's checkpoints, not by the writes",
-          "[sqlite][checkpoint]") {
-    auto& backend = sql_backend();
-    // With its own checkpoints: the file takes the writes within moments.
-    CHECK(file_grows_after_writes(backend.fresh_database(), std::chrono::milliseconds(50)));
-    // Without (SQLite's default: the writes checkpoint at 1,000 pages): it does not yet.
-    CHECK_FALSE(file_grows_after_writes(backend.fresh_database(), std::chrono::milliseconds(0)));
 }
 
 }  // namespace leads::tests::contract
