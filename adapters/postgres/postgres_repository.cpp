@@ -5,14 +5,11 @@
 #include <soci/soci.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <exception>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 #include "adapters/postgres/pipeline.hpp"

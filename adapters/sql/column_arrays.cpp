@@ -119,10 +119,11 @@ std::string unnest_columns(std::span<const ArrayColumn> columns) {
     return "unnest(" + casts + ") WITH ORDINALITY AS r(" + names + ", n)";
 }
 
-std::vector<std::string> column_names(std::span<const ArrayColumn> columns) {
+std::vector<std::string> column_names(std::span<const ArrayColumn> columns, std::initializer_list<const char*> then) {
     std::vector<std::string> names;
-    names.reserve(columns.size());
+    names.reserve(columns.size() + then.size());
     for (const ArrayColumn& column : columns) names.emplace_back(column.name);
+    names.insert(names.end(), then.begin(), then.end());
     return names;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -72,7 +73,9 @@ std::vector<std::string> event_columns(std::span<const ports::StoredEvent> event
 // table, n the row's position; the parameters named as the columns.
 std::string unnest_columns(std::span<const ArrayColumn> columns);
 
-// The parameters' names, in order, for Dialect::pipelined.
-std::vector<std::string> column_names(std::span<const ArrayColumn> columns);
+// The parameters' names, in order, for Dialect::pipelined: the columns', then those of
+// the values bound once beside them.
+std::vector<std::string> column_names(std::span<const ArrayColumn> columns,
+                                      std::initializer_list<const char*> then = {});
 
 }  // namespace leads::adapters::sql

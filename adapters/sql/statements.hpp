@@ -596,22 +596,8 @@ class Steps {
     void insert_leads_batches(const std::string& tenant, const std::string& workspace,
                               const std::function<std::optional<std::vector<std::string>>()>& next,
                               const PipelineDone& done) {
-        static const std::vector<std::string> names = [] {
-            auto all = column_names(kImportArrayColumns);
-            all.emplace_back("tenant");
-            all.emplace_back("workspace");
-            return all;
-        }();
-        dialect_.pipelined(
-            lease_, dialect_.insert_leads_batch, names,
-            [&]() -> std::optional<std::vector<std::string>> {
-                auto columns = next();
-                if (!columns) return std::nullopt;
-                columns->push_back(tenant);
-                columns->push_back(workspace);
-                return columns;
-            },
-            done);
+        static const auto names = column_names(kImportArrayColumns, {"tenant", "workspace"});
+        run_column_arrays(dialect_.insert_leads_batch, names, {tenant, workspace}, next, done);
     }
 
     void insert_activity(const std::string& tenant, const ActivityRow& row) {
@@ -678,6 +664,23 @@ class Steps {
     }
 
   private:
+    // sql through Dialect::pipelined, once per set of column arrays next() gives (none: no
+    // more), each followed by the same values bound once (named last in names).
+    void run_column_arrays(const std::string& sql, const std::vector<std::string>& names,
+                           const std::vector<std::string>& once,
+                           const std::function<std::optional<std::vector<std::string>>()>& next,
+                           const PipelineDone& done) {
+        dialect_.pipelined(
+            lease_, sql, names,
+            [&]() -> std::optional<std::vector<std::string>> {
+                auto columns = next();
+                if (!columns) return std::nullopt;
+                columns->insert(columns->end(), once.begin(), once.end());
+                return columns;
+            },
+            done);
+    }
+
     void add_counts(const std::string& tenant, const CountDeltas& deltas) {
         for (const auto& [key, delta] : deltas) {
             if (delta.leads == 0 && delta.listed == 0) continue;
@@ -1007,19 +1010,9 @@ class Steps {
                     const std::size_t start = k * kEventBatchRows;
                     return event_columns(all.subspan(start, std::min(kEventBatchRows, all.size() - start)));
                 });
-            static const std::vector<std::string> names = [] {
-                auto all_names = column_names(kEventArrayColumns);
-                all_names.emplace_back("tenant");
-                return all_names;
-            }();
-            dialect_.pipelined(
-                lease_, dialect_.insert_event_columns, names,
-                [&]() -> std::optional<std::vector<std::string>> {
-                    auto columns = encoded.next();
-                    if (!columns) return std::nullopt;
-                    columns->push_back(tenant);
-                    return columns;
-                },
+            static const auto names = column_names(kEventArrayColumns, {"tenant"});
+            run_column_arrays(
+                dialect_.insert_event_columns, names, {tenant}, [&] { return encoded.next(); },
                 [](std::vector<std::string>) {});
             return;
         }

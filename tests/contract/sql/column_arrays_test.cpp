@@ -47,6 +47,7 @@ TEST_CASE("the columns are unnested by name and type, with each row's position a
     CHECK(adapters::sql::unnest_columns(columns) ==
           "unnest(CAST(:id AS TEXT[]), CAST(:ts AS BIGINT[])) WITH ORDINALITY AS r(id, ts, n)");
     CHECK(adapters::sql::column_names(columns) == std::vector<std::string>{"id", "ts"});
+    CHECK(adapters::sql::column_names(columns, {"tenant"}) == std::vector<std::string>{"id", "ts", "tenant"});
 }
 
 }  // namespace
