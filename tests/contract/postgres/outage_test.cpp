@@ -1,13 +1,25 @@
 // PostgreSQL goes away and comes back while a repository is open: calls fail fast with
 // Unavailable, and succeed again after the restart without recreating anything.
 // Needs LEADS_TEST_PG_CTL (scripts/with-postgres.sh), since it stops the server.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "adapters/postgres/postgres_repository.hpp"
 #include "tests/contract/postgres/postgres_server.hpp"
@@ -50,7 +62,130 @@ Clock::duration expect_unavailable(const char* what, Call&& call) {
     return took;
 }
 
+// Relays connections to the test server, one at a time, and cuts each one when the client
+// sends its first query, after the login went through: the server going away between a
+// connection's login and its first statement, every time.
+class CutAfterLogin {
+  public:
+    CutAfterLogin(std::string host, int port) : host_(std::move(host)), upstream_port_(port) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(listener_ >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::listen(listener_, 16) == 0);
+        socklen_t length = sizeof address;
+        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    CutAfterLogin(const CutAfterLogin&) = delete;
+    CutAfterLogin& operator=(const CutAfterLogin&) = delete;
+    ~CutAfterLogin() {
+        stop_ = true;
+        thread_.join();
+        ::close(listener_);
+    }
+
+    int port() const { return port_; }
+    int cuts() const { return cuts_; }
+
+  private:
+    static bool readable(int fd, int timeout_ms) {
+        pollfd one{.fd = fd, .events = POLLIN, .revents = 0};
+        return ::poll(&one, 1, timeout_ms) > 0;
+    }
+
+    void serve() {
+        while (!stop_) {
+            if (!readable(listener_, 50)) continue;
+            int client = ::accept(listener_, nullptr, nullptr);
+            if (client < 0) continue;
+            int server = ::socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_port = htons(static_cast<std::uint16_t>(upstream_port_));
+            ::inet_pton(AF_INET, host_.c_str(), &address.sin_addr);
+            if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) relay(client, server);
+            ::close(server);
+            ::close(client);
+        }
+    }
+
+    // Server to client as it comes; client to server message by message, until a query.
+    void relay(int client, int server) {
+        std::string pending;
+        bool started = false;  // after the startup packet, messages carry a type byte
+        char buffer[8192];
+        while (!stop_) {
+            pollfd both[2] = {{.fd = client, .events = POLLIN, .revents = 0},
+                              {.fd = server, .events = POLLIN, .revents = 0}};
+            if (::poll(both, 2, 50) <= 0) continue;
+            if (both[1].revents != 0) {
+                auto got = ::read(server, buffer, sizeof buffer);
+                if (got <= 0 || ::write(client, buffer, static_cast<std::size_t>(got)) != got) return;
+            }
+            if (both[0].revents == 0) continue;
+            auto got = ::read(client, buffer, sizeof buffer);
+            if (got <= 0) return;
+            pending.append(buffer, static_cast<std::size_t>(got));
+            while (true) {
+                const std::size_t header = started ? 5 : 4;
+                if (pending.size() < header) break;
+                std::uint32_t length = 0;
+                for (std::size_t i = header - 4; i < header; ++i)
+                    length = length << 8 | static_cast<unsigned char>(pending[i]);
+                const std::size_t size = header - 4 + length;
+                if (pending.size() < size) break;
+                if (started && (pending[0] == 'Q' || pending[0] == 'P')) {
+                    ++cuts_;
+                    return;
+                }
+                if (!started && length >= 8) {  // protocol 3.0, not an SSL or GSS request
+                    started = static_cast<unsigned char>(pending[4]) == 0 && pending[5] == 3;
+                }
+                if (::write(server, pending.data(), size) != static_cast<ssize_t>(size)) return;
+                pending.erase(0, size);
+            }
+        }
+    }
+
+    std::string host_;
+    int upstream_port_;
+    int listener_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> cuts_{0};
+    std::thread thread_;
+};
+
 }  // namespace
+
+TEST_CASE(
+    "A connection the server drops between its login and its first statement answers Unavailable and leaks nothing") {
+    // postgresql://user:password@host:port/database?options (scripts/with-postgres.sh)
+    const std::string& url = postgres_url();
+    const auto at = url.find('@');
+    const auto slash = url.find('/', at);
+    const auto colon = url.rfind(':', slash);
+    REQUIRE((at != std::string::npos && slash != std::string::npos && colon > at));
+    CutAfterLogin proxy(url.substr(at + 1, colon - at - 1), std::stoi(url.substr(colon + 1, slash - colon - 1)));
+    const std::string through_proxy = url.substr(0, colon + 1) + std::to_string(proxy.port()) + url.substr(slash);
+
+    // On a thread of its own, so that nothing left on this thread's stack keeps a lost
+    // connection reachable for the leak check.
+    std::optional<domain::ErrorKind> refused;
+    std::thread([&] {
+        auto opened = adapters::postgres::open_postgres({.url = through_proxy, .pool_size = 2});
+        if (!opened.ok()) refused = opened.error().kind;
+    }).join();
+    CHECK(refused == std::optional(domain::ErrorKind::Unavailable));
+    CHECK(proxy.cuts() >= 1);
+#if defined(__SANITIZE_ADDRESS__)
+    CHECK(__lsan_do_recoverable_leak_check() == 0);
+#endif
+}
 
 TEST_CASE("PostgreSQL outage: Unavailable while down, recovery after restart without a new repository") {
     auto opened = adapters::postgres::open_postgres({.url = postgres_url(), .pool_size = 4});
