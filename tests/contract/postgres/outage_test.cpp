@@ -7,14 +7,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 #if defined(__SANITIZE_ADDRESS__)
@@ -22,6 +25,7 @@
 #endif
 
 #include "adapters/postgres/postgres_repository.hpp"
+#include "domain/event.hpp"
 #include "tests/contract/postgres/postgres_server.hpp"
 #include "tests/contract/support.hpp"
 
@@ -62,12 +66,22 @@ Clock::duration expect_unavailable(const char* what, Call&& call) {
     return took;
 }
 
-// Relays connections to the test server, one at a time, and cuts each one when the client
-// sends its first query, after the login went through: the server going away between a
-// connection's login and its first statement, every time.
-class CutAfterLogin {
+// Relays connections to the test server, each on a thread of its own, and cuts one (both
+// ways at once) when the client sends a message the rule picks: the server going away at
+// that very moment.
+class CuttingProxy {
   public:
-    CutAfterLogin(std::string host, int port) : host_(std::move(host)), upstream_port_(port) {
+    // Asked of each message a client sends after its startup packet: its type and whole text.
+    using Rule = std::function<bool(char type, std::string_view message)>;
+
+    // url: postgresql://user:password@host:port/database?options (scripts/with-postgres.sh)
+    CuttingProxy(const std::string& url, Rule rule) : rule_(std::move(rule)) {
+        const auto at = url.find('@');
+        const auto slash = url.find('/', at);
+        const auto colon = url.rfind(':', slash);
+        REQUIRE((at != std::string::npos && slash != std::string::npos && colon > at));
+        host_ = url.substr(at + 1, colon - at - 1);
+        upstream_port_ = std::stoi(url.substr(colon + 1, slash - colon - 1));
         listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
         REQUIRE(listener_ >= 0);
         sockaddr_in address{};
@@ -77,43 +91,47 @@ class CutAfterLogin {
         REQUIRE(::listen(listener_, 16) == 0);
         socklen_t length = sizeof address;
         REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-        port_ = ntohs(address.sin_port);
+        url_ = url.substr(0, colon + 1) + std::to_string(ntohs(address.sin_port)) + url.substr(slash);
         thread_ = std::thread([this] { serve(); });
     }
-    CutAfterLogin(const CutAfterLogin&) = delete;
-    CutAfterLogin& operator=(const CutAfterLogin&) = delete;
-    ~CutAfterLogin() {
+    CuttingProxy(const CuttingProxy&) = delete;
+    CuttingProxy& operator=(const CuttingProxy&) = delete;
+    ~CuttingProxy() {
         stop_ = true;
         thread_.join();
         ::close(listener_);
     }
 
-    int port() const { return port_; }
+    // The test server's URL, through the proxy.
+    const std::string& url() const { return url_; }
     int cuts() const { return cuts_; }
 
   private:
-    static bool readable(int fd, int timeout_ms) {
-        pollfd one{.fd = fd, .events = POLLIN, .revents = 0};
-        return ::poll(&one, 1, timeout_ms) > 0;
-    }
-
     void serve() {
+        std::vector<std::thread> relays;
         while (!stop_) {
-            if (!readable(listener_, 50)) continue;
+            pollfd one{.fd = listener_, .events = POLLIN, .revents = 0};
+            if (::poll(&one, 1, 50) <= 0) continue;
             int client = ::accept(listener_, nullptr, nullptr);
             if (client < 0) continue;
-            int server = ::socket(AF_INET, SOCK_STREAM, 0);
-            sockaddr_in address{};
-            address.sin_family = AF_INET;
-            address.sin_port = htons(static_cast<std::uint16_t>(upstream_port_));
-            ::inet_pton(AF_INET, host_.c_str(), &address.sin_addr);
-            if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) relay(client, server);
-            ::close(server);
-            ::close(client);
+            relays.emplace_back([this, client] {
+                int server = ::socket(AF_INET, SOCK_STREAM, 0);
+                sockaddr_in address{};
+                address.sin_family = AF_INET;
+                address.sin_port = htons(static_cast<std::uint16_t>(upstream_port_));
+                ::inet_pton(AF_INET, host_.c_str(), &address.sin_addr);
+                if (::connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+                    relay(client, server);
+                }
+                ::close(server);
+                ::close(client);
+            });
         }
+        for (auto& relay : relays) relay.join();
     }
 
-    // Server to client as it comes; client to server message by message, until a query.
+    // Server to client as it comes; client to server message by message, each one put to
+    // the rule once the startup packet went through.
     void relay(int client, int server) {
         std::string pending;
         bool started = false;  // after the startup packet, messages carry a type byte
@@ -134,11 +152,12 @@ class CutAfterLogin {
                 const std::size_t header = started ? 5 : 4;
                 if (pending.size() < header) break;
                 std::uint32_t length = 0;
-                for (std::size_t i = header - 4; i < header; ++i)
+                for (std::size_t i = header - 4; i < header; ++i) {
                     length = length << 8 | static_cast<unsigned char>(pending[i]);
+                }
                 const std::size_t size = header - 4 + length;
                 if (pending.size() < size) break;
-                if (started && (pending[0] == 'Q' || pending[0] == 'P')) {
+                if (started && rule_(pending[0], std::string_view(pending).substr(0, size))) {
                     ++cuts_;
                     return;
                 }
@@ -151,33 +170,35 @@ class CutAfterLogin {
         }
     }
 
+    Rule rule_;
     std::string host_;
-    int upstream_port_;
+    int upstream_port_ = 0;
+    std::string url_;
     int listener_ = -1;
-    int port_ = 0;
     std::atomic<bool> stop_{false};
     std::atomic<int> cuts_{0};
     std::thread thread_;
 };
 
+ports::EventQuery feed_of(const domain::TenantId& tenant) {
+    return ports::EventQuery{.tenant = tenant,
+                             .after = std::nullopt,
+                             .limit = 5000,
+                             .types = {},
+                             .workspace = std::nullopt,
+                             .drop_before = at(-86'400'000)};
+}
+
 }  // namespace
 
 TEST_CASE(
     "A connection the server drops between its login and its first statement answers Unavailable and leaks nothing") {
-    // postgresql://user:password@host:port/database?options (scripts/with-postgres.sh)
-    const std::string& url = postgres_url();
-    const auto at = url.find('@');
-    const auto slash = url.find('/', at);
-    const auto colon = url.rfind(':', slash);
-    REQUIRE((at != std::string::npos && slash != std::string::npos && colon > at));
-    CutAfterLogin proxy(url.substr(at + 1, colon - at - 1), std::stoi(url.substr(colon + 1, slash - colon - 1)));
-    const std::string through_proxy = url.substr(0, colon + 1) + std::to_string(proxy.port()) + url.substr(slash);
-
+    CuttingProxy proxy(postgres_url(), [](char type, std::string_view) { return type == 'Q' || type == 'P'; });
     // On a thread of its own, so that nothing left on this thread's stack keeps a lost
     // connection reachable for the leak check.
     std::optional<domain::ErrorKind> refused;
     std::thread([&] {
-        auto opened = adapters::postgres::open_postgres({.url = through_proxy, .pool_size = 2});
+        auto opened = adapters::postgres::open_postgres({.url = proxy.url(), .pool_size = 2});
         if (!opened.ok()) refused = opened.error().kind;
     }).join();
     CHECK(refused == std::optional(domain::ErrorKind::Unavailable));
@@ -185,6 +206,47 @@ TEST_CASE(
 #if defined(__SANITIZE_ADDRESS__)
     CHECK(__lsan_do_recoverable_leak_check() == 0);
 #endif
+}
+
+TEST_CASE(
+    "An import whose connection drops after its leads went in is run again whole: each lead once, with its own "
+    "lead.created") {
+    // Up to 1,000 events ride on the workspace's version bump; more go in statements of
+    // their own, pipelined: the connection is cut as either is sent, once.
+    const std::size_t rows = GENERATE(std::size_t{20}, std::size_t{1200});
+    std::atomic<bool> armed{false};
+    std::atomic<bool> done{false};
+    CuttingProxy proxy(postgres_url(), [&](char, std::string_view message) {
+        return armed && message.find("INSERT INTO events") != std::string_view::npos && !done.exchange(true);
+    });
+    auto repository = value_of(adapters::postgres::open_postgres({.url = proxy.url(), .pool_size = 2}));
+    const auto tenant = random_tenant();
+    const auto workspace = slug("retried");
+    std::vector<ports::ImportItem> items;
+    for (std::size_t i = 0; i < rows; ++i) {
+        auto lead = make_lead(tenant, workspace, {.email = "row" + std::to_string(i) + "@example.com"});
+        items.push_back({lead, created_entry(lead), {}});
+    }
+
+    armed = true;
+    const auto outcomes = value_of(repository->import(tenant, workspace, items));
+    armed = false;
+    INFO(rows << " rows");
+    CHECK(proxy.cuts() == 1);  // the first attempt was cut, the second went through
+    CHECK(std::all_of(outcomes.begin(), outcomes.end(),
+                      [](const auto& outcome) { return outcome.kind == ports::ImportOutcomeKind::Created; }));
+    CHECK(value_of(repository->list(filter_for(tenant, workspace))).total == static_cast<std::int64_t>(rows));
+
+    // The second attempt rendered the events again (the first had taken them): one
+    // lead.created per lead, carrying that lead's email, in request order.
+    const auto page = value_of(repository->events(feed_of(tenant)));
+    REQUIRE(page.items.size() == rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+        INFO("event " << i);
+        CHECK(page.items[i].type == domain::EventType::LeadCreated);
+        CHECK(page.items[i].lead_id == items[i].lead.id);
+        CHECK(page.items[i].data.find('"' + items[i].lead.email.value() + '"') != std::string::npos);
+    }
 }
 
 TEST_CASE("PostgreSQL outage: Unavailable while down, recovery after restart without a new repository") {
