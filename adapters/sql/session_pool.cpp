@@ -150,6 +150,15 @@ void SessionPool::Lease::commit() {
 
 void SessionPool::Lease::rollback() { execute_control("ROLLBACK"); }
 
+void SessionPool::Lease::savepoint() { execute_control("SAVEPOINT one"); }
+
+void SessionPool::Lease::release_savepoint() { execute_control("RELEASE SAVEPOINT one"); }
+
+void SessionPool::Lease::rollback_to_savepoint() {
+    execute_control("ROLLBACK TO SAVEPOINT one");
+    execute_control("RELEASE SAVEPOINT one");
+}
+
 Failure SessionPool::Lease::classify(const std::exception& error) const { return pool_->backend_.classify(error); }
 
 domain::Error SessionPool::Lease::fail(const std::exception& error) {

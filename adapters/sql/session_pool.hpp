@@ -108,6 +108,10 @@ class SessionPool::Lease {
     void begin(const std::string& begin_sql);
     void commit();
     void rollback();
+    // One savepoint inside the transaction (not nested): set, kept, or undone and dropped.
+    void savepoint();
+    void release_savepoint();
+    void rollback_to_savepoint();
 
     // Call with the exception a database call threw: rolls back, reopens a broken
     // connection on its next lease, forgets cached statements, and says what to report.

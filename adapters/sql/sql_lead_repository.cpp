@@ -62,6 +62,9 @@ class RunOnExit {
 // between) is retried this many times before giving up.
 constexpr int kConflictAttempts = 3;
 
+// At most this many queued creates are written in one transaction (Dialect::group_creates).
+constexpr std::size_t kCreateGroup = 64;
+
 // A do_not_contact=true page is sorted from the suppressed leads while the workspace has at
 // most this many (a few ms); beyond, walking the list order finds a page sooner.
 constexpr long long kSortedSuppressedLeads = 20'000;
@@ -401,6 +404,40 @@ class LeaseReader final : public ports::TransactionReader {
 SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect dialect)
     : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal) {}
 
+// One create: the lead as rows, its events stamped, and (queued for a group) its result.
+struct SqlLeadRepository::Create {
+    const domain::Lead& lead;
+    const LeadRow& row;
+    const ActivityRow& entry;
+    const std::vector<ports::StoredEvent>& events;
+    const ports::Completion<domain::Lead>* completion;
+    std::optional<Result<void>> result;
+};
+
+namespace {
+
+// A create's statements, inside its transaction (or its savepoint in a group): nullopt
+// when the email's holder went away between the insert and the look-up (a retry may
+// succeed). An error leaves its writes for the caller to roll back.
+std::optional<Result<void>> create_steps(Lease& lease, Steps& steps, const LeadRow& row, const ActivityRow& entry,
+                                         const std::vector<ports::StoredEvent>& events, const domain::Lead& lead,
+                                         const ports::Completion<domain::Lead>* completion) {
+    steps.lock_suppressions(row.tenant, false);
+    if (steps.suppressed(row.tenant, row.email_hash)) return Result<void>(Error::suppressed());
+    // A taken email makes the insert a no-op rather than an error (which would abort the
+    // transaction on PostgreSQL); the holder is then looked up.
+    if (!steps.insert_lead_if_new(row, entry)) {
+        auto holder = steps.lead_by_email(row.tenant, row.workspace, row.email, false);
+        if (holder) return Result<void>(Error::duplicate_email(holder->id));
+        return std::nullopt;
+    }
+    steps.record_changes(row.tenant, {{{row.workspace, row.status}, {1, 0}}}, events);
+    LeaseReader reader(lease, steps);
+    return steps.complete(completion, lead, reader);
+}
+
+}  // namespace
+
 Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::Activity& created,
                                        const ports::Completion<domain::Lead>* completion) {
     auto row = to_row(lead);
@@ -408,28 +445,83 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
     auto entry = to_row(created, lead.id);
     if (!entry) return std::move(entry).error();
     const auto events = stamp(domain::change_events(nullptr, &lead, {}));
+    Create create{lead, *row, *entry, events, completion, std::nullopt};
+    if (!dialect_.group_creates) return insert_alone(create);
+
+    std::unique_lock lock(group_mutex_);
+    group_queue_.push_back(&create);
+    while (!create.result) {
+        if (group_writing_) {
+            group_written_.wait(lock);
+            continue;
+        }
+        group_writing_ = true;
+        const auto taken = static_cast<std::ptrdiff_t>(std::min(group_queue_.size(), kCreateGroup));
+        std::vector<Create*> group(group_queue_.begin(), group_queue_.begin() + taken);
+        group_queue_.erase(group_queue_.begin(), group_queue_.begin() + taken);
+        lock.unlock();
+        std::vector<Result<void>> results;
+        try {
+            results = insert_group(group);
+        } catch (...) {  // only an allocation can throw here: the group still gets answers
+            results.assign(group.size(), Error::internal("the create was not written"));
+        }
+        lock.lock();  // the others read their results under it
+        for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
+        group_writing_ = false;
+        group_written_.notify_all();
+    }
+    return std::move(*create.result);
+}
+
+Result<void> SqlLeadRepository::insert_alone(const Create& create) {
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
             lease.begin(dialect_.begin_write);
-            steps.lock_suppressions(row->tenant, false);
-            if (steps.suppressed(row->tenant, row->email_hash)) return Error::suppressed();
-            // A taken email makes the insert a no-op rather than an error (which would abort
-            // the transaction on PostgreSQL); the holder is then looked up.
-            if (!steps.insert_lead_if_new(*row, *entry)) {
-                auto holder = steps.lead_by_email(row->tenant, row->workspace, row->email, false);
-                if (holder) return Error::duplicate_email(holder->id);
+            auto done =
+                create_steps(lease, steps, create.row, create.entry, create.events, create.lead, create.completion);
+            if (!done) {
                 lease.rollback();  // the holder was deleted meanwhile: try again
                 continue;
             }
-            steps.record_changes(row->tenant, {{{row->workspace, row->status}, {1, 0}}}, events);
-            LeaseReader reader(lease, steps);
-            if (auto recorded = steps.complete(completion, lead, reader); !recorded) return recorded;
+            if (!*done) return *done;
             lease.commit();
             return {};
         }
         return Error::unavailable("the email kept changing hands; retry");
     });
+}
+
+std::vector<Result<void>> SqlLeadRepository::insert_group(const std::vector<Create*>& group) {
+    std::vector<Result<void>> results;
+    if (group.size() > 1) {
+        auto written = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
+            results.clear();
+            Steps steps(lease, dialect_);
+            lease.begin(dialect_.begin_write);
+            for (const Create* create : group) {
+                lease.savepoint();
+                auto done = create_steps(lease, steps, create->row, create->entry, create->events, create->lead,
+                                         create->completion);
+                if (!done) done = Error::unavailable("the email kept changing hands; retry");
+                if (*done) {
+                    lease.release_savepoint();
+                } else {
+                    lease.rollback_to_savepoint();
+                }
+                results.push_back(std::move(*done));
+            }
+            lease.commit();
+            return {};
+        });
+        if (written) return results;
+    }
+    // One create, or a group whose transaction failed as a whole: each on its own, for
+    // its own answer.
+    results.clear();
+    for (const Create* create : group) results.push_back(insert_alone(*create));
+    return results;
 }
 
 Result<domain::Lead> SqlLeadRepository::find(const ports::LeadKey& key) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -135,6 +136,10 @@ struct Dialect {
     // SQLite: writers of this process queue on a mutex instead of polling the busy
     // handler; other processes are still kept out by BEGIN IMMEDIATE + busy_timeout.
     bool serialize_writers = false;
+    // Creates that queue while another is written go together: one transaction for the
+    // group, each create in a savepoint of its own (SQLite: a commit writes every page the
+    // transaction touched to the log, and a group shares its pages).
+    bool group_creates = false;
     std::chrono::milliseconds writer_wait{5000};
     // Run by an import right after it begins and right before it commits (SQLite: defers
     // the full-text index to one statement at the end, see its schema; a larger page
@@ -236,11 +241,21 @@ class SqlLeadRepository final : public ports::Repository {
     // numbered one is kept (they take the next numbers, so a reader behind them gets 410).
     domain::Result<std::int64_t> drop_expired_events(const std::string& tenant, domain::Timestamp before);
 
+    struct Create;
+    domain::Result<void> insert_alone(const Create& create);
+    // Writes the group in one transaction; each create's result, in order.
+    std::vector<domain::Result<void>> insert_group(const std::vector<Create*>& group);
+
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
     system::RandomIdGenerator ids_;
     system::SystemClock clock_;
     std::timed_mutex writer_;
+    // Dialect::group_creates: the creates waiting, and whether one thread is writing a group.
+    std::mutex group_mutex_;
+    std::condition_variable group_written_;
+    std::vector<Create*> group_queue_;
+    bool group_writing_ = false;
     CountCache counts_;
     // Per tenant on PostgreSQL (its own sample), one for all on SQLite (key "").
     std::mutex trigram_rows_mutex_;

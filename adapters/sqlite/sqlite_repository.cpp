@@ -230,6 +230,7 @@ Result<std::shared_ptr<ports::Repository>> open_sqlite(const SqliteOptions& opti
             "AND p.claimed_until <= :free ORDER BY p.next_attempt_at LIMIT :per) WHERE w.enabled = 1 AND w.id NOT IN "
             "(SELECT value FROM json_each(:skip)) ORDER BY d.next_attempt_at LIMIT :limit",
         .serialize_writers = true,
+        .group_creates = true,
         .writer_wait = options.busy_timeout,
         // An import's transaction gets a 32 MiB page cache instead of SQLite's default 2 MiB:
         // 10,000 rows dirty more pages than 2 MiB holds, which were spilled to the WAL and

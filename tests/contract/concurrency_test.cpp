@@ -2,11 +2,14 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <latch>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "domain/event.hpp"
+#include "ports/idempotency.hpp"
 #include "tests/contract/repository_factory.hpp"
 #include "tests/contract/support.hpp"
 
@@ -141,7 +144,102 @@ TEST_CASE("concurrent inserts of one email: exactly one wins, the others learn i
     CHECK(ids_of(page.items) == winners);
 }
 
+// An answer to record for a create under the claim: the stored lead's email.
+ports::Completion<Lead> answering(const domain::TenantId& tenant, const std::string& key, const std::string& token) {
+    return ports::Completion<Lead>{
+        ports::IdempotencyRecord{tenant, key, token},
+        [](const Lead& lead, ports::TransactionReader&) -> Result<std::optional<ports::IdempotentAnswer>> {
+            return std::optional<ports::IdempotentAnswer>{
+                ports::IdempotentAnswer{.status = 201, .body = lead.email.value(), .location = {}, .etag = {}}};
+        }};
+}
+
+ports::IdempotencyRequest claim_of(const domain::TenantId& tenant, const std::string& key, const std::string& token) {
+    return ports::IdempotencyRequest{.tenant = tenant,
+                                     .key = key,
+                                     .fingerprint = "fp",
+                                     .token = token,
+                                     .now = now(),
+                                     .expires_at = now() + std::chrono::hours(24),
+                                     .stale_before = now() - std::chrono::seconds(60)};
+}
+
 }  // namespace
+
+TEST_CASE(
+    "creates at the same moment succeed or fail each on its own: a taken or listed email and a claim taken over "
+    "change nothing, the others are stored with one event each, numbered without gaps",
+    "[contract][concurrency]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const Lead taken = add_lead(*repository, tenant, slug("acme"), {.email = "taken@example.com"});
+    REQUIRE(value_of(repository->add_suppression(
+                         tenant, email("listed@example.com"),
+                         domain::SuppressionDraft{.id = domain::SuppressionId::generate(now(), random_entropy()),
+                                                  .reason = domain::SuppressionReason::Manual,
+                                                  .created_at = now()}))
+                .created);
+    REQUIRE(value_of(repository->claim_idempotency(claim_of(tenant, "stolen", "mine"))).state ==
+            ports::ClaimState::Claimed);
+    REQUIRE(value_of(repository->claim_idempotency(claim_of(tenant, "kept", "mine"))).state ==
+            ports::ClaimState::Claimed);
+    // 0: a taken email; 1: a listed one; 2: a claim another request took over; 3: an
+    // answer recorded; the others: plain creates. (An answer that refuses: sql_suite.cpp.)
+    const auto stolen = answering(tenant, "stolen", "someone-else");
+    const auto kept = answering(tenant, "kept", "mine");
+    const std::map<int, const ports::Completion<Lead>*> completions{{2, &stolen}, {3, &kept}};
+    std::vector<Lead> leads;
+    for (int i = 0; i < kThreads; ++i) {
+        const std::string address = i == 0   ? "taken@example.com"
+                                    : i == 1 ? "listed@example.com"
+                                             : "new" + std::to_string(i) + "@example.com";
+        leads.push_back(new_lead(tenant, "acme", address, at(i)));
+    }
+
+    std::vector<Result<void>> results(kThreads, Result<void>{});
+    run_together([&](int i) {
+        const auto index = static_cast<std::size_t>(i);
+        const auto found = completions.find(i);
+        results[index] = repository->insert(leads[index], created_entry(leads[index]),
+                                            found == completions.end() ? nullptr : found->second);
+    });
+
+    REQUIRE_FALSE(results[0].ok());
+    CHECK(results[0].error().kind == ErrorKind::Conflict);
+    CHECK(results[0].error().existing_id == taken.id.value());
+    REQUIRE_FALSE(results[1].ok());
+    CHECK(results[1].error().kind == ErrorKind::Suppressed);
+    REQUIRE_FALSE(results[2].ok());
+    CHECK(results[2].error().kind == ErrorKind::Unavailable);
+    std::vector<std::string> stored{taken.id.value()};
+    for (std::size_t i = 1; i < leads.size(); ++i) {
+        INFO("create " << i);
+        if (i <= 2) {
+            CHECK(error_of(repository->find(key_of(leads[i]))).kind == ErrorKind::NotFound);
+            continue;
+        }
+        CHECK(results[i].ok());
+        CHECK(value_of(repository->find(key_of(leads[i]))).email == leads[i].email);
+        stored.push_back(leads[i].id.value());
+    }
+    CHECK(value_of(repository->list({tenant, slug("acme"), {}, {}, 50, 0})).total ==
+          static_cast<std::int64_t>(stored.size()));
+    const auto replay = value_of(repository->claim_idempotency(claim_of(tenant, "kept", "later")));
+    CHECK(replay.state == ports::ClaimState::Replay);
+    CHECK((replay.answer && replay.answer->body == "new3@example.com"));
+
+    const auto events = value_of(repository->events(feed_of(tenant, std::nullopt, 100)));
+    std::vector<std::string> created;
+    for (std::size_t i = 0; i < events.items.size(); ++i) {
+        CHECK(events.items[i].type == domain::EventType::LeadCreated);
+        CHECK(events.items[i].sequence == static_cast<std::int64_t>(i) + 1);
+        created.push_back(events.items[i].lead_id.value());
+    }
+    std::sort(created.begin(), created.end());
+    std::sort(stored.begin(), stored.end());
+    CHECK(created == stored);
+}
+
 TEST_CASE("threads racing to update the latest version each win one version, none twice") {
     auto repository = make_repository();
     auto tenant = random_tenant();

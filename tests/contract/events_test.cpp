@@ -19,17 +19,6 @@ using domain::ErrorKind;
 using domain::EventType;
 using domain::Lead;
 
-// A feed query far from retention.
-ports::EventQuery feed_of(const domain::TenantId& tenant, std::optional<std::int64_t> after = std::nullopt,
-                          std::int64_t limit = 1000) {
-    return ports::EventQuery{.tenant = tenant,
-                             .after = after,
-                             .limit = limit,
-                             .types = {},
-                             .workspace = std::nullopt,
-                             .drop_before = at(-86'400'000)};
-}
-
 std::vector<ports::StoredEvent> all_events(ports::Repository& repository, const domain::TenantId& tenant) {
     auto page = value_of(repository.events(feed_of(tenant)));
     CHECK_FALSE(page.more);

@@ -57,6 +57,15 @@ domain::Timestamp now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
+ports::EventQuery feed_of(const domain::TenantId& tenant, std::optional<std::int64_t> after, std::int64_t limit) {
+    return ports::EventQuery{.tenant = tenant,
+                             .after = after,
+                             .limit = limit,
+                             .types = {},
+                             .workspace = std::nullopt,
+                             .drop_before = at(-86'400'000)};
+}
+
 domain::Lead make_lead(const domain::TenantId& tenant, const domain::WorkspaceSlug& workspace, const LeadSpec& spec) {
     domain::LeadInput input;
     input.email = spec.email;

@@ -10,6 +10,7 @@
 
 #include "domain/activity.hpp"
 #include "domain/lead.hpp"
+#include "ports/events.hpp"
 #include "ports/lead_repository.hpp"
 #include "tests/support/random.hpp"  // random_tenant()
 
@@ -34,6 +35,11 @@ domain::Lead new_lead(const domain::TenantId& tenant, std::string_view workspace
 
 // The current instant, to the millisecond (what the service stores).
 domain::Timestamp now();
+
+// A feed query far from retention: the tenant's events after `after` (none: from the
+// first), at most limit.
+ports::EventQuery feed_of(const domain::TenantId& tenant, std::optional<std::int64_t> after = std::nullopt,
+                          std::int64_t limit = 1000);
 
 // A lead as a client would describe it: validated and normalised by the domain's rules.
 struct LeadSpec {

@@ -32,6 +32,8 @@ class SqlBackend {
     virtual void execute(const std::string& database, const std::vector<std::string>& statements) = 0;
     // The integer a query returns in its first row, read directly.
     virtual long long count(const std::string& database, const std::string& query) = 0;
+    // Whether creates that queue behind another are written together (Dialect::group_creates).
+    virtual bool groups_creates() const { return false; }
 };
 
 // Defined by each SQL backend's executable. Exits with 77 (skipped) when its database is

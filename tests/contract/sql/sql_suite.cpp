@@ -9,13 +9,17 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
+#include <latch>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "adapters/sql/pool_stats.hpp"
+#include "domain/event.hpp"
+#include "ports/idempotency.hpp"
 #include "tests/contract/sql/sql_backend.hpp"
 #include "tests/contract/support.hpp"
 
@@ -182,6 +186,80 @@ TEST_CASE("a mutation that throws rolls its update back and frees the connection
     auto noted = repository->update(
         key_of(lead), [&](domain::Lead&) -> domain::Result<std::vector<domain::Activity>> { return note(); });
     CHECK(noted.ok());
+}
+
+TEST_CASE(
+    "creates arriving while one is written: one whose answer refuses or throws changes nothing, the others "
+    "are kept, with one event each numbered without gaps") {
+    // Without throws, the creates that queued are written together (where the backend
+    // groups them), a refusal undone alone; a throw fails the group's transaction, and each
+    // create is then written on its own.
+    const bool with_throws = GENERATE(false, true);
+    auto fresh = fresh_repository(4);
+    auto& repository = *fresh.repository;
+    const auto tenant = random_tenant();
+    constexpr std::size_t kCreates = 10;
+    std::atomic<int> foreign{0};  // answers made on another create's thread: written for it
+    std::latch first_inside(1);
+    // 0 holds its transaction (SQLite: the write lock) while the others arrive; 2 refuses;
+    // with_throws: 3 throws a std::exception, 4 anything else.
+    const auto answer_for = [&](std::size_t i) {
+        return ports::Completion<domain::Lead>{
+            ports::IdempotencyRecord{tenant, "key" + std::to_string(i), "token"},
+            [&, i, own = std::this_thread::get_id()](const domain::Lead&, ports::TransactionReader&)
+                -> domain::Result<std::optional<ports::IdempotentAnswer>> {
+                if (std::this_thread::get_id() != own) ++foreign;
+                if (i == 0) {
+                    first_inside.count_down();
+                    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+                }
+                if (i == 2) return domain::Error::validation("company", "refused by the answer");
+                if (with_throws && i == 3) throw std::runtime_error("the answer failed");
+                if (with_throws && i == 4) throw 42;
+                return std::optional<ports::IdempotentAnswer>{};  // nothing to record: no claim needed
+            }};
+    };
+    std::vector<domain::Lead> leads;
+    for (std::size_t i = 0; i < kCreates; ++i) {
+        leads.push_back(new_lead(tenant, "acme", "create" + std::to_string(i) + "@example.com", at(0)));
+    }
+    std::vector<std::optional<domain::Error>> errors(kCreates);
+    const auto create = [&](std::size_t i) {
+        const auto answer = answer_for(i);
+        auto result = repository.insert(leads[i], created_entry(leads[i]), &answer);
+        if (!result) errors[i] = result.error();
+    };
+    std::vector<std::thread> threads;
+    threads.emplace_back(create, 0);
+    first_inside.wait();
+    for (std::size_t i = 1; i < kCreates; ++i) threads.emplace_back(create, i);
+    for (auto& thread : threads) thread.join();
+
+    const std::set<std::size_t> failing = with_throws ? std::set<std::size_t>{2, 3, 4} : std::set<std::size_t>{2};
+    std::set<std::string> stored;
+    for (std::size_t i = 0; i < kCreates; ++i) {
+        INFO("create " << i);
+        if (!failing.contains(i)) {
+            CHECK_FALSE(errors[i]);
+            CHECK(repository.find(key_of(leads[i])).ok());
+            stored.insert(leads[i].id.value());
+            continue;
+        }
+        REQUIRE(errors[i]);
+        CHECK(errors[i]->kind == (i == 2 ? ErrorKind::Validation : ErrorKind::Internal));
+        CHECK(error_of(repository.find(key_of(leads[i]))).kind == ErrorKind::NotFound);
+    }
+    CHECK(value_of(repository.list({tenant, slug("acme"), {}, {}, 50, 0})).total ==
+          static_cast<std::int64_t>(stored.size()));
+    const auto events = value_of(repository.events(feed_of(tenant, std::nullopt, 100)));
+    std::set<std::string> evented;
+    for (std::size_t i = 0; i < events.items.size(); ++i) {
+        CHECK(events.items[i].type == domain::EventType::LeadCreated);
+        CHECK(events.items[i].sequence == static_cast<std::int64_t>(i) + 1);
+        evented.insert(events.items[i].lead_id.value());
+    }
+    CHECK(evented == stored);
+    if (sql_backend().groups_creates()) CHECK(foreign > 0);
 }
 
 TEST_CASE("many readers and writers at once: no 'database is locked', no lost write") {
@@ -356,15 +434,7 @@ TEST_CASE("erasure: a deleted lead's events read erased at once, and the next sw
     auto& repository = *fresh.repository;
     require_ok(repository.remove(key_of(jane), std::nullopt));
 
-    const auto feed = [&] {
-        return value_of(repository.events(ports::EventQuery{.tenant = tenant,
-                                                            .after = std::nullopt,
-                                                            .limit = 100,
-                                                            .types = {},
-                                                            .workspace = std::nullopt,
-                                                            .drop_before = at(-86'400'000)}))
-            .items;
-    };
+    const auto feed = [&] { return value_of(repository.events(feed_of(tenant, std::nullopt, 100))).items; };
     const auto erased_in_feed = [&] {
         for (const auto& event : feed()) {
             if (event.lead_id == jane.id && event.type == domain::EventType::LeadCreated &&

@@ -52,6 +52,7 @@ class SqliteBackend final : public SqlBackend {
         for (const auto& statement : statements) session << statement;
     }
 
+    bool groups_creates() const override { return true; }
     long long count(const std::string& database, const std::string& query) override {
         soci::session session(soci::sqlite3, database);
         long long value = 0;
