@@ -62,6 +62,9 @@ class TransactionReader {
 // Given to a repository write: after the effect and before commit, answer(outcome, reads)
 // gives the answer to record under the claim (nullopt: nothing to record here, the write
 // changed nothing and its caller records its answer). An error aborts the write.
+// answer may run on another thread than the caller's, and more than once (a write tried
+// again): it reads and renders; what it hands its caller (app::completion_for's answered)
+// is read once the write has returned, and the last call's is the one that counts.
 template <class Outcome>
 struct Completion {
     IdempotencyRecord record;

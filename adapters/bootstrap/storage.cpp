@@ -124,6 +124,9 @@ void register_storage_metrics(http::Metrics& metrics, ports::LeadRepository& rep
                       [read] { return static_cast<double>(read().in_use); });
     metrics.add_gauge("leads_db_pool_connections_open", "Pooled database sessions holding an open connection",
                       [read] { return static_cast<double>(read().connected); });
+    metrics.add_gauge("leads_db_creates_queued",
+                      "Creates waiting for the write lock, to be written together (SQLite; 0 on PostgreSQL)",
+                      [read] { return static_cast<double>(read().queued_creates); });
 }
 
 }  // namespace leads::adapters::bootstrap

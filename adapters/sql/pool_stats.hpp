@@ -9,9 +9,10 @@
 namespace leads::adapters::sql {
 
 struct PoolStats {
-    std::size_t size = 0;       // sessions in the pool (LEADS_DB_POOL_SIZE)
-    std::size_t in_use = 0;     // leased right now
-    std::size_t connected = 0;  // holding an open connection (the rest open on demand)
+    std::size_t size = 0;            // sessions in the pool (LEADS_DB_POOL_SIZE)
+    std::size_t in_use = 0;          // leased right now
+    std::size_t connected = 0;       // holding an open connection (the rest open on demand)
+    std::size_t queued_creates = 0;  // SQLite: creates waiting to be written in a group
 };
 
 // A thread-safe reader of the pool behind a repository opened by open_sqlite or

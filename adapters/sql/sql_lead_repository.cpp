@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <functional>
 #include <future>
@@ -10,6 +11,7 @@
 #include <map>
 #include <numeric>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <unordered_set>
 #include <utility>
@@ -448,27 +450,46 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
     Create create{lead, *row, *entry, events, completion, std::nullopt};
     if (!dialect_.group_creates) return insert_alone(create);
 
+    // Waits as a lone writer would for the write lock (writer_wait), then gives up while
+    // still queued; once in a group being written, until that group is.
+    const auto give_up = std::chrono::steady_clock::now() + dialect_.writer_wait;
     std::unique_lock lock(group_mutex_);
     group_queue_.push_back(&create);
+    queued_creates_->store(group_queue_.size(), std::memory_order_relaxed);
     while (!create.result) {
         if (group_writing_) {
-            group_written_.wait(lock);
+            if (group_written_.wait_until(lock, give_up) == std::cv_status::timeout) {
+                const auto queued = std::find(group_queue_.begin(), group_queue_.end(), &create);
+                if (queued != group_queue_.end()) {
+                    group_queue_.erase(queued);
+                    queued_creates_->store(group_queue_.size(), std::memory_order_relaxed);
+                    return Error::unavailable(pool_->backend().name + " database busy");
+                }
+            }
             continue;
         }
+        std::array<Create*, kCreateGroup> taken{};
+        const std::size_t size = std::min(group_queue_.size(), kCreateGroup);
+        std::copy_n(group_queue_.begin(), size, taken.begin());
+        group_queue_.erase(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(size));
+        queued_creates_->store(group_queue_.size(), std::memory_order_relaxed);
         group_writing_ = true;
-        const auto taken = static_cast<std::ptrdiff_t>(std::min(group_queue_.size(), kCreateGroup));
-        std::vector<Create*> group(group_queue_.begin(), group_queue_.begin() + taken);
-        group_queue_.erase(group_queue_.begin(), group_queue_.begin() + taken);
         lock.unlock();
+        const std::span<Create* const> group(taken.data(), size);
         std::vector<Result<void>> results;
         try {
             results = insert_group(group);
-        } catch (...) {  // only an allocation can throw here: the group still gets answers
-            results.assign(group.size(), Error::internal("the create was not written"));
+        } catch (...) {  // only an allocation can throw here; answered below all the same
         }
         lock.lock();  // the others read their results under it
-        for (std::size_t i = 0; i < group.size(); ++i) group[i]->result = std::move(results[i]);
-        group_writing_ = false;
+        // noexcept: should even this fail, the process stops rather than leave them waiting.
+        [&]() noexcept {
+            for (std::size_t i = 0; i < size; ++i) {
+                group[i]->result = i < results.size() ? std::move(results[i])
+                                                      : Result<void>(Error::internal("the create was not written"));
+            }
+            group_writing_ = false;
+        }();
         group_written_.notify_all();
     }
     return std::move(*create.result);
@@ -493,7 +514,7 @@ Result<void> SqlLeadRepository::insert_alone(const Create& create) {
     });
 }
 
-std::vector<Result<void>> SqlLeadRepository::insert_group(const std::vector<Create*>& group) {
+std::vector<Result<void>> SqlLeadRepository::insert_group(std::span<Create* const> group) {
     std::vector<Result<void>> results;
     if (group.size() > 1) {
         auto written = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
@@ -501,24 +522,32 @@ std::vector<Result<void>> SqlLeadRepository::insert_group(const std::vector<Crea
             Steps steps(lease, dialect_);
             lease.begin(dialect_.begin_write);
             for (const Create* create : group) {
-                lease.savepoint();
+                // Without an answer to record, a create that fails has written nothing
+                // (the email is checked before the insert, the insert did nothing); with
+                // one, the answer may refuse after the writes.
+                const bool undoable = create->completion != nullptr;
+                if (undoable) lease.savepoint();
                 auto done = create_steps(lease, steps, create->row, create->entry, create->events, create->lead,
                                          create->completion);
+                // The holder cannot go away within the group's transaction (one writer at a
+                // time): a retry would see the same.
                 if (!done) done = Error::unavailable("the email kept changing hands; retry");
-                if (*done) {
-                    lease.release_savepoint();
-                } else {
-                    lease.rollback_to_savepoint();
-                }
+                if (undoable && *done) lease.release_savepoint();
+                if (undoable && !*done) lease.rollback_to_savepoint();
                 results.push_back(std::move(*done));
             }
             lease.commit();
             return {};
         });
         if (written) return results;
+        // Busy (another process holds the write lock) or unavailable: so would each
+        // create be on its own.
+        if (written.error().kind == domain::ErrorKind::Unavailable) {
+            return std::vector<Result<void>>(group.size(), written.error());
+        }
     }
-    // One create, or a group whose transaction failed as a whole: each on its own, for
-    // its own answer.
+    // One create, or a group whose transaction failed as a whole (an exception): each on
+    // its own, for its own answer.
     results.clear();
     for (const Create* create : group) results.push_back(insert_alone(*create));
     return results;
@@ -1351,7 +1380,9 @@ Result<void> SqlLeadRepository::remove_suppression(const domain::TenantId& tenan
 std::function<PoolStats()> pool_stats_reader(const ports::LeadRepository& repository) {
     const auto* sql = dynamic_cast<const SqlLeadRepository*>(&repository);
     if (sql == nullptr) return {};
-    return [pool = sql->pool()] { return PoolStats{pool->size(), pool->in_use(), pool->connected()}; };
+    return [pool = sql->pool(), queued = sql->queued_creates()] {
+        return PoolStats{pool->size(), pool->in_use(), pool->connected(), queued->load(std::memory_order_relaxed)};
+    };
 }
 
 }  // namespace leads::adapters::sql

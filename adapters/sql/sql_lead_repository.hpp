@@ -1,11 +1,13 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -219,6 +221,8 @@ class SqlLeadRepository final : public ports::Repository {
                                                    std::int64_t limit) override;
 
     const std::shared_ptr<SessionPool>& pool() const { return pool_; }
+    // Creates waiting to be written in a group (Dialect::group_creates), kept up to date.
+    const std::shared_ptr<std::atomic<std::size_t>>& queued_creates() const { return queued_creates_; }
 
   private:
     enum class Access { Read, Write };
@@ -244,7 +248,7 @@ class SqlLeadRepository final : public ports::Repository {
     struct Create;
     domain::Result<void> insert_alone(const Create& create);
     // Writes the group in one transaction; each create's result, in order.
-    std::vector<domain::Result<void>> insert_group(const std::vector<Create*>& group);
+    std::vector<domain::Result<void>> insert_group(std::span<Create* const> group);
 
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
@@ -256,6 +260,8 @@ class SqlLeadRepository final : public ports::Repository {
     std::condition_variable group_written_;
     std::vector<Create*> group_queue_;
     bool group_writing_ = false;
+    // The queue's length, for /metrics (shared: the reader may outlive this repository).
+    std::shared_ptr<std::atomic<std::size_t>> queued_creates_ = std::make_shared<std::atomic<std::size_t>>(0);
     CountCache counts_;
     // Per tenant on PostgreSQL (its own sample), one for all on SQLite (key "").
     std::mutex trigram_rows_mutex_;

@@ -83,6 +83,7 @@ TEST_CASE("on SQLite, leads and the suppression list outlive a restart of the se
     auto metrics = http_request(*port, "GET", "/metrics");
     REQUIRE(metrics);
     CHECK(metric_value(metrics->body, "leads_db_pool_size") == 3);
+    CHECK(metric_value(metrics->body, "leads_db_creates_queued") == 0);  // nothing waits now
     service.signal(SIGTERM);
     CHECK(service.wait_exit() == 0);
 }

@@ -1,6 +1,7 @@
 // What only the SQLite backend must guarantee: replicas and `migrate` runs opening one new
 // database file at the same moment all succeed (switching it to WAL races for a lock); an
-// import's larger page cache does not outlive its transaction.
+// import's larger page cache does not outlive its transaction; a create queued for a group
+// gives up after the busy timeout, as one waiting for the write lock alone does.
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,11 +10,17 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <future>
+#include <latch>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "adapters/sql/pool_stats.hpp"
+#include "adapters/sqlite/sqlite_repository.hpp"
+#include "ports/idempotency.hpp"
 #include "tests/contract/sql/sql_backend.hpp"
 #include "tests/contract/support.hpp"
 
@@ -129,6 +136,51 @@ TEST_CASE("an import's larger page cache is given back when its transaction ends
     // 2: open failed; 4/16: an import's outcome; 8/32: the cache outlived the transaction;
     // 64: the import never held more than the default cache.
     CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE(
+    "a create queued behind a write that holds the lock past the busy timeout answers Unavailable and is "
+    "never written",
+    "[sqlite][concurrency]") {
+    auto opened = adapters::sqlite::open_sqlite(
+        {.path = sql_backend().fresh_database(), .pool_size = 4, .busy_timeout = std::chrono::milliseconds(300)});
+    REQUIRE(opened.ok());
+    auto repository = opened.value();
+    const auto stats = adapters::sql::pool_stats_reader(*repository);
+    const auto tenant = random_tenant();
+    const auto holder = new_lead(tenant, "acme", "holder@example.com", now());
+    const auto queued = new_lead(tenant, "acme", "queued@example.com", now());
+    std::latch inside(1);
+    std::promise<void> queued_done;
+    // The holder's answer keeps its transaction (and the write lock) until the other create
+    // has given up (at most 10 s: should it never give up, the test fails instead of hanging).
+    const ports::Completion<domain::Lead> slow{
+        ports::IdempotencyRecord{tenant, "slow", "token"},
+        [&](const domain::Lead&, ports::TransactionReader&) -> domain::Result<std::optional<ports::IdempotentAnswer>> {
+            inside.count_down();
+            queued_done.get_future().wait_for(std::chrono::seconds(10));
+            return std::optional<ports::IdempotentAnswer>{};
+        }};
+    std::optional<domain::Result<void>> held;
+    std::thread first([&] { held = repository->insert(holder, created_entry(holder), &slow); });
+    inside.wait();
+    const auto started = std::chrono::steady_clock::now();
+    auto result = repository->insert(queued, created_entry(queued));
+    const auto waited = std::chrono::steady_clock::now() - started;
+    const auto still_queued = stats().queued_creates;
+    queued_done.set_value();
+    first.join();
+
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == domain::ErrorKind::Unavailable);
+    CHECK(waited >= std::chrono::milliseconds(300));
+    CHECK(waited < std::chrono::seconds(5));
+    CHECK(still_queued == 0);
+    REQUIRE(held);
+    CHECK(held->ok());
+    CHECK(repository->find(key_of(holder)).ok());
+    CHECK(error_of(repository->find(key_of(queued))).kind == domain::ErrorKind::NotFound);
+    CHECK(value_of(repository->list({tenant, slug("acme"), {}, {}, 50, 0})).total == 1);
 }
 
 }  // namespace leads::tests::contract
