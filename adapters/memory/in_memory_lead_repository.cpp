@@ -62,6 +62,16 @@ void insert_sorted(std::vector<Activity>& list, Activity entry) {
 
 std::int64_t non_negative(std::int64_t value) { return value < 0 ? 0 : value; }
 
+// Sets the key's value, or erases the key when there is none.
+template <class Map, class Value>
+void assign_or_erase(Map& map, const typename Map::key_type& key, std::optional<Value> value) {
+    if (value) {
+        map.insert_or_assign(key, std::move(*value));
+    } else {
+        map.erase(key);
+    }
+}
+
 // One tenant's suppression list: entries by email hash, and the walk order.
 struct SuppressionList {
     std::unordered_map<std::string, domain::Suppression> by_hash;
@@ -71,6 +81,13 @@ struct SuppressionList {
     const domain::Suppression* find_id(const std::string& id) const {
         const auto hash = hash_of.find(id);
         return hash == hash_of.end() ? nullptr : &by_hash.at(hash->second);
+    }
+
+    void remove(const domain::Suppression& entry) {
+        order.erase(OrderKey{entry.created_at, entry.id.value()});
+        const std::string hash = entry.email_hash;
+        hash_of.erase(entry.id.value());
+        by_hash.erase(hash);
     }
 };
 
@@ -227,17 +244,76 @@ class Staging {
                 stored->second = std::move(lead);
             }
         }
-        for (auto& [key, id] : emails_) {
-            if (id) {
-                store.emails.insert_or_assign(key, std::move(*id));
-            } else {
-                store.emails.erase(key);
-            }
-        }
+        for (auto& [key, id] : emails_) assign_or_erase(store.emails, key, std::move(id));
         for (auto& [id, entries] : activities_) {
             auto& list = store.activities[id];
             for (Activity& entry : entries) insert_sorted(list, std::move(entry));
         }
+    }
+
+    // What commit is about to change, and the tenant's events as they are: to put back
+    // should the write's idempotent answer refuse it.
+    class Undo {
+      public:
+        void apply(Store& store) && {
+            for (auto& [id, previous] : leads_) {
+                if (previous) {
+                    store.leads.insert_or_assign(id, std::move(*previous));
+                    continue;
+                }
+                const auto added = store.leads.find(id);
+                if (added == store.leads.end()) continue;
+                const auto order = store.order.find(workspace_key(added->second));
+                if (order != store.order.end()) {
+                    order->second.erase(OrderKey{added->second.created_at, id});
+                    if (order->second.empty()) store.order.erase(order);
+                }
+                store.leads.erase(added);
+            }
+            for (auto& [key, holder] : emails_) assign_or_erase(store.emails, key, std::move(holder));
+            for (auto& [id, entries] : activities_) assign_or_erase(store.activities, id, std::move(entries));
+            if (!had_events_) {
+                store.events.erase(tenant_);
+                return;
+            }
+            EventLog& log = store.events[tenant_];
+            while (log.kept.size() > events_kept_) log.kept.pop_back();
+            log.last = events_last_;
+        }
+
+      private:
+        friend class Staging;
+        std::vector<std::pair<std::string, std::optional<Lead>>> leads_;  // nullopt: new
+        std::vector<std::pair<EmailKey, std::optional<std::string>>> emails_;
+        std::vector<std::pair<std::string, std::optional<std::vector<Activity>>>> activities_;
+        std::string tenant_;
+        bool had_events_ = false;
+        std::size_t events_kept_ = 0;
+        std::int64_t events_last_ = 0;
+    };
+
+    Undo undo(const std::string& tenant) const {
+        Undo undo;
+        for (const auto& [id, lead] : leads_) {
+            const auto stored = base_.leads.find(id);
+            undo.leads_.emplace_back(id, stored == base_.leads.end() ? std::nullopt : std::optional(stored->second));
+        }
+        for (const auto& [key, holder] : emails_) {
+            const auto stored = base_.emails.find(key);
+            undo.emails_.emplace_back(key, stored == base_.emails.end() ? std::nullopt : std::optional(stored->second));
+        }
+        for (const auto& [id, entries] : activities_) {
+            const auto stored = base_.activities.find(id);
+            undo.activities_.emplace_back(
+                id, stored == base_.activities.end() ? std::nullopt : std::optional(stored->second));
+        }
+        undo.tenant_ = tenant;
+        if (const auto log = base_.events.find(tenant); log != base_.events.end()) {
+            undo.had_events_ = true;
+            undo.events_kept_ = log->second.kept.size();
+            undo.events_last_ = log->second.last;
+        }
+        return undo;
     }
 
   private:
@@ -342,6 +418,29 @@ Result<void> record_answer(Store& store, const ports::Completion<Outcome>* compl
     return {};
 }
 
+// Staging::undo for a write with an answer to record (none without one: nothing to undo).
+template <class Outcome>
+std::optional<Staging::Undo> undo_for(const Staging& staging, const ports::Completion<Outcome>* completion,
+                                      const domain::TenantId& tenant) {
+    if (completion == nullptr) return std::nullopt;
+    return staging.undo(tenant.value());
+}
+
+// record_answer, after the write's commit: an answer that refuses (or throws) puts the write
+// back, as the SQL backends' rollback does.
+template <class Outcome>
+Result<void> record_or_undo(Store& store, const ports::Completion<Outcome>* completion, const Outcome& outcome,
+                            std::optional<Staging::Undo>& undo) {
+    try {
+        auto recorded = record_answer(store, completion, outcome);
+        if (!recorded && undo) std::move(*undo).apply(store);
+        return recorded;
+    } catch (...) {
+        if (undo) std::move(*undo).apply(store);
+        throw;
+    }
+}
+
 }  // namespace
 
 struct InMemoryLeadRepository::State {
@@ -378,10 +477,11 @@ Result<void> InMemoryLeadRepository::insert(const Lead& lead, const Activity& cr
     Staging staging(store);
     staging.put(lead, nullptr);
     staging.append(lead.id, {created});
+    auto undo = undo_for(staging, completion, lead.tenant);
     std::move(staging).commit(store);
     const Lead read = store.as_read(lead);
     state_->record(lead.tenant, domain::change_events(nullptr, &read, {}));
-    return record_answer(store, completion, read);
+    return record_or_undo(store, completion, read, undo);
 }
 
 Result<Lead> InMemoryLeadRepository::find(const ports::LeadKey& key) {
@@ -412,10 +512,11 @@ Result<Lead> InMemoryLeadRepository::update(const ports::LeadKey& key, const por
     std::vector<domain::ChangeEvent> events;
     auto stored = stage_mutation(staging, *current, mutate, events);
     if (!stored) return stored;
+    auto undo = undo_for(staging, completion, key.tenant);
     std::move(staging).commit(store);
     state_->record(key.tenant, events);
     Lead read = store.as_read(std::move(stored).value());
-    if (auto recorded = record_answer(store, completion, read); !recorded) return recorded.error();
+    if (auto recorded = record_or_undo(store, completion, read, undo); !recorded) return recorded.error();
     return read;
 }
 
@@ -532,9 +633,10 @@ Result<std::vector<ports::ImportOutcome>> InMemoryLeadRepository::import(
             return std::move(merged).error();
         }
     }
+    auto undo = undo_for(staging, completion, tenant);
     std::move(staging).commit(store);
     state_->record(tenant, events);
-    if (auto recorded = record_answer(store, completion, outcomes); !recorded) return recorded.error();
+    if (auto recorded = record_or_undo(store, completion, outcomes, undo); !recorded) return recorded.error();
     return outcomes;
 }
 
@@ -575,7 +677,10 @@ Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(
     Store& store = state_->store;
     if (auto claimed = check_claim(store, completion); !claimed) return claimed.error();
     ports::SuppressionAdded added = store.add_suppression(tenant, email, draft);
-    if (auto recorded = record_answer(store, completion, added); !recorded) return recorded.error();
+    if (auto recorded = record_answer(store, completion, added); !recorded) {
+        if (added.created) store.suppressions[tenant.value()].remove(added.entry);  // as a rollback would
+        return recorded.error();
+    }
     return added;
 }
 
@@ -679,10 +784,7 @@ Result<void> InMemoryLeadRepository::remove_suppression(const domain::TenantId& 
     if (list == store.suppressions.end()) return domain::no_such_suppression();
     const domain::Suppression* entry = list->second.find_id(id.value());
     if (entry == nullptr) return domain::no_such_suppression();
-    list->second.order.erase(OrderKey{entry->created_at, entry->id.value()});
-    const std::string hash = entry->email_hash;
-    list->second.hash_of.erase(id.value());
-    list->second.by_hash.erase(hash);
+    list->second.remove(*entry);
     return {};
 }
 

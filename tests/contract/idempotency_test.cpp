@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ports/repository.hpp"
+#include "ports/suppression_repository.hpp"
 #include "tests/contract/repository_factory.hpp"
 #include "tests/contract/support.hpp"
 
@@ -113,6 +114,80 @@ TEST_CASE("a write whose claim is no longer its own has no effect", "[contract][
               .kind == domain::ErrorKind::Unavailable);
     CHECK_FALSE(value_of(repository->find(key_of(existing))).company);
     CHECK(error_of(repository->finish_idempotency(stolen, answer("x"))).kind == domain::ErrorKind::Unavailable);
+}
+
+// An answer that refuses, for any write: the write must leave nothing behind.
+template <class Outcome>
+ports::Completion<Outcome> refusing(const ports::IdempotencyRecord& record) {
+    return ports::Completion<Outcome>{
+        record,
+        [](const Outcome&, ports::TransactionReader&) -> domain::Result<std::optional<ports::IdempotentAnswer>> {
+            return domain::Error::validation("answer", "refused");
+        }};
+}
+
+TEST_CASE("an answer that refuses undoes its write: no new lead, no change, no entry, no event, nothing listed",
+          "[contract][idempotency]") {
+    auto repository = make_repository();
+    const auto tenant = random_tenant();
+    const domain::Lead existing = add_lead(*repository, tenant, slug("acme"), LeadSpec{.email = "kept@example.com"});
+    const auto events_before = value_of(repository->events(feed_of(tenant))).items.size();
+    const auto claim = [&](const std::string& key) {
+        const auto made = request(tenant, key, "t");
+        REQUIRE(value_of(repository->claim_idempotency(made)).state == ClaimState::Claimed);
+        return record_of(made);
+    };
+
+    const domain::Lead fresh = new_lead(tenant, "acme", "fresh@example.com", now());
+    const auto refused_insert = refusing<domain::Lead>(claim("insert"));
+    CHECK(error_of(repository->insert(fresh, created_entry(fresh), &refused_insert)).kind ==
+          domain::ErrorKind::Validation);
+
+    const auto refused_update = refusing<domain::Lead>(claim("update"));
+    CHECK(error_of(repository->update(
+                       key_of(existing),
+                       [](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+                           l.company = "Changed";
+                           ++l.version;
+                           return std::vector<domain::Activity>{entry(l, domain::ActivityType::Note, now(), {})};
+                       },
+                       &refused_update))
+              .kind == domain::ErrorKind::Validation);
+
+    const domain::Lead imported = new_lead(tenant, "acme", "imported@example.com", now());
+    const domain::Lead again = new_lead(tenant, "acme", "kept@example.com", now());
+    const std::vector<ports::ImportItem> items{
+        {imported, created_entry(imported), {}},
+        {again, created_entry(again), [](domain::Lead& l) -> domain::Result<std::vector<domain::Activity>> {
+             l.company = "Merged";
+             ++l.version;
+             return std::vector<domain::Activity>{};
+         }}};
+    const auto refused_import = refusing<std::vector<ports::ImportOutcome>>(claim("import"));
+    CHECK(error_of(repository->import(tenant, slug("acme"), items, &refused_import)).kind ==
+          domain::ErrorKind::Validation);
+
+    const auto refused_listing = refusing<ports::SuppressionAdded>(claim("listing"));
+    const domain::SuppressionDraft draft{.id = domain::SuppressionId::generate(now(), random_entropy()),
+                                         .reason = domain::SuppressionReason::Manual,
+                                         .created_at = now()};
+    CHECK(error_of(repository->add_suppression(tenant, email("fresh@example.com"), draft, &refused_listing)).kind ==
+          domain::ErrorKind::Validation);
+
+    CHECK(error_of(repository->find(key_of(fresh))).kind == domain::ErrorKind::NotFound);
+    CHECK(error_of(repository->find(key_of(imported))).kind == domain::ErrorKind::NotFound);
+    const auto kept = value_of(repository->find(key_of(existing)));
+    CHECK_FALSE(kept.company);
+    CHECK(kept.version == existing.version);
+    CHECK(value_of(repository->activities(key_of(existing), 10, 0)).total == 1);
+    CHECK(value_of(repository->list({tenant, slug("acme"), {}, {}, 50, 0})).total == 1);
+    CHECK(value_of(repository->events(feed_of(tenant))).items.size() == events_before);
+    CHECK(error_of(repository->find_suppression(tenant, email("fresh@example.com"))).kind ==
+          domain::ErrorKind::NotFound);
+    // The claims are still running: nothing was recorded under them.
+    CHECK(value_of(repository->claim_idempotency(request(tenant, "insert", "t2"))).state == ClaimState::InProgress);
+    // And the same writes without a refusal go through, the email free and the lead as it was.
+    require_ok(repository->insert(fresh, created_entry(fresh)));
 }
 
 TEST_CASE("released, expired and abandoned claims free the key; purge forgets only expired records",
