@@ -246,6 +246,7 @@ class SqlLeadRepository final : public ports::Repository {
     domain::Result<std::int64_t> drop_expired_events(const std::string& tenant, domain::Timestamp before);
 
     struct Create;
+    // One create in a transaction of its own (a holder deleted meanwhile: tried again).
     domain::Result<void> insert_alone(const Create& create);
     // Writes the group in one transaction; each create's result, in order.
     std::vector<domain::Result<void>> insert_group(std::span<Create* const> group);
