@@ -70,8 +70,10 @@ TEST_CASE("on PostgreSQL, an acknowledged write outlives a restart of the servic
     CHECK(service.wait_exit() == 0);
 }
 
-TEST_CASE("on PostgreSQL, 20 identical creates with one Idempotency-Key, sent at once to two replicas, make one lead",
-          "[e2e][postgres][idempotency]") {
+TEST_CASE(
+    "on PostgreSQL, 20 identical creates with one Idempotency-Key, sent at once to two replicas, make one lead; "
+    "24 with keys of their own each make theirs and replay their own answer",
+    "[e2e][postgres][idempotency]") {
     REQUIRE(run_to_exit(kBinary, {"migrate"}, service_env(kUrl)).exit_code == 0);
     ChildProcess first(kBinary, {}, service_env(kUrl));
     ChildProcess second(kBinary, {}, service_env(kUrl));
@@ -80,6 +82,7 @@ TEST_CASE("on PostgreSQL, 20 identical creates with one Idempotency-Key, sent at
     REQUIRE(first_port);
     REQUIRE(second_port);
     check_one_effect_for_concurrent_keys({*first_port, *second_port}, random_tenant().value());
+    check_each_key_answers_its_own_create({*first_port, *second_port}, random_tenant().value());
     for (ChildProcess* service : {&first, &second}) {
         service->signal(SIGTERM);
         CHECK(service->wait_exit() == 0);

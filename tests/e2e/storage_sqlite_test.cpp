@@ -204,13 +204,16 @@ TEST_CASE("on SQLite, a write killed (-9) after its commit, before its answer wa
     CHECK(service.wait_exit() == 0);
 }
 
-TEST_CASE("on SQLite, 20 identical creates sent at once with one Idempotency-Key make one lead",
-          "[e2e][sqlite][idempotency]") {
+TEST_CASE(
+    "on SQLite, 20 identical creates sent at once with one Idempotency-Key make one lead; 24 with keys of "
+    "their own each make theirs and replay their own answer",
+    "[e2e][sqlite][idempotency]") {
     TemporaryDirectory directory;
     ChildProcess service(kBinary, {}, service_env("sqlite:" + directory.file("leads.db")));
     auto port = service.wait_until_listening();
     REQUIRE(port);
     check_one_effect_for_concurrent_keys({*port}, random_tenant().value());
+    check_each_key_answers_its_own_create({*port}, random_tenant().value());
     service.signal(SIGTERM);
     CHECK(service.wait_exit() == 0);
 }
