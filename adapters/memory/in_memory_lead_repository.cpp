@@ -255,7 +255,8 @@ class Staging {
     // should the write's idempotent answer refuse it.
     class Undo {
       public:
-        void apply(Store& store) && {
+        // noexcept: a store half put back is worse than a process that stops.
+        void apply(Store& store) && noexcept {
             for (auto& [id, previous] : leads_) {
                 if (previous) {
                     store.leads.insert_or_assign(id, std::move(*previous));
@@ -431,14 +432,15 @@ std::optional<Staging::Undo> undo_for(const Staging& staging, const ports::Compl
 template <class Outcome>
 Result<void> record_or_undo(Store& store, const ports::Completion<Outcome>* completion, const Outcome& outcome,
                             std::optional<Staging::Undo>& undo) {
+    Result<void> recorded;
     try {
-        auto recorded = record_answer(store, completion, outcome);
-        if (!recorded && undo) std::move(*undo).apply(store);
-        return recorded;
+        recorded = record_answer(store, completion, outcome);
     } catch (...) {
         if (undo) std::move(*undo).apply(store);
         throw;
     }
+    if (!recorded && undo) std::move(*undo).apply(store);
+    return recorded;
 }
 
 }  // namespace
@@ -677,8 +679,19 @@ Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(
     Store& store = state_->store;
     if (auto claimed = check_claim(store, completion); !claimed) return claimed.error();
     ports::SuppressionAdded added = store.add_suppression(tenant, email, draft);
-    if (auto recorded = record_answer(store, completion, added); !recorded) {
-        if (added.created) store.suppressions[tenant.value()].remove(added.entry);  // as a rollback would
+    // A refusing (or throwing) answer takes a new entry off again, as a rollback would.
+    const auto undo = [&]() noexcept {
+        if (added.created) store.suppressions[tenant.value()].remove(added.entry);
+    };
+    Result<void> recorded;
+    try {
+        recorded = record_answer(store, completion, added);
+    } catch (...) {
+        undo();
+        throw;
+    }
+    if (!recorded) {
+        undo();
         return recorded.error();
     }
     return added;

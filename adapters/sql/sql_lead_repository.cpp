@@ -460,11 +460,13 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
         if (group_writing_) {
             if (group_written_.wait_until(lock, give_up) == std::cv_status::timeout) {
                 const auto queued = std::find(group_queue_.begin(), group_queue_.end(), &create);
-                if (queued != group_queue_.end()) {
-                    group_queue_.erase(queued);
-                    queued_creates_->store(group_queue_.size(), std::memory_order_relaxed);
-                    return Error::unavailable(pool_->backend().name + " database busy");
+                if (queued == group_queue_.end()) {  // in the group being written: its answer comes
+                    group_written_.wait(lock, [&] { return create.result.has_value(); });
+                    break;
                 }
+                group_queue_.erase(queued);
+                queued_creates_->store(group_queue_.size(), std::memory_order_relaxed);
+                return Error::unavailable(pool_->backend().name + " database busy");
             }
             continue;
         }
