@@ -427,20 +427,29 @@ std::optional<Staging::Undo> undo_for(const Staging& staging, const ports::Compl
     return staging.undo(tenant.value());
 }
 
-// record_answer, after the write's commit: an answer that refuses (or throws) puts the write
-// back, as the SQL backends' rollback does.
-template <class Outcome>
+// record_answer, after the write's commit: an answer that refuses (or throws) runs undo,
+// which puts the write back as the SQL backends' rollback does.
+template <class Outcome, class Undo>
 Result<void> record_or_undo(Store& store, const ports::Completion<Outcome>* completion, const Outcome& outcome,
-                            std::optional<Staging::Undo>& undo) {
+                            Undo&& undo) {
     Result<void> recorded;
     try {
         recorded = record_answer(store, completion, outcome);
     } catch (...) {
-        if (undo) std::move(*undo).apply(store);
+        undo();
         throw;
     }
-    if (!recorded && undo) std::move(*undo).apply(store);
+    if (!recorded) undo();
     return recorded;
+}
+
+// The same for a write committed from a Staging (its Staging::undo, when it took one).
+template <class Outcome>
+Result<void> record_or_undo(Store& store, const ports::Completion<Outcome>* completion, const Outcome& outcome,
+                            std::optional<Staging::Undo>& undo) {
+    return record_or_undo(store, completion, outcome, [&]() noexcept {
+        if (undo) std::move(*undo).apply(store);
+    });
 }
 
 }  // namespace
@@ -679,21 +688,11 @@ Result<ports::SuppressionAdded> InMemoryLeadRepository::add_suppression(
     Store& store = state_->store;
     if (auto claimed = check_claim(store, completion); !claimed) return claimed.error();
     ports::SuppressionAdded added = store.add_suppression(tenant, email, draft);
-    // A refusing (or throwing) answer takes a new entry off again, as a rollback would.
-    const auto undo = [&]() noexcept {
+    // A refusing (or throwing) answer takes a new entry off again.
+    auto recorded = record_or_undo(store, completion, added, [&]() noexcept {
         if (added.created) store.suppressions[tenant.value()].remove(added.entry);
-    };
-    Result<void> recorded;
-    try {
-        recorded = record_answer(store, completion, added);
-    } catch (...) {
-        undo();
-        throw;
-    }
-    if (!recorded) {
-        undo();
-        return recorded.error();
-    }
+    });
+    if (!recorded) return recorded.error();
     return added;
 }
 

@@ -407,7 +407,7 @@ SqlLeadRepository::SqlLeadRepository(std::shared_ptr<SessionPool> pool, Dialect 
     : pool_(std::move(pool)), dialect_(std::move(dialect)), counts_(kCachedTotals, kWaitForTotal) {}
 
 // One create: the lead as rows, its events stamped, and (queued for a group) its result.
-struct SqlLeadRepository::Create {
+struct PendingCreate {
     const domain::Lead& lead;
     const LeadRow& row;
     const ActivityRow& entry;
@@ -421,21 +421,20 @@ namespace {
 // A create's statements, inside its transaction (or its savepoint in a group): nullopt
 // when the email's holder went away between the insert and the look-up (a retry may
 // succeed). An error leaves its writes for the caller to roll back.
-std::optional<Result<void>> create_steps(Lease& lease, Steps& steps, const LeadRow& row, const ActivityRow& entry,
-                                         const std::vector<ports::StoredEvent>& events, const domain::Lead& lead,
-                                         const ports::Completion<domain::Lead>* completion) {
+std::optional<Result<void>> create_steps(Lease& lease, Steps& steps, const PendingCreate& create) {
+    const LeadRow& row = create.row;
     steps.lock_suppressions(row.tenant, false);
     if (steps.suppressed(row.tenant, row.email_hash)) return Result<void>(Error::suppressed());
     // A taken email makes the insert a no-op rather than an error (which would abort the
     // transaction on PostgreSQL); the holder is then looked up.
-    if (!steps.insert_lead_if_new(row, entry)) {
+    if (!steps.insert_lead_if_new(row, create.entry)) {
         auto holder = steps.lead_by_email(row.tenant, row.workspace, row.email, false);
         if (holder) return Result<void>(Error::duplicate_email(holder->id));
         return std::nullopt;
     }
-    steps.record_changes(row.tenant, {{{row.workspace, row.status}, {1, 0}}}, events);
+    steps.record_changes(row.tenant, {{{row.workspace, row.status}, {1, 0}}}, create.events);
     LeaseReader reader(lease, steps);
-    return steps.complete(completion, lead, reader);
+    return steps.complete(create.completion, create.lead, reader);
 }
 
 }  // namespace
@@ -447,7 +446,7 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
     auto entry = to_row(created, lead.id);
     if (!entry) return std::move(entry).error();
     const auto events = stamp(domain::change_events(nullptr, &lead, {}));
-    Create create{lead, *row, *entry, events, completion, std::nullopt};
+    PendingCreate create{lead, *row, *entry, events, completion, std::nullopt};
     if (!dialect_.group_creates) return insert_alone(create);
 
     // Waits as a lone writer would for the write lock (writer_wait), then gives up while
@@ -470,14 +469,14 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
             }
             continue;
         }
-        std::array<Create*, kCreateGroup> taken{};
+        std::array<PendingCreate*, kCreateGroup> taken{};
         const std::size_t size = std::min(group_queue_.size(), kCreateGroup);
         std::copy_n(group_queue_.begin(), size, taken.begin());
         group_queue_.erase(group_queue_.begin(), group_queue_.begin() + static_cast<std::ptrdiff_t>(size));
         queued_creates_->store(group_queue_.size(), std::memory_order_relaxed);
         group_writing_ = true;
         lock.unlock();
-        const std::span<Create* const> group(taken.data(), size);
+        const std::span<PendingCreate* const> group(taken.data(), size);
         std::vector<Result<void>> results;
         try {
             results = insert_group(group);
@@ -497,13 +496,12 @@ Result<void> SqlLeadRepository::insert(const domain::Lead& lead, const domain::A
     return std::move(*create.result);
 }
 
-Result<void> SqlLeadRepository::insert_alone(const Create& create) {
+Result<void> SqlLeadRepository::insert_alone(const PendingCreate& create) {
     return run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
         Steps steps(lease, dialect_);
         for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
             lease.begin(dialect_.begin_write);
-            auto done =
-                create_steps(lease, steps, create.row, create.entry, create.events, create.lead, create.completion);
+            auto done = create_steps(lease, steps, create);
             if (!done) {
                 lease.rollback();  // the holder was deleted meanwhile: try again
                 continue;
@@ -516,21 +514,20 @@ Result<void> SqlLeadRepository::insert_alone(const Create& create) {
     });
 }
 
-std::vector<Result<void>> SqlLeadRepository::insert_group(std::span<Create* const> group) {
+std::vector<Result<void>> SqlLeadRepository::insert_group(std::span<PendingCreate* const> group) {
     std::vector<Result<void>> results;
     if (group.size() > 1) {
         auto written = run<void>(Access::Write, [&](Lease& lease) -> Result<void> {
             results.clear();
             Steps steps(lease, dialect_);
             lease.begin(dialect_.begin_write);
-            for (const Create* create : group) {
+            for (const PendingCreate* create : group) {
                 // Without an answer to record, a create that fails has written nothing
                 // (the email is checked before the insert, the insert did nothing); with
                 // one, the answer may refuse after the writes.
                 const bool undoable = create->completion != nullptr;
                 if (undoable) lease.savepoint();
-                auto done = create_steps(lease, steps, create->row, create->entry, create->events, create->lead,
-                                         create->completion);
+                auto done = create_steps(lease, steps, *create);
                 // The holder cannot go away within the group's transaction (one writer at a
                 // time): a retry would see the same.
                 if (!done) done = Error::unavailable("the email kept changing hands; retry");
@@ -551,7 +548,7 @@ std::vector<Result<void>> SqlLeadRepository::insert_group(std::span<Create* cons
     // One create, or a group whose transaction failed as a whole (an exception): each on
     // its own, for its own answer.
     results.clear();
-    for (const Create* create : group) results.push_back(insert_alone(*create));
+    for (const PendingCreate* create : group) results.push_back(insert_alone(*create));
     return results;
 }
 

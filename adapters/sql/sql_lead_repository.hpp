@@ -33,6 +33,9 @@ using Pipelined =
     std::function<void(SessionPool::Lease& lease, const std::string& sql, const std::vector<std::string>& names,
                        const PipelineNext& next, const PipelineDone& done)>;
 
+// A create on its way to the database (sql_lead_repository.cpp).
+struct PendingCreate;
+
 struct Dialect {
     // Starts a transaction that will write. SQLite: BEGIN IMMEDIATE takes the write lock
     // up front, so two writers never both read and then fail to upgrade ("database is
@@ -245,11 +248,10 @@ class SqlLeadRepository final : public ports::Repository {
     // numbered one is kept (they take the next numbers, so a reader behind them gets 410).
     domain::Result<std::int64_t> drop_expired_events(const std::string& tenant, domain::Timestamp before);
 
-    struct Create;
     // One create in a transaction of its own (a holder deleted meanwhile: tried again).
-    domain::Result<void> insert_alone(const Create& create);
+    domain::Result<void> insert_alone(const PendingCreate& create);
     // Writes the group in one transaction; each create's result, in order.
-    std::vector<domain::Result<void>> insert_group(std::span<Create* const> group);
+    std::vector<domain::Result<void>> insert_group(std::span<PendingCreate* const> group);
 
     std::shared_ptr<SessionPool> pool_;
     Dialect dialect_;
@@ -259,7 +261,7 @@ class SqlLeadRepository final : public ports::Repository {
     // Dialect::group_creates: the creates waiting, and whether one thread is writing a group.
     std::mutex group_mutex_;
     std::condition_variable group_written_;
-    std::vector<Create*> group_queue_;
+    std::vector<PendingCreate*> group_queue_;
     bool group_writing_ = false;
     // The queue's length, for /metrics (shared: the reader may outlive this repository).
     std::shared_ptr<std::atomic<std::size_t>> queued_creates_ = std::make_shared<std::atomic<std::size_t>>(0);

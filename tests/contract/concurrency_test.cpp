@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <latch>
 #include <map>
 #include <mutex>
@@ -154,16 +153,6 @@ ports::Completion<Lead> answering(const domain::TenantId& tenant, const std::str
         }};
 }
 
-ports::IdempotencyRequest claim_of(const domain::TenantId& tenant, const std::string& key, const std::string& token) {
-    return ports::IdempotencyRequest{.tenant = tenant,
-                                     .key = key,
-                                     .fingerprint = "fp",
-                                     .token = token,
-                                     .now = now(),
-                                     .expires_at = now() + std::chrono::hours(24),
-                                     .stale_before = now() - std::chrono::seconds(60)};
-}
-
 }  // namespace
 
 TEST_CASE(
@@ -179,9 +168,9 @@ TEST_CASE(
                                                   .reason = domain::SuppressionReason::Manual,
                                                   .created_at = now()}))
                 .created);
-    REQUIRE(value_of(repository->claim_idempotency(claim_of(tenant, "stolen", "mine"))).state ==
+    REQUIRE(value_of(repository->claim_idempotency(claim_request(tenant, "stolen", "mine"))).state ==
             ports::ClaimState::Claimed);
-    REQUIRE(value_of(repository->claim_idempotency(claim_of(tenant, "kept", "mine"))).state ==
+    REQUIRE(value_of(repository->claim_idempotency(claim_request(tenant, "kept", "mine"))).state ==
             ports::ClaimState::Claimed);
     // 0: a taken email; 1: a listed one; 2: a claim another request took over; 3: an
     // answer recorded; the others: plain creates. (An answer that refuses: sql_suite.cpp.)
@@ -224,7 +213,7 @@ TEST_CASE(
     }
     CHECK(value_of(repository->list({tenant, slug("acme"), {}, {}, 50, 0})).total ==
           static_cast<std::int64_t>(stored.size()));
-    const auto replay = value_of(repository->claim_idempotency(claim_of(tenant, "kept", "later")));
+    const auto replay = value_of(repository->claim_idempotency(claim_request(tenant, "kept", "later")));
     CHECK(replay.state == ports::ClaimState::Replay);
     CHECK((replay.answer && replay.answer->body == "new3@example.com"));
 

@@ -18,17 +18,6 @@ namespace {
 using ports::ClaimState;
 using namespace std::chrono_literals;
 
-ports::IdempotencyRequest request(const domain::TenantId& tenant, const std::string& key, const std::string& token,
-                                  domain::Timestamp when = now(), const std::string& fingerprint = "fp") {
-    return ports::IdempotencyRequest{.tenant = tenant,
-                                     .key = key,
-                                     .fingerprint = fingerprint,
-                                     .token = token,
-                                     .now = when,
-                                     .expires_at = when + 24h,
-                                     .stale_before = when - 60s};
-}
-
 ports::IdempotencyRecord record_of(const ports::IdempotencyRequest& r) { return {r.tenant, r.key, r.token}; }
 
 ports::IdempotentAnswer answer(std::string body) {
@@ -52,41 +41,42 @@ ports::Completion<domain::Lead> completion(const ports::IdempotencyRecord& recor
 TEST_CASE("a free key is claimed once; the same request then waits, another is refused", "[contract][idempotency]") {
     auto repository = make_repository();
     const auto tenant = random_tenant();
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "k", "t1"))).state == ClaimState::Claimed);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "k", "t2"))).state == ClaimState::InProgress);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "k", "t3", now(), "other"))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "k", "t1"))).state == ClaimState::Claimed);
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "k", "t2"))).state == ClaimState::InProgress);
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "k", "t3", now(), "other"))).state ==
           ClaimState::Reused);
     // Keys belong to their tenant.
-    CHECK(value_of(repository->claim_idempotency(request(random_tenant(), "k", "t4"))).state == ClaimState::Claimed);
+    CHECK(value_of(repository->claim_idempotency(claim_request(random_tenant(), "k", "t4"))).state ==
+          ClaimState::Claimed);
 }
 
 TEST_CASE("the answer is recorded with the write's effect and replayed; a refused write records nothing",
           "[contract][idempotency]") {
     auto repository = make_repository();
     const auto tenant = random_tenant();
-    const auto claim = request(tenant, "create", "t1");
+    const auto claim = claim_request(tenant, "create", "t1");
     REQUIRE(value_of(repository->claim_idempotency(claim)).state == ClaimState::Claimed);
     const domain::Lead lead = new_lead(tenant, "acme", "idem@example.com", now());
     const auto done = completion(record_of(claim));
     require_ok(repository->insert(lead, created_entry(lead), &done));
 
     // The answer was made inside the transaction: it saw the lead_created entry.
-    const auto replay = value_of(repository->claim_idempotency(request(tenant, "create", "t2")));
+    const auto replay = value_of(repository->claim_idempotency(claim_request(tenant, "create", "t2")));
     CHECK(replay.state == ClaimState::Replay);
     REQUIRE(replay.answer);
     CHECK(*replay.answer == answer("idem@example.com 1"));
 
     // A duplicate insert under another claim: refused, no record, the claim still running.
-    const auto second = request(tenant, "dup", "t3");
+    const auto second = claim_request(tenant, "dup", "t3");
     REQUIRE(value_of(repository->claim_idempotency(second)).state == ClaimState::Claimed);
     const domain::Lead twin = new_lead(tenant, "acme", "idem@example.com", now());
     const auto done_twin = completion(record_of(second));
     CHECK(error_of(repository->insert(twin, created_entry(twin), &done_twin)).kind == domain::ErrorKind::Conflict);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "dup", "t4"))).state == ClaimState::InProgress);
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "dup", "t4"))).state == ClaimState::InProgress);
     // The refusal is recorded by itself, then replayed.
     const ports::IdempotentAnswer refusal{.status = 409, .body = "{}", .location = {}, .etag = {}};
     require_ok(repository->finish_idempotency(record_of(second), refusal));
-    const auto replayed = value_of(repository->claim_idempotency(request(tenant, "dup", "t5")));
+    const auto replayed = value_of(repository->claim_idempotency(claim_request(tenant, "dup", "t5")));
     CHECK(replayed.state == ClaimState::Replay);
     CHECK(replayed.answer == refusal);
 }
@@ -94,7 +84,7 @@ TEST_CASE("the answer is recorded with the write's effect and replayed; a refuse
 TEST_CASE("a write whose claim is no longer its own has no effect", "[contract][idempotency]") {
     auto repository = make_repository();
     const auto tenant = random_tenant();
-    REQUIRE(value_of(repository->claim_idempotency(request(tenant, "k", "mine"))).state == ClaimState::Claimed);
+    REQUIRE(value_of(repository->claim_idempotency(claim_request(tenant, "k", "mine"))).state == ClaimState::Claimed);
     const ports::IdempotencyRecord stolen{tenant, "k", "someone-else"};
     const domain::Lead lead = new_lead(tenant, "acme", "nobody@example.com", now());
     const auto done = completion(stolen);
@@ -133,7 +123,7 @@ TEST_CASE("an answer that refuses undoes its write: no new lead, no change, no e
     const domain::Lead existing = add_lead(*repository, tenant, slug("acme"), LeadSpec{.email = "kept@example.com"});
     const auto events_before = value_of(repository->events(feed_of(tenant))).items.size();
     const auto claim = [&](const std::string& key) {
-        const auto made = request(tenant, key, "t");
+        const auto made = claim_request(tenant, key, "t");
         REQUIRE(value_of(repository->claim_idempotency(made)).state == ClaimState::Claimed);
         return record_of(made);
     };
@@ -185,7 +175,8 @@ TEST_CASE("an answer that refuses undoes its write: no new lead, no change, no e
     CHECK(error_of(repository->find_suppression(tenant, email("fresh@example.com"))).kind ==
           domain::ErrorKind::NotFound);
     // The claims are still running: nothing was recorded under them.
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "insert", "t2"))).state == ClaimState::InProgress);
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "insert", "t2"))).state ==
+          ClaimState::InProgress);
     // And the same writes without a refusal go through, the email free and the lead as it was.
     require_ok(repository->insert(fresh, created_entry(fresh)));
 }
@@ -196,34 +187,34 @@ TEST_CASE("released, expired and abandoned claims free the key; purge forgets on
     const auto tenant = random_tenant();
     const auto t0 = now();
     // Released: claimed again at once.
-    const auto first = request(tenant, "released", "t1", t0);
+    const auto first = claim_request(tenant, "released", "t1", t0);
     REQUIRE(value_of(repository->claim_idempotency(first)).state == ClaimState::Claimed);
     require_ok(repository->release_idempotency(record_of(first)));
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "released", "t2", t0, "other"))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "released", "t2", t0, "other"))).state ==
           ClaimState::Claimed);
 
     // Abandoned: a claim running for over a minute (its process died) is taken over.
-    REQUIRE(value_of(repository->claim_idempotency(request(tenant, "abandoned", "t3", t0))).state ==
+    REQUIRE(value_of(repository->claim_idempotency(claim_request(tenant, "abandoned", "t3", t0))).state ==
             ClaimState::Claimed);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "abandoned", "t4", t0 + 30s))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "abandoned", "t4", t0 + 30s))).state ==
           ClaimState::InProgress);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "abandoned", "t5", t0 + 61s))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "abandoned", "t5", t0 + 61s))).state ==
           ClaimState::Claimed);
 
     // Expired: a recorded answer is forgotten after its lifetime, even for another request.
-    const auto done = request(tenant, "expired", "t6", t0);
+    const auto done = claim_request(tenant, "expired", "t6", t0);
     REQUIRE(value_of(repository->claim_idempotency(done)).state == ClaimState::Claimed);
     require_ok(repository->finish_idempotency(record_of(done), answer("old")));
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "expired", "t7", t0 + 23h))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "expired", "t7", t0 + 23h))).state ==
           ClaimState::Replay);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "expired", "t8", t0 + 25h, "other"))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "expired", "t8", t0 + 25h, "other"))).state ==
           ClaimState::Claimed);
 
     // Purge at t0 + 24h: "released" (claimed at t0) goes; what was claimed later stays, and
     // so does another tenant's expired record (a purge is one tenant's).
-    const auto kept = request(tenant, "kept", "t9", t0 + 2h);
+    const auto kept = claim_request(tenant, "kept", "t9", t0 + 2h);
     const auto stranger = random_tenant();
-    REQUIRE(value_of(repository->claim_idempotency(request(stranger, "released", "s1", t0))).state ==
+    REQUIRE(value_of(repository->claim_idempotency(claim_request(stranger, "released", "s1", t0))).state ==
             ClaimState::Claimed);
     REQUIRE(value_of(repository->claim_idempotency(kept)).state == ClaimState::Claimed);
     std::int64_t purged = 0;
@@ -234,14 +225,14 @@ TEST_CASE("released, expired and abandoned claims free the key; purge forgets on
     }
     CHECK(purged >= 1);
     // Gone: a different request with its key, soon after, is no longer refused as a reuse.
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "released", "t12", t0 + 30s, "third"))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "released", "t12", t0 + 30s, "third"))).state ==
           ClaimState::Claimed);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "kept", "t10", t0 + 2h))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "kept", "t10", t0 + 2h))).state ==
           ClaimState::InProgress);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "expired", "t11", t0 + 25h, "other"))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "expired", "t11", t0 + 25h, "other"))).state ==
           ClaimState::InProgress);
     // Not purged: the stranger's claim is still running for a retry of its request.
-    CHECK(value_of(repository->claim_idempotency(request(stranger, "released", "s2", t0 + 30s))).state ==
+    CHECK(value_of(repository->claim_idempotency(claim_request(stranger, "released", "s2", t0 + 30s))).state ==
           ClaimState::InProgress);
 }
 
@@ -255,7 +246,7 @@ TEST_CASE("20 concurrent identical requests with one key make exactly one effect
     for (int i = 0; i < kRequests; ++i) {
         threads.emplace_back([&, i] {
             while (!go.load()) std::this_thread::yield();
-            const auto claim = request(tenant, "race", "token-" + std::to_string(i));
+            const auto claim = claim_request(tenant, "race", "token-" + std::to_string(i));
             auto outcome = repository->claim_idempotency(claim);
             if (!outcome) {
                 ++failed;
@@ -282,7 +273,7 @@ TEST_CASE("20 concurrent identical requests with one key make exactly one effect
     CHECK(claimed == 1);
     CHECK(claimed + waiting + replayed == kRequests);
     CHECK(value_of(repository->list(filter_for(tenant, slug("acme")))).total == 1);
-    CHECK(value_of(repository->claim_idempotency(request(tenant, "race", "late"))).state == ClaimState::Replay);
+    CHECK(value_of(repository->claim_idempotency(claim_request(tenant, "race", "late"))).state == ClaimState::Replay);
 }
 
 }  // namespace

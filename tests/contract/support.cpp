@@ -57,6 +57,18 @@ domain::Timestamp now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
+ports::IdempotencyRequest claim_request(const domain::TenantId& tenant, const std::string& key,
+                                        const std::string& token, domain::Timestamp when,
+                                        const std::string& fingerprint) {
+    return ports::IdempotencyRequest{.tenant = tenant,
+                                     .key = key,
+                                     .fingerprint = fingerprint,
+                                     .token = token,
+                                     .now = when,
+                                     .expires_at = when + std::chrono::hours(24),
+                                     .stale_before = when - std::chrono::seconds(60)};
+}
+
 ports::EventQuery feed_of(const domain::TenantId& tenant, std::optional<std::int64_t> after, std::int64_t limit) {
     return ports::EventQuery{.tenant = tenant,
                              .after = after,

@@ -11,6 +11,7 @@
 #include "domain/activity.hpp"
 #include "domain/lead.hpp"
 #include "ports/events.hpp"
+#include "ports/idempotency.hpp"
 #include "ports/lead_repository.hpp"
 #include "tests/support/random.hpp"  // random_tenant()
 
@@ -40,6 +41,11 @@ domain::Timestamp now();
 // first), at most limit.
 ports::EventQuery feed_of(const domain::TenantId& tenant, std::optional<std::int64_t> after = std::nullopt,
                           std::int64_t limit = 1000);
+
+// A claim of an Idempotency-Key made at `when`, kept a day, abandoned after a minute.
+ports::IdempotencyRequest claim_request(const domain::TenantId& tenant, const std::string& key,
+                                        const std::string& token, domain::Timestamp when = now(),
+                                        const std::string& fingerprint = "fp");
 
 // A lead as a client would describe it: validated and normalised by the domain's rules.
 struct LeadSpec {

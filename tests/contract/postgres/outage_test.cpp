@@ -28,6 +28,7 @@
 #include "domain/event.hpp"
 #include "tests/contract/postgres/postgres_server.hpp"
 #include "tests/contract/support.hpp"
+#include "tests/support/loopback.hpp"
 
 namespace leads::tests::contract {
 
@@ -82,16 +83,9 @@ class CuttingProxy {
         REQUIRE((at != std::string::npos && slash != std::string::npos && colon > at));
         host_ = url.substr(at + 1, colon - at - 1);
         upstream_port_ = std::stoi(url.substr(colon + 1, slash - colon - 1));
-        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        REQUIRE(listener_ >= 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-        REQUIRE(::listen(listener_, 16) == 0);
-        socklen_t length = sizeof address;
-        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-        url_ = url.substr(0, colon + 1) + std::to_string(ntohs(address.sin_port)) + url.substr(slash);
+        int port = 0;
+        listener_ = listen_on_loopback(port, 16);
+        url_ = url.substr(0, colon + 1) + std::to_string(port) + url.substr(slash);
         thread_ = std::thread([this] { serve(); });
     }
     CuttingProxy(const CuttingProxy&) = delete;

@@ -23,8 +23,8 @@
 #include <string_view>
 #include <thread>
 
+#include "tests/support/loopback.hpp"
 #include "tests/support/random.hpp"
-#include "tests/unit/webhooks/loopback.hpp"
 
 namespace webhooks = leads::adapters::webhooks;
 

@@ -30,8 +30,8 @@
 
 #include "adapters/webhooks/signature.hpp"
 #include "adapters/wire/json_writer.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/random.hpp"
-#include "tests/unit/webhooks/loopback.hpp"
 
 namespace webhooks = leads::adapters::webhooks;
 namespace domain = leads::domain;

@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-// A listening TCP socket on 127.0.0.1 at a free port, for the test receivers.
+// A listening TCP socket on 127.0.0.1 at a free port, for the test receivers and proxies.
 namespace leads::tests {
 
 inline int listen_on_loopback(int& port, int backlog = 8) {
